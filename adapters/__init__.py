@@ -1,0 +1,1 @@
+"""Channel adapters: each translates one wire format to and from `flows.messages`."""

@@ -1,0 +1,152 @@
+"""Command line: `python -m bot chat | serve | migrate | check-config`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import logging
+import sys
+from collections.abc import Sequence
+
+import uvicorn
+
+from adapters import console
+from bot import logs
+from bot.app import create_app
+from bot.build import Helpdesk, build
+from bot.config import ConfigError, HelpdeskConfig, load_config
+from bot.outbox import OutboxRelay
+from bot.settings import Settings
+from flows.directory import Directory
+from flows.messages import Address
+
+log = logging.getLogger("bot")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="MUKTA Helpdesk")
+    commands = parser.add_subparsers(dest="command", required=True)
+    chat = commands.add_parser("chat", help="chat with the helpdesk in this terminal")
+    chat.add_argument(
+        "--as",
+        dest="who",
+        default="",
+        help="a staff key from the configuration (e.g. anita) or a console name "
+        "(default: your login name)",
+    )
+    chat.add_argument("--name", default="", help="the name a chat app would show for you")
+    commands.add_parser("serve", help="run the HTTP server and the outbox relay")
+    commands.add_parser("migrate", help="bring the database schema up to date")
+    commands.add_parser("check-config", help="validate the configuration file and exit")
+    arguments = parser.parse_args(argv)
+
+    settings = Settings()
+    # The chat is for a person at a terminal: keep log lines out of the conversation.
+    level = "WARNING" if arguments.command == "chat" else settings.log_level
+    logs.configure(level, "text" if arguments.command == "chat" else settings.log_format)
+    try:
+        config = load_config(settings.helpdesk_config)
+    except ConfigError as error:
+        print(f"Configuration error: {error}", file=sys.stderr)
+        return 2
+    if arguments.command == "check-config":
+        directory = config.directory
+        print(
+            f"{settings.helpdesk_config}: OK ({len(directory.ulbs)} ULBs, "
+            f"{len(directory.teams)} teams, {len(directory.staff)} staff)"
+        )
+        return 0
+    if arguments.command == "chat":
+        return asyncio.run(run_chat(settings, config, arguments.who, arguments.name))
+    if arguments.command == "migrate":
+        helpdesk = build(settings, config=config)
+        asyncio.run(helpdesk.migrate())
+        print("database is up to date")
+        return 0
+    return asyncio.run(serve(settings, build(settings, config=config)))
+
+
+async def serve(settings: Settings, helpdesk: Helpdesk) -> int:
+    await helpdesk.migrate()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(helpdesk),
+            host=settings.http_host,
+            port=settings.http_port,
+            log_config=None,
+            access_log=False,
+        )
+    )
+    log.info("serving", extra={"host": settings.http_host, "port": settings.http_port})
+    await server.serve()
+    return 0
+
+
+def chat_identity(directory: Directory, who: str) -> tuple[Address, list[str]]:
+    """The console address to chat as, and every chat it reads (its team's too, for staff)."""
+    member = directory.staff_by_key(who) if who else None
+    if member is None:
+        address = Address(console.CHANNEL, who or getpass.getuser())
+        member = directory.staff_at(address)
+    else:
+        consoles = [a for a in member.addresses if a.channel == console.CHANNEL]
+        address = consoles[0] if consoles else Address(console.CHANNEL, member.key)
+    watched = [str(address)]
+    if member is not None:
+        teams = [t for t in directory.teams if member.role == "admin" or t.key == member.team]
+        watched += [
+            str(chat) for team in teams for chat in team.chats if chat.channel == console.CHANNEL
+        ]
+    return address, watched
+
+
+async def run_chat(settings: Settings, config: HelpdeskConfig, who: str, name: str) -> int:
+    address, watched = chat_identity(config.directory, who)
+    member = config.directory.staff_at(address)
+    out = sys.stdout
+
+    def write(text: str) -> None:
+        out.write(text + "\n")
+        out.flush()
+
+    sender = console.ConsoleSender(write, address)
+    helpdesk = build(settings, senders={console.CHANNEL: sender}, config=config)
+    await helpdesk.migrate()
+    role = f"staff: {member.name}" if member else "reporter"
+    write(
+        f"MUKTA Helpdesk console chat as {address} ({role}). "
+        "Type hi to start, help for help; Ctrl-D quits.\n"
+    )
+    relay = helpdesk.relay
+    await relay.deliver_due(watched)
+    poller = asyncio.create_task(_poll(relay, watched)) if sys.stdin.isatty() else None
+    try:
+        while True:
+            line = await asyncio.to_thread(sys.stdin.readline)
+            if not line:
+                break
+            if not line.strip():
+                continue
+            inbound = console.parse(line, address, helpdesk.clock(), sender_name=name)
+            await helpdesk.dispatcher.handle(inbound)
+            await relay.deliver_due(watched)
+    finally:
+        if poller is not None:
+            poller.cancel()
+        await helpdesk.close()
+    return 0
+
+
+async def _poll(relay: OutboxRelay, watched: list[str]) -> None:
+    """Show what other people's actions sent to this chat while it waits for typing."""
+    while True:
+        await asyncio.sleep(relay.poll_seconds)
+        try:
+            await relay.deliver_due(watched)
+        except Exception:
+            log.exception("console delivery failed")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

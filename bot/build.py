@@ -1,0 +1,73 @@
+"""The composition root: `build(settings)` wires the helpdesk; nothing happens at import time."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.clock import utc_now
+from bot.config import HelpdeskConfig, load_config
+from bot.dispatcher import Dispatcher
+from bot.outbox import OutboxRelay
+from bot.settings import Settings
+from db.engine import create_engine, session_factory
+from db.migrate import upgrade_async
+from db.uow import UnitOfWork
+from flows.delivery import Sender
+
+
+@dataclass
+class Helpdesk:
+    settings: Settings
+    config: HelpdeskConfig
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    dispatcher: Dispatcher
+    relay: OutboxRelay
+    clock: Callable[[], datetime]
+
+    def unit_of_work(self) -> UnitOfWork:
+        return UnitOfWork(self.sessions)
+
+    async def migrate(self) -> None:
+        await upgrade_async(self.settings.database_url)
+
+    async def database_ok(self) -> bool:
+        try:
+            async with self.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        except Exception:
+            return False
+        return True
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+def build(
+    settings: Settings,
+    senders: Mapping[str, Sender] | None = None,
+    clock: Callable[[], datetime] = utc_now,
+    config: HelpdeskConfig | None = None,
+) -> Helpdesk:
+    config = config or load_config(settings.helpdesk_config)
+    engine = create_engine(settings.database_url)
+    sessions = session_factory(engine)
+
+    def units() -> UnitOfWork:
+        return UnitOfWork(sessions)
+
+    relay = OutboxRelay(
+        units,
+        senders or {},
+        clock,
+        max_attempts=settings.outbox_max_attempts,
+        batch_size=settings.outbox_batch_size,
+        poll_seconds=settings.outbox_poll_seconds,
+    )
+    dispatcher = Dispatcher(units, config, clock, on_commit=relay.wake)
+    return Helpdesk(settings, config, engine, sessions, dispatcher, relay, clock)

@@ -1,0 +1,248 @@
+"""The helpdesk configuration file (TOML): ULBs, modules, categories, teams, staff, routing, SLA.
+
+Validated at start-up; a mistake stops the service with a message naming the place.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from datetime import date, time
+from pathlib import Path
+from typing import Annotated, Self
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from bot.calendar import BusinessCalendar
+from flows.directory import (
+    PRIORITIES,
+    ROUTING_TYPES,
+    STAFF_ROLES,
+    Category,
+    Directory,
+    Module,
+    Option,
+    Staff,
+    Team,
+)
+from flows.messages import Address
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+Priority = Annotated[str, Field(pattern="^P[1-4]$")]
+Key = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_\-]*$", max_length=60)]
+
+
+class ConfigError(Exception):
+    """The configuration file cannot be used; the message says where and why."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class OptionModel(_Model):
+    key: Key
+    labels: dict[str, str]
+    aliases: list[str] = []
+
+    @model_validator(mode="after")
+    def english_label(self) -> Self:
+        if "en" not in self.labels:
+            raise ValueError(f"'{self.key}' needs an English label (labels.en)")
+        return self
+
+
+class ModuleModel(OptionModel):
+    priority: Priority | None = None
+
+
+class CategoryModel(OptionModel):
+    routing: str
+    priority: Priority = "P3"
+
+    @model_validator(mode="after")
+    def known_routing(self) -> Self:
+        if self.routing not in ROUTING_TYPES:
+            raise ValueError(f"routing must be one of {', '.join(ROUTING_TYPES)}")
+        return self
+
+
+class TeamModel(_Model):
+    key: Key
+    names: dict[str, str]
+    chats: list[str] = []
+    language: str = "en"
+
+
+class StaffModel(_Model):
+    key: Key
+    name: str
+    role: str
+    team: Key
+    addresses: list[str] = []
+
+    @model_validator(mode="after")
+    def known_role(self) -> Self:
+        if self.role not in STAFF_ROLES:
+            raise ValueError(f"role must be one of {', '.join(STAFF_ROLES)}")
+        return self
+
+
+class HolidayModel(_Model):
+    date: date
+    name: str
+
+
+class CalendarModel(_Model):
+    workdays: list[str] = ["mon", "tue", "wed", "thu", "fri"]
+    opens: time = time(10, 0)
+    closes: time = time(17, 30)
+    country: str = "IN"
+    subdivision: str | None = "OD"
+    extra_holidays: list[HolidayModel] = []
+
+
+class SlaModel(_Model):
+    response_business_days: float = Field(gt=0)
+
+
+class HelpdeskModel(_Model):
+    ticket_prefix: str = Field(default="MK", pattern="^[A-Z]{2,4}$")
+    timezone: str = "Asia/Kolkata"
+    intake_team: Key = "l1"
+    resume_after_hours: float = Field(default=2, gt=0)
+
+
+class ConfigModel(_Model):
+    helpdesk: HelpdeskModel = HelpdeskModel()
+    calendar: CalendarModel = CalendarModel()
+    sla: dict[Priority, SlaModel]
+    routes: dict[str, Key]
+    ulbs: list[OptionModel] = Field(min_length=1)
+    modules: list[ModuleModel] = Field(min_length=1)
+    categories: list[CategoryModel] = Field(min_length=1)
+    teams: list[TeamModel] = Field(min_length=1)
+    staff: list[StaffModel] = []
+
+    @model_validator(mode="after")
+    def consistent(self) -> Self:
+        teams = {team.key for team in self.teams}
+        problems = []
+        for name, items in (
+            ("ulbs", self.ulbs),
+            ("modules", self.modules),
+            ("categories", self.categories),
+            ("teams", self.teams),
+            ("staff", self.staff),
+        ):
+            keys = [item.key for item in items]
+            duplicates = sorted({key for key in keys if keys.count(key) > 1})
+            if duplicates:
+                problems.append(f"{name}: duplicate keys {', '.join(duplicates)}")
+        if self.helpdesk.intake_team not in teams:
+            problems.append(f"helpdesk.intake_team '{self.helpdesk.intake_team}' is not a team")
+        for routing in ROUTING_TYPES:
+            if routing not in self.routes:
+                problems.append(f"routes: no team for '{routing}'")
+        for routing, team in self.routes.items():
+            if routing not in ROUTING_TYPES:
+                problems.append(f"routes: unknown routing type '{routing}'")
+            elif team not in teams:
+                problems.append(f"routes.{routing}: unknown team '{team}'")
+        for member in self.staff:
+            if member.team not in teams:
+                problems.append(f"staff '{member.key}': unknown team '{member.team}'")
+        for priority in PRIORITIES:
+            if priority not in self.sla:
+                problems.append(f"sla: no target for {priority}")
+        for day in self.calendar.workdays:
+            if day not in WEEKDAYS:
+                problems.append(f"calendar.workdays: '{day}' is not one of {', '.join(WEEKDAYS)}")
+        for where, address in self._addresses():
+            try:
+                Address.parse(address)
+            except ValueError as error:
+                problems.append(f"{where}: {error}")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def _addresses(self) -> list[tuple[str, str]]:
+        found = [(f"teams '{t.key}' chats", chat) for t in self.teams for chat in t.chats]
+        found += [(f"staff '{s.key}' addresses", a) for s in self.staff for a in s.addresses]
+        return found
+
+
+@dataclass(frozen=True)
+class HelpdeskConfig:
+    directory: Directory
+    calendar: BusinessCalendar
+    response_days: dict[str, float]
+    timezone: str
+    resume_after_hours: float
+
+
+def _option(model: OptionModel) -> Option:
+    return Option(model.key, dict(model.labels), tuple(model.aliases))
+
+
+def load_config(path: Path) -> HelpdeskConfig:
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as error:
+        raise ConfigError(f"configuration file {path} does not exist") from error
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path} is not valid TOML: {error}") from error
+    try:
+        model = ConfigModel.model_validate(raw)
+    except ValidationError as error:
+        lines = [
+            f"  {'.'.join(str(part) for part in item['loc']) or '(file)'}: {item['msg']}"
+            for item in error.errors()
+        ]
+        raise ConfigError(f"{path} has problems:\n" + "\n".join(lines)) from error
+    return build_config(model)
+
+
+def build_config(model: ConfigModel) -> HelpdeskConfig:
+    directory = Directory(
+        ulbs=tuple(_option(ulb) for ulb in model.ulbs),
+        modules=tuple(
+            Module(m.key, dict(m.labels), tuple(m.aliases), priority=m.priority or "")
+            for m in model.modules
+        ),
+        categories=tuple(
+            Category(
+                c.key, dict(c.labels), tuple(c.aliases), routing=c.routing, priority=c.priority
+            )
+            for c in model.categories
+        ),
+        teams=tuple(
+            Team(t.key, dict(t.names), tuple(Address.parse(c) for c in t.chats), t.language)
+            for t in model.teams
+        ),
+        staff=tuple(
+            Staff(s.key, s.name, s.role, s.team, tuple(Address.parse(a) for a in s.addresses))
+            for s in model.staff
+        ),
+        routes=dict(model.routes),
+        intake_team=model.helpdesk.intake_team,
+        ticket_prefix=model.helpdesk.ticket_prefix,
+    )
+    calendar_model = model.calendar
+    calendar = BusinessCalendar(
+        timezone=model.helpdesk.timezone,
+        workdays=[WEEKDAYS.index(day) for day in calendar_model.workdays],
+        opens=calendar_model.opens,
+        closes=calendar_model.closes,
+        country=calendar_model.country,
+        subdivision=calendar_model.subdivision,
+        extra_holidays=[holiday.date for holiday in calendar_model.extra_holidays],
+    )
+    return HelpdeskConfig(
+        directory=directory,
+        calendar=calendar,
+        response_days={p: target.response_business_days for p, target in model.sla.items()},
+        timezone=model.helpdesk.timezone,
+        resume_after_hours=model.helpdesk.resume_after_hours,
+    )

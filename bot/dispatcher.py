@@ -1,0 +1,177 @@
+"""Every inbound message, from any channel, goes through here:
+
+dedupe → one at a time per conversation → load state → flow step → commands → save → commit.
+Replies and notifications are outbox rows in the same transaction, delivered after commit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from bot.config import HelpdeskConfig
+from bot.logs import masked
+from bot.notifications import Notifier
+from bot.tickets import Done, TicketService, view_of
+from db.uow import UnitOfWork
+from flows import i18n
+from flows.commands import (
+    Command,
+    ListMyTickets,
+    ShowQueue,
+    ShowTicket,
+    StaffAction,
+    SubmitTicket,
+)
+from flows.conversation import FlowContext, step
+from flows.directory import Staff
+from flows.messages import Inbound, Outbound
+from flows.render import Renderer
+from flows.state import ConversationState
+
+log = logging.getLogger(__name__)
+
+
+class Handled(StrEnum):
+    PROCESSED = "processed"
+    DUPLICATE = "duplicate"
+    FAILED = "failed"
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        units: Callable[[], UnitOfWork],
+        config: HelpdeskConfig,
+        clock: Callable[[], datetime],
+        on_commit: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.units = units
+        self.config = config
+        self.directory = config.directory
+        self.clock = clock
+        self.on_commit = on_commit
+        self.service = TicketService(config)
+        self.renderer = Renderer(config.directory, config.timezone)
+        self.notifier = Notifier(config.directory, self.renderer)
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._waiting: dict[str, int] = {}
+
+    @asynccontextmanager
+    async def _one_at_a_time(self, key: str) -> AsyncIterator[None]:
+        """In-process lock per conversation (the database row lock covers other processes)."""
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        self._waiting[key] = self._waiting.get(key, 0) + 1
+        try:
+            async with lock:
+                yield
+        finally:
+            self._waiting[key] -= 1
+            if not self._waiting[key]:
+                del self._waiting[key], self._locks[key]
+
+    async def handle(self, inbound: Inbound) -> Handled:
+        async with self._one_at_a_time(str(inbound.address)):
+            try:
+                outcome = await self._process(inbound)
+            except Exception as error:
+                log.exception(
+                    "inbound message failed",
+                    extra={"address": masked(inbound.address), "provider_id": inbound.provider_id},
+                )
+                await self._keep_failed(inbound, error)
+                return Handled.FAILED
+        if outcome is Handled.PROCESSED:
+            self.on_commit()
+        return outcome
+
+    async def _process(self, inbound: Inbound) -> Handled:
+        now = self.clock()
+        async with self.units() as uow:
+            if not await uow.inbound.record(inbound):
+                return Handled.DUPLICATE
+            conversation = await uow.conversations.lock(str(inbound.address), now)
+            state = ConversationState.from_json(conversation.state)
+            actor = self.directory.staff_at(inbound.address)
+            context = FlowContext(
+                directory=self.directory,
+                now=now,
+                actor=actor,
+                timezone=self.config.timezone,
+                resume_after=timedelta(hours=self.config.resume_after_hours),
+            )
+            result = step(state, inbound, context)
+            language = result.state.profile.language or i18n.DEFAULT_LANGUAGE
+            answers: list[Outbound] = []
+            for command in result.commands:
+                answers += await self._execute(uow, inbound, actor, language, command, now)
+            # Answers to commands come before the flow's next question.
+            for message in (*answers, *result.replies):
+                uow.outbox.add(message, now)
+            conversation.state = result.state.to_json()
+            conversation.language = result.state.profile.language
+            conversation.updated_at = now
+            await uow.commit()
+        return Handled.PROCESSED
+
+    async def _keep_failed(self, inbound: Inbound, error: Exception) -> None:
+        """Nothing typed is lost: keep the message and tell the person, in a fresh transaction."""
+        now = self.clock()
+        async with self.units() as uow:
+            if not await uow.inbound.record(inbound, status="failed", error=repr(error)[:2000]):
+                return
+            language = await uow.conversations.language_of(str(inbound.address))
+            sorry = i18n.text(language or i18n.DEFAULT_LANGUAGE, "sorry_error")
+            uow.outbox.add(Outbound(inbound.address, sorry), now)
+            await uow.commit()
+        self.on_commit()
+
+    async def _execute(
+        self,
+        uow: UnitOfWork,
+        inbound: Inbound,
+        actor: Staff | None,
+        language: str,
+        command: Command,
+        now: datetime,
+    ) -> list[Outbound]:
+        address, renderer = inbound.address, self.renderer
+
+        def reply(text: str, number: str = "") -> Outbound:
+            return Outbound(address, text, ticket_number=number)
+
+        hint = i18n.text(language, "hint_menu")
+        if isinstance(command, SubmitTicket):
+            ticket = await self.service.create(uow, address, command, now)
+            log.info("ticket created", extra={"ticket": ticket.number, "priority": ticket.priority})
+            created = reply(renderer.created(language, view_of(ticket)), ticket.number)
+            return [created, *self.notifier.created(ticket)]
+        if isinstance(command, ShowTicket):
+            found = await self.service.find(uow, command.number, address, actor)
+            if found is None:
+                return [reply(renderer.not_found(language, command.number))]
+            view = view_of(found)
+            text = renderer.team_card(language, view) if actor else renderer.status(language, view)
+            return [reply(text if actor else f"{text}\n\n{hint}", found.number)]
+        if isinstance(command, ListMyTickets):
+            mine = [view_of(ticket) for ticket in await self.service.mine(uow, address)]
+            return [reply(f"{renderer.my_tickets(language, mine)}\n\n{hint}")]
+        if actor is None:
+            return [reply(i18n.text(language, "staff_only"))]
+        if isinstance(command, ShowQueue):
+            views = [view_of(ticket) for ticket in await self.service.queue(uow, actor)]
+            return [reply(renderer.queue(language, actor.team, views))]
+        assert isinstance(command, StaffAction)
+        outcome = await self.service.act(uow, actor, address.channel, command, now)
+        if not isinstance(outcome, Done):
+            return [reply(renderer.refused(language, outcome.reason, **outcome.values))]
+        log.info(
+            "ticket changed",
+            extra={"ticket": command.number, "action": command.action, "staff": actor.key},
+        )
+        done = reply(renderer.done(language, view_of(outcome.ticket)), outcome.ticket.number)
+        return [done, *await self.notifier.changed(uow, outcome)]

@@ -1,0 +1,45 @@
+"""Who hears about a ticket change: the reporter, in their language, and the teams' chats."""
+
+from __future__ import annotations
+
+from bot.tickets import Done, view_of
+from db.models import Ticket
+from db.uow import UnitOfWork
+from flows.directory import Directory
+from flows.messages import Address, Outbound
+from flows.render import Renderer
+
+
+class Notifier:
+    def __init__(self, directory: Directory, renderer: Renderer) -> None:
+        self.directory = directory
+        self.renderer = renderer
+
+    def team_cards(self, ticket: Ticket, *team_keys: str) -> list[Outbound]:
+        view = view_of(ticket)
+        cards = []
+        for key in dict.fromkeys(team_keys):
+            team = self.directory.team(key)
+            text = self.renderer.team_card(team.language, view)
+            cards += [
+                Outbound(chat, text, ticket_number=ticket.number, kind="team_card")
+                for chat in team.chats
+            ]
+        return cards
+
+    async def reporter_language(self, uow: UnitOfWork, ticket: Ticket) -> str:
+        """The language the reporter uses now, else the one they filed the ticket in."""
+        return await uow.conversations.language_of(ticket.reporter_address) or ticket.language
+
+    def created(self, ticket: Ticket) -> list[Outbound]:
+        return self.team_cards(ticket, ticket.team)
+
+    async def changed(self, uow: UnitOfWork, done: Done) -> list[Outbound]:
+        ticket = done.ticket
+        messages = self.team_cards(ticket, ticket.team, done.previous_team)
+        language = await self.reporter_language(uow, ticket)
+        notice = self.renderer.notice(language, view_of(ticket), done.action, done.note)
+        if notice:
+            reporter = Address.parse(ticket.reporter_address)
+            messages.append(Outbound(reporter, notice, ticket_number=ticket.number, kind="notice"))
+        return messages

@@ -1,0 +1,170 @@
+"""The outbox relay: delivers committed outbox rows through each channel's sender.
+
+Rows are claimed with a lease in a short transaction, sent outside any transaction, and
+settled in another, so a slow channel never holds the database and a crash mid-send means
+the row is sent again after its lease (at least once, never lost). Per chat, messages go
+out in the order they were written.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.logs import masked
+from db.models import OutboxMessage
+from db.repositories import decode_outbound
+from db.uow import UnitOfWork
+from flows.delivery import RetryLater, Sender, Undeliverable
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=2)
+MAX_BACKOFF = timedelta(hours=1)
+
+
+def backoff(attempts: int) -> timedelta:
+    """2 s, 4 s, 8 s, … up to an hour between tries."""
+    return min(timedelta(seconds=2 ** max(attempts, 1)), MAX_BACKOFF)
+
+
+@dataclass(frozen=True)
+class Settled:
+    row_id: int
+    status: str  # "sent" | "pending" | "failed" | "undeliverable"
+    error: str = ""
+    provider_message_id: str = ""
+    retry_at: datetime | None = None
+    attempted: bool = True
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        units: Callable[[], UnitOfWork],
+        senders: Mapping[str, Sender],
+        clock: Callable[[], datetime],
+        max_attempts: int = 8,
+        batch_size: int = 100,
+        poll_seconds: float = 2.0,
+    ) -> None:
+        self.units = units
+        self.senders = senders
+        self.clock = clock
+        self.max_attempts = max_attempts
+        self.batch_size = batch_size
+        self.poll_seconds = poll_seconds
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Deliver until `stop` is set: on every wake-up after a commit, and on a timer."""
+        while not stop.is_set():
+            try:
+                while await self.deliver_due() == self.batch_size:
+                    pass
+            except Exception:
+                log.exception("outbox relay pass failed; retrying")
+            self._wake.clear()
+            waiters = [asyncio.create_task(self._wake.wait()), asyncio.create_task(stop.wait())]
+            await asyncio.wait(
+                waiters, timeout=self.poll_seconds, return_when=asyncio.FIRST_COMPLETED
+            )
+            for waiter in waiters:
+                waiter.cancel()
+
+    async def deliver_due(self, addresses: Sequence[str] | None = None) -> int:
+        """One pass: claim what is due, send it, record the outcome. Returns rows claimed."""
+        claimed = await self._claim(addresses)
+        if not claimed:
+            return 0
+        by_chat: dict[str, list[OutboxMessage]] = {}
+        for row in claimed:
+            by_chat.setdefault(row.address, []).append(row)
+        results = await asyncio.gather(*(self._send_chat(rows) for rows in by_chat.values()))
+        await self._settle([settled for chat in results for settled in chat])
+        return len(claimed)
+
+    async def _claim(self, addresses: Sequence[str] | None) -> list[OutboxMessage]:
+        now = self.clock()
+        async with self.units() as uow:
+            rows = await uow.outbox.claim(
+                now, now + LEASE, self.batch_size, list(self.senders), addresses
+            )
+            await uow.commit()
+        return rows
+
+    async def _send_chat(self, rows: list[OutboxMessage]) -> list[Settled]:
+        """Send one chat's messages in order; after a failure the rest wait behind it."""
+        settled: list[Settled] = []
+        for index, row in enumerate(rows):
+            outcome = await self._send(row)
+            settled.append(outcome)
+            if outcome.status == "pending":
+                settled += [
+                    Settled(
+                        later.id,
+                        "pending",
+                        "waiting behind an earlier message",
+                        retry_at=outcome.retry_at,
+                        attempted=False,
+                    )
+                    for later in rows[index + 1 :]
+                ]
+                break
+        return settled
+
+    async def _send(self, row: OutboxMessage) -> Settled:
+        sender = self.senders[row.channel]
+        try:
+            provider_id = await sender.send(decode_outbound(row.payload))
+        except Undeliverable as error:
+            log.warning(
+                "message undeliverable",
+                extra={"outbox_id": row.id, "address": masked(row.address), "error": str(error)},
+            )
+            return Settled(row.id, "undeliverable", str(error))
+        except Exception as error:  # the channel failed: retry later, whatever it was
+            wait = backoff(row.attempts)
+            if isinstance(error, RetryLater) and error.retry_after is not None:
+                wait = max(timedelta(seconds=error.retry_after), timedelta(seconds=0.05))
+            if row.attempts >= self.max_attempts:
+                log.error(
+                    "message failed for good",
+                    extra={
+                        "outbox_id": row.id,
+                        "address": masked(row.address),
+                        "error": repr(error),
+                    },
+                )
+                return Settled(row.id, "failed", repr(error))
+            log.info(
+                "message delivery will be retried",
+                extra={
+                    "outbox_id": row.id,
+                    "attempts": row.attempts,
+                    "error": repr(error),
+                    "retry_in_s": wait.total_seconds(),
+                },
+            )
+            return Settled(row.id, "pending", repr(error), retry_at=self.clock() + wait)
+        return Settled(row.id, "sent", provider_message_id=provider_id)
+
+    async def _settle(self, outcomes: list[Settled]) -> None:
+        now = self.clock()
+        async with self.units() as uow:
+            for outcome in outcomes:
+                values: dict[str, object] = {"status": outcome.status, "last_error": outcome.error}
+                if outcome.status == "sent":
+                    values.update(sent_at=now, provider_message_id=outcome.provider_message_id)
+                if outcome.retry_at is not None:
+                    values["next_attempt_at"] = outcome.retry_at
+                if not outcome.attempted:
+                    values["attempts"] = OutboxMessage.attempts - 1
+                await uow.outbox.settle(outcome.row_id, values)
+            await uow.commit()

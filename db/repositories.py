@@ -1,0 +1,254 @@
+"""Queries and writes, one repository per aggregate; all inside the caller's transaction."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from db.models import (
+    Conversation,
+    Counter,
+    InboundMessage,
+    OutboxMessage,
+    Ticket,
+    TicketEvent,
+)
+from flows.messages import Inbound, Outbound
+
+OPEN_STATUSES = ("new", "in_progress", "escalated", "reopened")
+
+
+def _on_postgresql(session: AsyncSession) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _insert(session: AsyncSession) -> Callable[..., Any]:
+    """The dialect's INSERT, which knows ON CONFLICT DO NOTHING."""
+    return postgresql.insert if _on_postgresql(session) else sqlite.insert
+
+
+class TicketRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def next_number(self, counter: str = "ticket") -> int:
+        # One atomic statement: the row lock (PostgreSQL) or the write lock (SQLite) makes
+        # concurrent creators wait, and a rolled-back number is simply never used.
+        result = await self.session.execute(
+            update(Counter)
+            .where(Counter.name == counter)
+            .values(value=Counter.value + 1)
+            .returning(Counter.value)
+        )
+        return int(result.scalar_one())
+
+    def add(self, ticket: Ticket) -> None:
+        self.session.add(ticket)
+
+    async def by_number(self, number: str) -> Ticket | None:
+        result = await self.session.execute(select(Ticket).where(Ticket.number == number))
+        return result.scalar_one_or_none()
+
+    async def for_reporter(self, address: str, limit: int = 10) -> Sequence[Ticket]:
+        result = await self.session.execute(
+            select(Ticket)
+            .where(Ticket.reporter_address == address)
+            .order_by(Ticket.id.desc())
+            .limit(limit)
+        )
+        return result.scalars().all()
+
+    async def open_for_team(self, team: str | None, limit: int = 30) -> Sequence[Ticket]:
+        query = select(Ticket).where(Ticket.status.in_(OPEN_STATUSES))
+        if team is not None:
+            query = query.where(Ticket.team == team)
+        query = query.order_by(Ticket.response_due_at.asc(), Ticket.id.asc()).limit(limit)
+        return (await self.session.execute(query)).scalars().all()
+
+    async def count(self) -> int:
+        return int((await self.session.execute(select(func.count(Ticket.id)))).scalar_one())
+
+    async def record_event(
+        self,
+        ticket: Ticket,
+        at: datetime,
+        actor: str,
+        channel: str,
+        action: str,
+        from_status: str,
+        detail: dict[str, str],
+    ) -> None:
+        await self.session.flush()
+        self.session.add(
+            TicketEvent(
+                ticket_id=ticket.id,
+                at=at,
+                actor=actor,
+                channel=channel,
+                action=action,
+                from_status=from_status,
+                to_status=ticket.status,
+                detail=json.dumps(detail, ensure_ascii=False),
+            )
+        )
+
+    async def events(self, ticket: Ticket) -> Sequence[TicketEvent]:
+        result = await self.session.execute(
+            select(TicketEvent).where(TicketEvent.ticket_id == ticket.id).order_by(TicketEvent.id)
+        )
+        return result.scalars().all()
+
+
+class ConversationRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def lock(self, address: str, now: datetime) -> Conversation:
+        """The conversation row, created if new and locked for this transaction."""
+        insert = _insert(self.session)
+        await self.session.execute(
+            insert(Conversation)
+            .values(address=address, state="", language="", updated_at=now)
+            .on_conflict_do_nothing(index_elements=["address"])
+        )
+        query = select(Conversation).where(Conversation.address == address)
+        if _on_postgresql(self.session):
+            # Several processes: one message at a time per conversation.
+            query = query.with_for_update()
+        result = await self.session.execute(query.execution_options(populate_existing=True))
+        return result.scalar_one()
+
+    async def language_of(self, address: str) -> str:
+        result = await self.session.execute(
+            select(Conversation.language).where(Conversation.address == address)
+        )
+        return result.scalar_one_or_none() or ""
+
+
+class InboundRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def record(self, message: Inbound, status: str = "processed", error: str = "") -> bool:
+        """Keep the message; False when the channel already delivered this provider ID."""
+        insert = _insert(self.session)
+        result = await self.session.execute(
+            insert(InboundMessage)
+            .values(
+                channel=message.address.channel,
+                provider_id=message.provider_id,
+                address=str(message.address),
+                text=message.text,
+                attachments=json.dumps(
+                    [asdict(item) for item in message.attachments], ensure_ascii=False
+                ),
+                received_at=message.received_at,
+                status=status,
+                error=error,
+            )
+            .on_conflict_do_nothing(index_elements=["channel", "provider_id"])
+            .returning(InboundMessage.id)
+        )
+        return result.scalar_one_or_none() is not None
+
+
+class OutboxRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(self, message: Outbound, now: datetime) -> None:
+        self.session.add(
+            OutboxMessage(
+                channel=message.address.channel,
+                address=str(message.address),
+                kind=message.kind,
+                ticket_number=message.ticket_number,
+                payload=encode_outbound(message),
+                status="pending",
+                attempts=0,
+                next_attempt_at=now,
+                created_at=now,
+                last_error="",
+                provider_message_id="",
+            )
+        )
+
+    async def claim(
+        self,
+        now: datetime,
+        lease_until: datetime,
+        limit: int,
+        channels: Sequence[str],
+        addresses: Sequence[str] | None = None,
+    ) -> list[OutboxMessage]:
+        """Take due rows for delivery until `lease_until`; a chat's row is not taken while an
+        earlier row of that chat waits for its retry, so each chat keeps its order."""
+        earlier = aliased(OutboxMessage)
+        waiting_behind = exists().where(
+            and_(
+                earlier.address == OutboxMessage.address,
+                earlier.status == "pending",
+                earlier.id < OutboxMessage.id,
+                earlier.next_attempt_at > now,
+            )
+        )
+        query = (
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.status == "pending",
+                OutboxMessage.next_attempt_at <= now,
+                OutboxMessage.channel.in_(list(channels)),
+                ~waiting_behind,
+            )
+            .order_by(OutboxMessage.id)
+            .limit(limit)
+        )
+        if addresses is not None:
+            query = query.where(OutboxMessage.address.in_(list(addresses)))
+        if _on_postgresql(self.session):
+            # Several relays: each row is claimed by exactly one of them.
+            query = query.with_for_update(skip_locked=True, of=OutboxMessage)
+        rows = list((await self.session.execute(query)).scalars().all())
+        if rows:
+            await self.session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_([row.id for row in rows]))
+                .values(next_attempt_at=lease_until, attempts=OutboxMessage.attempts + 1)
+                .execution_options(synchronize_session=False)
+            )
+            for row in rows:
+                row.attempts += 1
+        return rows
+
+    async def settle(self, row_id: int, values: dict[str, object]) -> None:
+        await self.session.execute(
+            update(OutboxMessage).where(OutboxMessage.id == row_id).values(**values)
+        )
+
+
+def encode_outbound(message: Outbound) -> str:
+    data = asdict(message)
+    data["address"] = str(message.address)
+    return json.dumps(data, ensure_ascii=False)
+
+
+def decode_outbound(payload: str) -> Outbound:
+    from flows.messages import Address, Attachment, Choice
+
+    data = json.loads(payload)
+    return Outbound(
+        address=Address.parse(data["address"]),
+        text=data["text"],
+        choices=tuple(Choice(**choice) for choice in data.get("choices", ())),
+        ticket_number=data.get("ticket_number", ""),
+        kind=data.get("kind", "reply"),
+        attachments=tuple(Attachment(**item) for item in data.get("attachments", ())),
+    )

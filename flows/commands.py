@@ -1,0 +1,47 @@
+"""Domain commands a flow step asks the back end to carry out, after the step itself."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flows.messages import Attachment
+
+
+@dataclass(frozen=True)
+class SubmitTicket:
+    language: str
+    reporter_role: str
+    reporter_name: str
+    ulb: str
+    module: str
+    category: str
+    description: str
+    attachments: tuple[Attachment, ...] = ()
+
+
+@dataclass(frozen=True)
+class ShowTicket:
+    """Status of one ticket; staff also get the ticket's action menu."""
+
+    number: str
+
+
+@dataclass(frozen=True)
+class ListMyTickets:
+    pass
+
+
+@dataclass(frozen=True)
+class ShowQueue:
+    """A team's open tickets (staff only)."""
+
+
+@dataclass(frozen=True)
+class StaffAction:
+    number: str
+    action: str  # take | type | priority | escalate | comment | resolve | close | reopen
+    value: str = ""
+    note: str = ""
+
+
+Command = SubmitTicket | ShowTicket | ListMyTickets | ShowQueue | StaffAction

@@ -1,0 +1,618 @@
+"""The conversation: one pure step per inbound message.
+
+`step(state, inbound, context)` returns the new state, the replies and the domain commands
+for the back end. No I/O happens here, so every transcript can be tested without a channel.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from flows import i18n
+from flows.choosing import Candidate, Narrowed, Picked, normalise, pick, ticket_number
+from flows.commands import (
+    Command,
+    ListMyTickets,
+    ShowQueue,
+    ShowTicket,
+    StaffAction,
+    SubmitTicket,
+)
+from flows.directory import PRIORITIES, TICKET_TYPES, Directory, Option, Staff
+from flows.messages import Choice, Inbound, Outbound
+from flows.state import ConversationState, Draft
+
+PAGE_SIZE = 10
+# A typed prefix that matches more than this asks for more letters instead.
+MAX_NARROWED = 20
+MORE = "__more"
+MIN_DESCRIPTION = 10
+INTAKE_STEPS = ("ulb", "role", "name", "module", "category", "description", "attachments")
+ROLES = ("ulb_employee", "cbo_member")
+STAFF_ACTIONS = ("take", "type", "priority", "escalate", "comment", "resolve", "close", "reopen")
+# Staff actions that need a value or a note before they can be carried out.
+NEEDS_VALUE = {"type", "priority", "escalate", "comment", "resolve", "reopen"}
+BY_CATEGORY = "auto"
+_STAFF_LINE = re.compile(
+    r"^(take|type|priority|escalate|comment|resolve|close|reopen|ticket)\s+"
+    r"([a-z]{2,4}[\s\-#]*\d+)\s*(.*)$",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+@dataclass(frozen=True)
+class FlowContext:
+    directory: Directory
+    now: datetime
+    actor: Staff | None = None
+    timezone: str = "Asia/Kolkata"
+    # A draft untouched this long greets the reporter with "welcome back" first.
+    resume_after: timedelta = timedelta(hours=2)
+
+
+@dataclass(frozen=True)
+class Step:
+    state: ConversationState
+    replies: tuple[Outbound, ...] = ()
+    commands: tuple[Command, ...] = ()
+
+
+def step(state: ConversationState, inbound: Inbound, context: FlowContext) -> Step:
+    return _Turn(state, inbound, context).run()
+
+
+class _Turn:
+    """One inbound message worked through; collects the replies and commands it causes."""
+
+    def __init__(self, state: ConversationState, inbound: Inbound, context: FlowContext) -> None:
+        self.state = state
+        self.inbound = inbound
+        self.context = context
+        self.directory = context.directory
+        self.replies: list[Outbound] = []
+        self.commands: list[Command] = []
+
+    # -- plumbing -------------------------------------------------------------------------
+
+    @property
+    def language(self) -> str:
+        return self.state.profile.language or i18n.DEFAULT_LANGUAGE
+
+    @property
+    def example(self) -> str:
+        return f"{self.directory.ticket_prefix}-1001"
+
+    def t(self, key: str, **values: object) -> str:
+        return i18n.text(self.language, key, **values)
+
+    def say(self, message: str, choices: Sequence[Choice] = ()) -> None:
+        self.replies.append(Outbound(self.inbound.address, message, tuple(choices)))
+
+    def offer(self, message: str, choices: Sequence[Choice]) -> None:
+        """Ask with a numbered list, remembering what each number means."""
+        self.state = self.state.evolve(shown=tuple(choice.key for choice in choices))
+        self.say(message, choices)
+
+    def goto(self, step_name: str) -> None:
+        self.state = self.state.evolve(step=step_name, shown=(), page=0)
+        self.prompt()
+
+    def finish(self) -> Step:
+        state = self.state.evolve(last_seen=self.inbound.received_at)
+        return Step(state, tuple(self.replies), tuple(self.commands))
+
+    # -- the turn ---------------------------------------------------------------------------
+
+    def run(self) -> Step:
+        self.greet_returning_reporter()
+        if self.inbound.attachments:
+            self.take_attachments()
+            if not self.inbound.text.strip():
+                return self.finish()
+        if not self.state.profile.language and self.state.step != "language":
+            self.goto("language")
+            return self.finish()
+        if not self.inbound.choice and self.handle_global_text():
+            return self.finish()
+        self.answer()
+        return self.finish()
+
+    def greet_returning_reporter(self) -> None:
+        last_seen = self.state.last_seen
+        if (
+            self.state.draft is not None
+            and self.state.step in (*INTAKE_STEPS, "confirm")
+            and last_seen is not None
+            and self.inbound.received_at - last_seen > self.context.resume_after
+        ):
+            self.say(self.t("welcome_back"))
+
+    def take_attachments(self) -> None:
+        in_intake = self.state.draft is not None and self.state.step in (*INTAKE_STEPS, "confirm")
+        draft = self.state.draft or Draft(ulb=self.state.profile.last_ulb)
+        draft = replace(draft, attachments=draft.attachments + self.inbound.attachments)
+        self.state = self.state.evolve(draft=draft)
+        if not in_intake:
+            self.say(self.t("attachment_new_report"))
+            if self.state.profile.language:
+                self.continue_intake()
+            return
+        self.say(self.t("attachment_added", count=len(draft.attachments)))
+        if not self.inbound.text.strip():
+            self.prompt()
+
+    def handle_global_text(self) -> bool:
+        """Keywords and commands that work at any step. True when the message was one."""
+        message = self.inbound.text
+        intent = i18n.keyword(message)
+        if intent == "cancel":
+            if self.state.draft is not None or self.state.step not in ("menu", "start"):
+                self.state = self.state.evolve(draft=None, ticket="", action="")
+                self.say(self.t("cancelled"))
+            else:
+                self.say(self.t("nothing_to_cancel"))
+            self.goto("menu")
+            return True
+        if intent == "menu":
+            self.state = self.state.evolve(ticket="", action="")
+            self.goto("menu")
+            return True
+        if intent == "help":
+            self.show_help()
+            self.prompt()
+            return True
+        if intent == "language":
+            self.goto("language")
+            return True
+        if intent == "mine":
+            self.commands.append(ListMyTickets())
+            return True
+        words = normalise(message).split(" ", 1)
+        if len(words) == 2 and words[0] in i18n.STATUS_WORDS:
+            number = ticket_number(words[1], self.directory.ticket_prefix)
+            if number:
+                self.show_ticket(number)
+                return True
+        if normalise(message) == "queue" and self.context.actor:
+            self.commands.append(ShowQueue())
+            return True
+        return self.context.actor is not None and self.staff_one_liner(message)
+
+    def show_help(self) -> None:
+        self.say(self.t("help", example=self.example))
+        if self.context.actor:
+            teams = ", ".join(team.key for team in self.directory.teams)
+            self.say(self.t("staff_help", example=self.example, teams=teams))
+
+    def show_ticket(self, number: str) -> None:
+        self.commands.append(ShowTicket(number))
+        if self.context.actor:
+            self.work_on(number)
+
+    def work_on(self, number: str) -> None:
+        """Staff: keep the ticket in hand and offer its actions (after the command's answer)."""
+        self.state = self.state.evolve(step="staff_ticket", ticket=number, action="")
+        self.ask_staff_ticket()
+
+    # -- steps ------------------------------------------------------------------------------
+
+    def prompt(self) -> None:
+        """(Re-)ask the question of the current step."""
+        getattr(self, f"ask_{self.state.step}", self.ask_menu)()
+
+    def answer(self) -> None:
+        getattr(self, f"on_{self.state.step}", self.on_menu)()
+
+    def ask_start(self) -> None:
+        self.ask_menu()
+
+    def on_start(self) -> None:
+        self.goto("menu")
+
+    def ask_language(self) -> None:
+        choices = [Choice(key, name) for key, name in i18n.LANGUAGE_NAMES.items()]
+        self.offer(i18n.text(self.language, "choose_language"), choices)
+
+    def on_language(self) -> None:
+        candidates = [
+            Candidate(key, (name, key, name.split(" ")[0]))
+            for key, name in i18n.LANGUAGE_NAMES.items()
+        ]
+        candidates[0] = Candidate("en", ("English", "en", "english", "eng"))
+        picked = self.pick_from(candidates)
+        if picked is None:
+            return
+        profile = replace(self.state.profile, language=picked)
+        self.state = self.state.evolve(profile=profile)
+        self.say(self.t("language_set"))
+        if self.state.draft is not None:
+            self.continue_intake()
+        else:
+            self.goto("menu")
+
+    def menu_choices(self) -> list[Choice]:
+        report = "menu_continue" if self.state.draft is not None else "menu_report"
+        keys = ["report", "status", "mine", "language", "help"]
+        labels = {
+            "report": report,
+            "status": "menu_status",
+            "mine": "menu_mine",
+            "language": "menu_language",
+            "help": "menu_help",
+        }
+        if self.context.actor:
+            keys[1:1] = ["queue", "ticket"]
+            labels.update(queue="menu_queue", ticket="menu_ticket")
+        return [Choice(key, self.t(labels[key])) for key in keys]
+
+    def ask_menu(self) -> None:
+        self.state = self.state.evolve(step="menu")
+        self.offer(self.t("menu"), self.menu_choices())
+
+    def on_menu(self) -> None:
+        number = ticket_number(self.inbound.text, self.directory.ticket_prefix)
+        if number and not self.inbound.choice:
+            self.show_ticket(number)
+            return
+        choices = self.menu_choices()
+        picked = self.pick_from([Candidate(c.key, (c.label, c.key)) for c in choices])
+        if picked == "report":
+            if self.state.draft is None:
+                # Most people report for the same ULB again; the summary lets them change it.
+                self.state = self.state.evolve(draft=Draft(ulb=self.state.profile.last_ulb))
+            self.continue_intake()
+        elif picked in ("status", "ticket"):
+            self.goto("ask_ticket")
+        elif picked == "mine":
+            self.commands.append(ListMyTickets())
+        elif picked == "queue":
+            self.commands.append(ShowQueue())
+        elif picked == "language":
+            self.goto("language")
+        elif picked == "help":
+            self.show_help()
+            self.prompt()
+
+    def ask_ask_ticket(self) -> None:
+        self.say(self.t("ask_ticket_id", example=self.example))
+
+    def on_ask_ticket(self) -> None:
+        number = ticket_number(self.inbound.text, self.directory.ticket_prefix)
+        if number is None:
+            self.say(self.t("bad_ticket_id", example=self.example))
+            return
+        self.state = self.state.evolve(step="menu")
+        self.show_ticket(number)
+
+    # -- intake -----------------------------------------------------------------------------
+
+    @property
+    def draft(self) -> Draft:
+        return self.state.draft or Draft()
+
+    def update_draft(self, **changes: Any) -> None:
+        self.state = self.state.evolve(draft=replace(self.draft, **changes))
+
+    def continue_intake(self) -> None:
+        """Ask the first thing the report still lacks; after an edit, go back to the summary."""
+        profile, draft = self.state.profile, self.draft
+        missing = {
+            "ulb": not draft.ulb,
+            "role": not profile.role,
+            "name": not profile.name,
+            "module": not draft.module,
+            "category": not draft.category,
+            "description": not draft.description,
+        }
+        upcoming = [name for name in INTAKE_STEPS if missing.get(name)]
+        if upcoming:
+            self.goto(upcoming[0])
+        elif self.state.return_to:
+            target, self.state = self.state.return_to, self.state.evolve(return_to="")
+            self.goto(target)
+        elif self.state.step == "description":
+            self.goto("attachments")
+        else:
+            self.goto("confirm")
+
+    def option_candidates(self, options: Sequence[Option]) -> list[Candidate]:
+        return [Candidate(o.key, (*o.labels.values(), o.key, *o.aliases)) for o in options]
+
+    def offer_options(self, question: str, options: Sequence[Option]) -> None:
+        """A numbered list, a page at a time for long lists (typed prefixes narrow it)."""
+        if len(options) <= PAGE_SIZE:
+            self.offer(question, [Choice(o.key, o.label(self.language)) for o in options])
+            return
+        pages = (len(options) + PAGE_SIZE - 1) // PAGE_SIZE
+        start = (self.state.page % pages) * PAGE_SIZE
+        visible = options[start : start + PAGE_SIZE]
+        choices = [Choice(o.key, o.label(self.language)) for o in visible]
+        self.offer(question, [*choices, Choice(MORE, self.t("more"))])
+
+    def answer_option(self, options: Sequence[Option]) -> str | None:
+        """The picked option's key; otherwise narrows the list or re-asks, and returns None."""
+        candidates = self.option_candidates(options)
+        candidates.append(Candidate(MORE, (self.t("more"), "more")))
+        match = pick(self.inbound.text, self.inbound.choice, self.state.shown, candidates)
+        if isinstance(match, Picked) and match.key == MORE:
+            self.state = self.state.evolve(page=self.state.page + 1)
+            self.prompt()
+            return None
+        if isinstance(match, Picked):
+            return match.key
+        if isinstance(match, Narrowed):
+            narrowed = [o for o in options if o.key in match.keys][:MAX_NARROWED]
+            choices = [Choice(o.key, o.label(self.language)) for o in narrowed]
+            self.offer(self.t("ulb_narrowed", answer=self.inbound.text.strip()), choices)
+            return None
+        self.say(self.t("no_match", answer=self.inbound.text.strip()[:60]))
+        self.prompt()
+        return None
+
+    def pick_from(self, candidates: Sequence[Candidate]) -> str | None:
+        match = pick(self.inbound.text, self.inbound.choice, self.state.shown, candidates)
+        if isinstance(match, Picked):
+            return match.key
+        self.say(self.t("not_understood"))
+        self.prompt()
+        return None
+
+    def ask_ulb(self) -> None:
+        ulbs = self.directory.ulbs
+        if len(ulbs) > PAGE_SIZE:
+            example = ulbs[0].label(self.language)[:3]
+            self.offer_options(self.t("ask_ulb_search", example=example), ulbs)
+        else:
+            self.offer_options(self.t("ask_ulb"), ulbs)
+
+    def on_ulb(self) -> None:
+        key = self.answer_option(self.directory.ulbs)
+        if key:
+            self.update_draft(ulb=key)
+            self.continue_intake()
+
+    def ask_role(self) -> None:
+        self.offer(self.t("ask_role"), [Choice(role, self.t(f"role_{role}")) for role in ROLES])
+
+    def on_role(self) -> None:
+        candidates = [
+            Candidate(
+                role,
+                (
+                    *(i18n.text(lang, f"role_{role}") for lang in i18n.CATALOGS),
+                    role,
+                    "cbo" if role == "cbo_member" else "ulb",
+                ),
+            )
+            for role in ROLES
+        ]
+        picked = self.pick_from(candidates)
+        if picked:
+            self.state = self.state.evolve(profile=replace(self.state.profile, role=picked))
+            self.continue_intake()
+
+    def ask_name(self) -> None:
+        sender = self.inbound.sender_name.strip()
+        choices = [Choice("use_sender", self.t("use_name", name=sender))] if sender else []
+        self.offer(self.t("ask_name"), choices)
+
+    def on_name(self) -> None:
+        name = self.inbound.sender_name.strip() if self.inbound.choice == "use_sender" else ""
+        if not name:
+            typed = " ".join(self.inbound.text.split())
+            if typed == "1" and self.state.shown == ("use_sender",):
+                typed = self.inbound.sender_name.strip()
+            name = typed
+        if not 2 <= len(name) <= 80 or name.isdigit():
+            self.say(self.t("name_invalid"))
+            return
+        self.state = self.state.evolve(profile=replace(self.state.profile, name=name))
+        self.continue_intake()
+
+    def ask_module(self) -> None:
+        self.offer_options(self.t("ask_module"), self.directory.modules)
+
+    def on_module(self) -> None:
+        key = self.answer_option(self.directory.modules)
+        if key:
+            self.update_draft(module=key)
+            self.continue_intake()
+
+    def ask_category(self) -> None:
+        self.offer_options(self.t("ask_category"), self.directory.categories)
+
+    def on_category(self) -> None:
+        key = self.answer_option(self.directory.categories)
+        if key:
+            self.update_draft(category=key)
+            self.continue_intake()
+
+    def ask_description(self) -> None:
+        self.say(self.t("ask_description"))
+
+    def on_description(self) -> None:
+        description = self.inbound.text.strip()
+        if not description:
+            self.prompt()
+            return
+        if len(description) < MIN_DESCRIPTION:
+            self.say(self.t("description_too_short", minimum=MIN_DESCRIPTION))
+            return
+        self.update_draft(description=description)
+        self.continue_intake()
+
+    def ask_attachments(self) -> None:
+        self.offer(self.t("ask_attachments"), [Choice("done", self.t("attachments_done"))])
+
+    def on_attachments(self) -> None:
+        answer = normalise(self.inbound.text)
+        done_words = {"done", "skip", "no", "continue", "1", normalise(self.t("attachments_done"))}
+        if self.inbound.choice == "done" or answer in done_words:
+            self.goto("confirm")
+            return
+        if answer:
+            # More words after the description belong to it; nothing typed is dropped.
+            description = f"{self.draft.description}\n{self.inbound.text.strip()}"
+            self.update_draft(description=description)
+            self.say(self.t("description_added"))
+            self.prompt()
+
+    def confirm_choices(self) -> list[Choice]:
+        keys = (
+            "submit",
+            "edit_ulb",
+            "edit_contact",
+            "edit_module",
+            "edit_category",
+            "edit_description",
+            "cancel_report",
+        )
+        return [Choice(key, self.t(key)) for key in keys]
+
+    def ask_confirm(self) -> None:
+        draft, profile, lang = self.draft, self.state.profile, self.language
+        summary = self.t(
+            "summary",
+            ulb=self.directory.ulb(draft.ulb).label(lang),
+            name=profile.name,
+            role=self.t(f"role_{profile.role}"),
+            module=self.directory.module(draft.module).label(lang),
+            category=self.directory.category(draft.category).label(lang),
+            description=draft.description,
+            attachments=len(draft.attachments),
+        )
+        self.offer(summary, self.confirm_choices())
+
+    def on_confirm(self) -> None:
+        choices = self.confirm_choices()
+        picked = self.pick_from([Candidate(c.key, (c.label, c.key)) for c in choices])
+        if picked == "submit":
+            self.submit()
+        elif picked == "cancel_report":
+            self.state = self.state.evolve(draft=None)
+            self.say(self.t("cancelled"))
+            self.goto("menu")
+        elif picked:
+            # An edit empties the field, asks it again, then comes back to the summary.
+            field = picked.removeprefix("edit_")
+            if field == "contact":
+                profile = replace(self.state.profile, role="", name="")
+                self.state = self.state.evolve(profile=profile)
+            else:
+                self.update_draft(**{field: ""})
+            self.state = self.state.evolve(return_to="confirm")
+            self.continue_intake()
+
+    def submit(self) -> None:
+        draft, profile = self.draft, self.state.profile
+        self.commands.append(
+            SubmitTicket(
+                language=self.language,
+                reporter_role=profile.role,
+                reporter_name=profile.name,
+                ulb=draft.ulb,
+                module=draft.module,
+                category=draft.category,
+                description=draft.description,
+                attachments=draft.attachments,
+            )
+        )
+        self.state = self.state.evolve(
+            draft=None, step="menu", shown=(), profile=replace(profile, last_ulb=draft.ulb)
+        )
+
+    # -- staff ------------------------------------------------------------------------------
+
+    def staff_one_liner(self, message: str) -> bool:
+        match = _STAFF_LINE.match(message.strip())
+        if not match:
+            return False
+        verb, reference, rest = match.group(1).lower(), match.group(2), match.group(3).strip()
+        number = ticket_number(reference, self.directory.ticket_prefix)
+        if number is None:
+            return False
+        if verb == "ticket":
+            self.show_ticket(number)
+            return True
+        value, note = "", ""
+        if verb in ("type", "priority", "escalate"):
+            value = rest.split(" ", 1)[0] if rest else (BY_CATEGORY if verb == "escalate" else "")
+        else:
+            note = rest
+        self.commands.append(StaffAction(number, verb, value=value, note=note))
+        self.work_on(number)
+        return True
+
+    def staff_action_choices(self) -> list[Choice]:
+        return [Choice(a, self.t(f"action_{a}")) for a in (*STAFF_ACTIONS, "back")]
+
+    def ask_staff_ticket(self) -> None:
+        self.offer(self.t("ticket_actions", number=self.state.ticket), self.staff_action_choices())
+
+    def on_staff_ticket(self) -> None:
+        if self.context.actor is None:
+            self.say(self.t("staff_only"))
+            self.goto("menu")
+            return
+        number = ticket_number(self.inbound.text, self.directory.ticket_prefix)
+        if number and not self.inbound.choice:
+            self.show_ticket(number)
+            return
+        choices = self.staff_action_choices()
+        picked = self.pick_from([Candidate(c.key, (c.label, c.key)) for c in choices])
+        if picked is None:
+            return
+        if picked == "back":
+            self.state = self.state.evolve(ticket="")
+            self.goto("menu")
+        elif picked in NEEDS_VALUE:
+            self.state = self.state.evolve(action=picked)
+            self.goto("staff_value")
+        else:
+            self.commands.append(StaffAction(self.state.ticket, picked))
+            self.work_on(self.state.ticket)
+
+    def value_choices(self) -> list[Choice]:
+        action = self.state.action
+        if action == "type":
+            return [Choice(kind, self.t(f"type_{kind}")) for kind in TICKET_TYPES]
+        if action == "priority":
+            return [Choice(priority, priority) for priority in PRIORITIES]
+        if action == "escalate":
+            teams = [t for t in self.directory.teams if t.key != self.directory.intake_team]
+            return [Choice(BY_CATEGORY, self.t("team_by_category"))] + [
+                Choice(team.key, team.name(self.language)) for team in teams
+            ]
+        return []
+
+    def ask_staff_value(self) -> None:
+        questions = {
+            "type": "ask_type",
+            "priority": "ask_priority",
+            "escalate": "ask_team",
+            "comment": "ask_comment",
+            "resolve": "ask_resolution",
+            "reopen": "ask_reopen_reason",
+        }
+        question = self.t(questions[self.state.action], number=self.state.ticket)
+        self.offer(question, self.value_choices())
+
+    def on_staff_value(self) -> None:
+        action, number = self.state.action, self.state.ticket
+        choices = self.value_choices()
+        if choices:
+            picked = self.pick_from([Candidate(c.key, (c.label, c.key)) for c in choices])
+            if picked is None:
+                return
+            self.commands.append(StaffAction(number, action, value=picked))
+        else:
+            note = self.inbound.text.strip()
+            if not note:
+                self.prompt()
+                return
+            self.commands.append(StaffAction(number, action, note=note))
+        self.work_on(number)

@@ -1,0 +1,1 @@
+"""Message catalogs, one module per language (Odia is `or_`: `or` is a Python keyword)."""

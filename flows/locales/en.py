@@ -1,0 +1,211 @@
+"""English texts. Every other catalog has exactly these keys and placeholders."""
+
+MESSAGES: dict[str, str] = {
+    # Language and menu
+    "choose_language": (
+        "Namaskar! This is the MUKTASoft helpdesk of HUDD, Odisha.\n"
+        "Choose your language / ଆପଣଙ୍କ ଭାଷା ବାଛନ୍ତୁ / अपनी भाषा चुनें:"
+    ),
+    "language_set": "Language set to English.",
+    "menu": "What would you like to do?",
+    "menu_report": "Report a problem",
+    "menu_continue": "Continue my unfinished report",
+    "menu_status": "Check a ticket's status",
+    "menu_mine": "My tickets",
+    "menu_language": "Change language",
+    "menu_help": "Help",
+    "menu_queue": "My team's open tickets",
+    "menu_ticket": "Work on a ticket",
+    "help": (
+        "This helpdesk takes problems with the MUKTASoft app and gives you a ticket ID to "
+        "follow them.\n"
+        "• Pick options by their number, or type the option's name.\n"
+        "• menu: the main menu (an unfinished report is kept)\n"
+        "• cancel: discard an unfinished report\n"
+        "• status {example}: the status of a ticket\n"
+        "• my tickets: your tickets\n"
+        "• language: change language"
+    ),
+    "staff_help": (
+        "Staff commands (also from the menu):\n"
+        "queue · ticket {example} · take {example} · type {example} incident · "
+        "priority {example} P2 · escalate {example} [team] · comment {example} <text> · "
+        "resolve {example} <note> · close {example} · reopen {example} <reason>\n"
+        "Types: problem, incident, change_request, bug_fix. Teams: {teams}."
+    ),
+    "hint_menu": "Type menu for the main menu.",
+    "cancelled": "Your unfinished report was cancelled. Nothing was submitted.",
+    "nothing_to_cancel": "There was nothing to cancel.",
+    "welcome_back": (
+        "Welcome back! You have an unfinished report; let's continue where you left off "
+        "(type cancel to discard it)."
+    ),
+    "not_understood": (
+        "Sorry, I did not understand that. Reply with the number of an option, "
+        "or type menu or cancel."
+    ),
+    "no_match": (
+        "I could not find “{answer}” in the list. Type the number shown, or the first "
+        "letters of the name."
+    ),
+    "more": "More…",
+    # Intake
+    "ask_ulb": "Which ULB (Urban Local Body) are you from?",
+    "ask_ulb_search": (
+        "Which ULB (Urban Local Body) are you from? Type the first letters of its name "
+        "(for example “{example}”), or pick a number:"
+    ),
+    "ulb_narrowed": "These match “{answer}”. Pick one:",
+    "ask_role": "Are you a ULB employee or a CBO (Mission Shakti group) member?",
+    "role_ulb_employee": "ULB employee",
+    "role_cbo_member": "CBO member",
+    "ask_name": "Please type your name, so that the helpdesk knows whom to contact.",
+    "use_name": "Use “{name}”",
+    "name_invalid": "Please type your name (2 to 80 letters).",
+    "ask_module": "Which part of MUKTASoft is the problem in?",
+    "ask_category": "What kind of problem is it?",
+    "ask_description": (
+        "Please describe the problem in your own words: what you were doing, what happened, "
+        "and any error message. You can also send a photo of the screen."
+    ),
+    "description_too_short": (
+        "That is a little short. Please describe the problem in a few more words "
+        "(at least {minimum} characters)."
+    ),
+    "ask_attachments": (
+        "Would you like to add a photo or a document (for example a screenshot of the "
+        "error)? Send it now, or pick Continue."
+    ),
+    "attachments_done": "Continue",
+    "attachment_added": "Got it: {count} attachment(s) are now on your report.",
+    "attachment_new_report": "I have kept your attachment and started a new report with it.",
+    "description_added": "I have added that to the description.",
+    "summary": (
+        "Please check your report:\n\n"
+        "ULB: {ulb}\n"
+        "Name: {name} ({role})\n"
+        "Module: {module}\n"
+        "Kind of problem: {category}\n"
+        "Description: {description}\n"
+        "Attachments: {attachments}\n\n"
+        "Submit it?"
+    ),
+    "submit": "Submit",
+    "edit_ulb": "Change ULB",
+    "edit_contact": "Change name or role",
+    "edit_module": "Change module",
+    "edit_category": "Change kind of problem",
+    "edit_description": "Rewrite description",
+    "cancel_report": "Cancel",
+    # Status
+    "ask_ticket_id": "Please send the ticket ID (it looks like {example}).",
+    "bad_ticket_id": "That does not look like a ticket ID. A ticket ID looks like {example}.",
+    "ticket_created": (
+        "Your problem is registered as ticket {number}.\n"
+        "Priority: {priority}. The helpdesk will respond by {due}.\n"
+        "Keep this ID. To check on it, send: status {number}"
+    ),
+    "ticket_not_found": "I could not find a ticket {number} for you. Please check the ID.",
+    "ticket_status": (
+        "Ticket {number}: {status}\n"
+        "ULB: {ulb}\n"
+        "Module: {module}\n"
+        "With: {team}\n"
+        "Priority: {priority}\n"
+        "Response due: {due}\n"
+        "Last update: {updated}"
+    ),
+    "last_note": "Latest note: {note}",
+    "my_tickets": "Your tickets:",
+    "my_tickets_none": "You have no tickets yet.",
+    "my_ticket_line": "{number} · {status} · {module} · {date}",
+    "no_due": "not set",
+    "status_new": "Received",
+    "status_in_progress": "Being worked on",
+    "status_escalated": "Passed to a specialist team",
+    "status_resolved": "Resolved",
+    "status_closed": "Closed",
+    "status_reopened": "Reopened",
+    # Notices to the reporter
+    "notice_taken": "Update on ticket {number}: {team} has started working on it.",
+    "notice_escalated": (
+        "Update on ticket {number}: it has been passed to {team}, who will respond by {due}."
+    ),
+    "notice_comment": "Message from the helpdesk about ticket {number}:\n{note}",
+    "notice_resolved": (
+        "Update on ticket {number}: resolved.\n{note}\n"
+        "If the problem is still there, reply: status {number}"
+    ),
+    "notice_closed": "Update on ticket {number}: closed.",
+    "notice_reopened": "Update on ticket {number}: reopened. {team} will look at it again.",
+    "notice_priority": (
+        "Update on ticket {number}: priority is now {priority}; response due by {due}."
+    ),
+    # Staff
+    "staff_only": "That is for helpdesk staff.",
+    "ticket_actions": "What would you like to do with {number}?",
+    "action_take": "Take it",
+    "action_type": "Set type",
+    "action_priority": "Set priority",
+    "action_escalate": "Escalate",
+    "action_comment": "Comment to reporter",
+    "action_resolve": "Resolve",
+    "action_close": "Close",
+    "action_reopen": "Reopen",
+    "action_back": "Back to menu",
+    "ask_type": "Which type is {number}?",
+    "ask_priority": "Which priority for {number}?",
+    "ask_team": "Escalate {number} to which team?",
+    "team_by_category": "By its category (recommended)",
+    "ask_comment": "Type the message for the reporter of {number}:",
+    "ask_resolution": "Type the resolution for the reporter of {number}:",
+    "ask_reopen_reason": "Why is {number} being reopened?",
+    "type_problem": "Problem",
+    "type_incident": "Incident",
+    "type_change_request": "Change Request",
+    "type_bug_fix": "Bug Fix",
+    "type_unset": "not set",
+    "unassigned": "nobody yet",
+    "action_done": "Done: {number} is now {status}.",
+    "refused_not_found": "There is no ticket {number}.",
+    "refused_not_your_team": (
+        "{number} is with {team}; only that team or the L1 helpdesk can change it."
+    ),
+    "refused_transition": "{number} is {status}, so it cannot be {action} now.",
+    "refused_same_team": "{number} is already with {team}.",
+    "refused_note_required": "Please add a note: the reporter will read it.",
+    "refused_bad_value": "“{value}” is not a valid choice here.",
+    "refused_closed": "{number} is closed; reopen it first.",
+    "verb_take": "taken",
+    "verb_escalate": "escalated",
+    "verb_resolve": "resolved",
+    "verb_close": "closed",
+    "verb_reopen": "reopened",
+    "verb_comment": "commented on",
+    "verb_type": "changed",
+    "verb_priority": "changed",
+    "queue": "Open tickets of {team} ({count}):",
+    "queue_empty": "{team} has no open tickets.",
+    "queue_line": "{number} · {priority} · {status} · {ulb} · {module} · due {due}",
+    "team_card": (
+        "{number} · {priority} · {status}\n"
+        "ULB: {ulb}\n"
+        "Reporter: {name} ({role}, {channel})\n"
+        "Module: {module}\n"
+        "Kind of problem: {category} → {routing}\n"
+        "Type: {ticket_type}\n"
+        "Team: {team} · Assignee: {assignee}\n"
+        "Response due: {due}\n"
+        "Attachments: {attachments}\n\n"
+        "{description}"
+    ),
+    "routing_functional": "functional",
+    "routing_technical_infra": "technical (HUDD infrastructure)",
+    "routing_technical_app": "technical (app / iFIX)",
+    "routing_bug": "bug",
+    "routing_enhancement": "enhancement",
+    "sorry_error": (
+        "Sorry, something went wrong on our side. Your message is saved and the helpdesk "
+        "will see it. Please try again in a minute."
+    ),
+}

@@ -1,0 +1,201 @@
+"""Hindi (हिन्दी) texts: the same keys and placeholders as en.py."""
+
+MESSAGES: dict[str, str] = {
+    # Language and menu
+    "choose_language": (
+        "नमस्कार! यह HUDD, ओडिशा का MUKTASoft हेल्पडेस्क है।\n"
+        "Choose your language / ଆପଣଙ୍କ ଭାଷା ବାଛନ୍ତୁ / अपनी भाषा चुनें:"
+    ),
+    "language_set": "भाषा हिन्दी में सेट कर दी गई है।",
+    "menu": "आप क्या करना चाहेंगे?",
+    "menu_report": "समस्या दर्ज करें",
+    "menu_continue": "मेरी अधूरी रिपोर्ट जारी रखें",
+    "menu_status": "टिकट की स्थिति देखें",
+    "menu_mine": "मेरे टिकट",
+    "menu_language": "भाषा बदलें",
+    "menu_help": "मदद",
+    "menu_queue": "मेरी टीम के खुले टिकट",
+    "menu_ticket": "किसी टिकट पर काम करें",
+    "help": (
+        "यह हेल्पडेस्क MUKTASoft ऐप की समस्याएँ दर्ज करता है और उन पर नज़र रखने के लिए "
+        "आपको एक टिकट ID देता है।\n"
+        "• विकल्प उसका नंबर भेजकर चुनें, या विकल्प का नाम लिखें।\n"
+        "• मेनू (menu): मुख्य मेनू (अधूरी रिपोर्ट सुरक्षित रहती है)\n"
+        "• रद्द (cancel): अधूरी रिपोर्ट हटा दें\n"
+        "• स्थिति {example} (status {example}): किसी टिकट की स्थिति\n"
+        "• मेरे टिकट (my tickets): आपके टिकट\n"
+        "• भाषा (language): भाषा बदलें"
+    ),
+    "staff_help": (
+        "स्टाफ़ कमांड (मेनू से भी):\n"
+        "queue · ticket {example} · take {example} · type {example} incident · "
+        "priority {example} P2 · escalate {example} [टीम] · comment {example} <संदेश> · "
+        "resolve {example} <नोट> · close {example} · reopen {example} <कारण>\n"
+        "टाइप: problem, incident, change_request, bug_fix। टीमें: {teams}।"
+    ),
+    "hint_menu": "मुख्य मेनू के लिए मेनू (menu) लिखें।",
+    "cancelled": "आपकी अधूरी रिपोर्ट रद्द कर दी गई। कुछ भी जमा नहीं हुआ।",
+    "nothing_to_cancel": "रद्द करने के लिए कुछ नहीं था।",
+    "welcome_back": (
+        "फिर से स्वागत है! आपकी एक रिपोर्ट अधूरी है; जहाँ छोड़ा था, वहीं से आगे बढ़ते हैं "
+        "(इसे हटाने के लिए रद्द (cancel) लिखें)।"
+    ),
+    "not_understood": (
+        "माफ़ कीजिए, यह समझ में नहीं आया। किसी विकल्प का नंबर भेजें, या मेनू (menu) या रद्द (cancel) लिखें।"
+    ),
+    "no_match": ("सूची में “{answer}” नहीं मिला। दिखाया गया नंबर लिखें, या नाम के पहले कुछ अक्षर लिखें।"),
+    "more": "और…",
+    # Intake
+    "ask_ulb": "आप किस ULB (शहरी स्थानीय निकाय) से हैं?",
+    "ask_ulb_search": (
+        "आप किस ULB (शहरी स्थानीय निकाय) से हैं? उसके नाम के पहले कुछ अक्षर लिखें "
+        "(जैसे “{example}”), या कोई नंबर चुनें:"
+    ),
+    "ulb_narrowed": "ये “{answer}” से मेल खाते हैं। एक चुनें:",
+    "ask_role": "आप ULB कर्मचारी हैं या CBO (मिशन शक्ति समूह) सदस्य?",
+    "role_ulb_employee": "ULB कर्मचारी",
+    "role_cbo_member": "CBO सदस्य",
+    "ask_name": "कृपया अपना नाम लिखें, ताकि हेल्पडेस्क को पता रहे कि किससे संपर्क करना है।",
+    "use_name": "“{name}” इस्तेमाल करें",
+    "name_invalid": "कृपया अपना नाम लिखें (2 से 80 अक्षर)।",
+    "ask_module": "MUKTASoft के किस हिस्से में समस्या है?",
+    "ask_category": "समस्या किस तरह की है?",
+    "ask_description": (
+        "कृपया समस्या अपने शब्दों में बताएँ: कौन-सा काम करते समय समस्या आई, क्या हुआ, "
+        "और कोई एरर मैसेज आया हो तो वह भी। आप स्क्रीन की फ़ोटो भी भेज सकते हैं।"
+    ),
+    "description_too_short": (
+        "यह थोड़ा छोटा है। कृपया समस्या को कुछ और शब्दों में बताएँ (कम से कम {minimum} अक्षर)।"
+    ),
+    "ask_attachments": (
+        "क्या आप कोई फ़ोटो या दस्तावेज़ जोड़ना चाहेंगे (जैसे एरर का स्क्रीनशॉट)? अभी भेजें, या “आगे बढ़ें” चुनें।"
+    ),
+    "attachments_done": "आगे बढ़ें",
+    "attachment_added": "मिल गया। आपकी रिपोर्ट में अब कुल अटैचमेंट: {count}",
+    "attachment_new_report": ("आपका अटैचमेंट रख लिया गया है और उसके साथ एक नई रिपोर्ट शुरू की गई है।"),
+    "description_added": "इसे विवरण में जोड़ दिया गया है।",
+    "summary": (
+        "कृपया अपनी रिपोर्ट जाँच लें:\n\n"
+        "ULB: {ulb}\n"
+        "नाम: {name} ({role})\n"
+        "मॉड्यूल: {module}\n"
+        "समस्या का प्रकार: {category}\n"
+        "विवरण: {description}\n"
+        "अटैचमेंट: {attachments}\n\n"
+        "क्या इसे जमा करें?"
+    ),
+    "submit": "जमा करें",
+    "edit_ulb": "ULB बदलें",
+    "edit_contact": "नाम या भूमिका बदलें",
+    "edit_module": "मॉड्यूल बदलें",
+    "edit_category": "समस्या का प्रकार बदलें",
+    "edit_description": "विवरण फिर से लिखें",
+    "cancel_report": "रद्द करें",
+    # Status
+    "ask_ticket_id": "कृपया टिकट ID भेजें (यह {example} जैसा दिखता है)।",
+    "bad_ticket_id": "यह टिकट ID जैसा नहीं लगता। टिकट ID {example} जैसा दिखता है।",
+    "ticket_created": (
+        "आपकी समस्या टिकट {number} के रूप में दर्ज हो गई है।\n"
+        "प्राथमिकता (priority): {priority}। हेल्पडेस्क {due} तक जवाब देगा।\n"
+        "यह ID संभालकर रखें। स्थिति जानने के लिए भेजें: स्थिति {number} (या status {number})"
+    ),
+    "ticket_not_found": "आपका टिकट {number} नहीं मिला। कृपया ID जाँच लें।",
+    "ticket_status": (
+        "टिकट {number}: {status}\n"
+        "ULB: {ulb}\n"
+        "मॉड्यूल: {module}\n"
+        "किसके पास: {team}\n"
+        "प्राथमिकता: {priority}\n"
+        "जवाब की समय-सीमा: {due}\n"
+        "पिछला अपडेट: {updated}"
+    ),
+    "last_note": "ताज़ा टिप्पणी: {note}",
+    "my_tickets": "आपके टिकट:",
+    "my_tickets_none": "अभी तक आपका कोई टिकट नहीं है।",
+    "my_ticket_line": "{number} · {status} · {module} · {date}",
+    "no_due": "तय नहीं",
+    "status_new": "प्राप्त हुआ",
+    "status_in_progress": "काम चल रहा है",
+    "status_escalated": "विशेषज्ञ टीम को भेजा गया",
+    "status_resolved": "हल हो गया",
+    "status_closed": "बंद",
+    "status_reopened": "फिर से खोला गया",
+    # Notices to the reporter
+    "notice_taken": "टिकट {number} पर अपडेट: {team} ने इस पर काम शुरू कर दिया है।",
+    "notice_escalated": ("टिकट {number} पर अपडेट: इसे {team} को भेजा गया है, वे {due} तक जवाब देंगे।"),
+    "notice_comment": "टिकट {number} के बारे में हेल्पडेस्क का संदेश:\n{note}",
+    "notice_resolved": (
+        "टिकट {number} पर अपडेट: हल हो गया।\n{note}\n"
+        "अगर समस्या अब भी है, तो जवाब में भेजें: स्थिति {number} (या status {number})"
+    ),
+    "notice_closed": "टिकट {number} पर अपडेट: बंद कर दिया गया।",
+    "notice_reopened": "टिकट {number} पर अपडेट: फिर से खोला गया। {team} इसे दोबारा देखेंगे।",
+    "notice_priority": ("टिकट {number} पर अपडेट: प्राथमिकता अब {priority} है; जवाब {due} तक मिलेगा।"),
+    # Staff
+    "staff_only": "यह केवल हेल्पडेस्क स्टाफ़ के लिए है।",
+    "ticket_actions": "{number} के साथ आप क्या करना चाहेंगे?",
+    "action_take": "अपने ज़िम्मे लें",
+    "action_type": "टाइप तय करें",
+    "action_priority": "प्राथमिकता (priority) तय करें",
+    "action_escalate": "दूसरी टीम को भेजें (escalate)",
+    "action_comment": "रिपोर्टकर्ता को संदेश भेजें",
+    "action_resolve": "हल करें",
+    "action_close": "बंद करें",
+    "action_reopen": "फिर से खोलें",
+    "action_back": "मेनू पर वापस",
+    "ask_type": "{number} किस टाइप का है?",
+    "ask_priority": "{number} की प्राथमिकता क्या हो?",
+    "ask_team": "{number} को किस टीम को भेजें?",
+    "team_by_category": "उसकी श्रेणी के अनुसार (सुझाया गया)",
+    "ask_comment": "{number} के रिपोर्टकर्ता के लिए संदेश लिखें:",
+    "ask_resolution": "{number} के रिपोर्टकर्ता के लिए समाधान लिखें:",
+    "ask_reopen_reason": "{number} को फिर से क्यों खोला जा रहा है?",
+    "type_problem": "समस्या (Problem)",
+    "type_incident": "घटना (Incident)",
+    "type_change_request": "बदलाव अनुरोध (Change Request)",
+    "type_bug_fix": "बग फ़िक्स (Bug Fix)",
+    "type_unset": "तय नहीं",
+    "unassigned": "अभी कोई नहीं",
+    "action_done": "हो गया: {number} की स्थिति अब “{status}” है।",
+    "refused_not_found": "टिकट {number} मौजूद नहीं है।",
+    "refused_not_your_team": (
+        "{number} अभी {team} के पास है; केवल वही टीम या L1 हेल्पडेस्क इसे बदल सकते हैं।"
+    ),
+    "refused_transition": "{number} की स्थिति “{status}” है, इसलिए अभी {action} संभव नहीं है।",
+    "refused_same_team": "{number} पहले से {team} के पास है।",
+    "refused_note_required": "कृपया एक नोट जोड़ें: रिपोर्टकर्ता इसे पढ़ेंगे।",
+    "refused_bad_value": "“{value}” यहाँ मान्य विकल्प नहीं है।",
+    "refused_closed": "{number} बंद है; पहले इसे फिर से खोलें।",
+    "verb_take": "अपने ज़िम्मे लेना",
+    "verb_escalate": "दूसरी टीम को भेजना",
+    "verb_resolve": "हल करना",
+    "verb_close": "बंद करना",
+    "verb_reopen": "फिर से खोलना",
+    "verb_comment": "टिप्पणी करना",
+    "verb_type": "बदलना",
+    "verb_priority": "बदलना",
+    "queue": "{team} के खुले टिकट ({count}):",
+    "queue_empty": "{team} के पास कोई खुला टिकट नहीं है।",
+    "queue_line": "{number} · {priority} · {status} · {ulb} · {module} · समय-सीमा {due}",
+    "team_card": (
+        "{number} · {priority} · {status}\n"
+        "ULB: {ulb}\n"
+        "रिपोर्टकर्ता: {name} ({role}, {channel})\n"
+        "मॉड्यूल: {module}\n"
+        "समस्या का प्रकार: {category} → {routing}\n"
+        "टाइप: {ticket_type}\n"
+        "टीम: {team} · ज़िम्मेदार: {assignee}\n"
+        "जवाब की समय-सीमा: {due}\n"
+        "अटैचमेंट: {attachments}\n\n"
+        "{description}"
+    ),
+    "routing_functional": "कार्यात्मक (functional)",
+    "routing_technical_infra": "तकनीकी (HUDD इन्फ्रास्ट्रक्चर)",
+    "routing_technical_app": "तकनीकी (ऐप / iFIX)",
+    "routing_bug": "बग (bug)",
+    "routing_enhancement": "सुधार (enhancement)",
+    "sorry_error": (
+        "माफ़ कीजिए, हमारी ओर से कुछ गड़बड़ हो गई। आपका संदेश सुरक्षित है और हेल्पडेस्क "
+        "उसे देखेगा। कृपया एक मिनट बाद फिर कोशिश करें।"
+    ),
+}

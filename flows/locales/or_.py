@@ -1,0 +1,199 @@
+"""Odia (ଓଡ଼ିଆ) texts: the same keys and placeholders as en.py."""
+
+MESSAGES: dict[str, str] = {
+    # Language and menu
+    "choose_language": (
+        "ନମସ୍କାର! ଏହା HUDD, ଓଡ଼ିଶାର MUKTASoft ହେଲ୍ପଡେସ୍କ।\n"
+        "Choose your language / ଆପଣଙ୍କ ଭାଷା ବାଛନ୍ତୁ / अपनी भाषा चुनें:"
+    ),
+    "language_set": "ଭାଷା ଓଡ଼ିଆରେ ସେଟ୍ କରାଗଲା।",
+    "menu": "ଆପଣ କ’ଣ କରିବାକୁ ଚାହାଁନ୍ତି?",
+    "menu_report": "ସମସ୍ୟା ଜଣାନ୍ତୁ",
+    "menu_continue": "ମୋର ଅଧୁରା ରିପୋର୍ଟ ଜାରି ରଖନ୍ତୁ",
+    "menu_status": "ଟିକେଟର ସ୍ଥିତି ଦେଖନ୍ତୁ",
+    "menu_mine": "ମୋ ଟିକେଟ",
+    "menu_language": "ଭାଷା ବଦଳାନ୍ତୁ",
+    "menu_help": "ସାହାଯ୍ୟ",
+    "menu_queue": "ମୋ ଟିମର ଖୋଲା ଟିକେଟ",
+    "menu_ticket": "ଏକ ଟିକେଟ ଉପରେ କାମ କରନ୍ତୁ",
+    "help": (
+        "ଏହି ହେଲ୍ପଡେସ୍କ MUKTASoft ଆପର ସମସ୍ୟା ଗ୍ରହଣ କରେ ଏବଂ ତାହାର ଖବର ରଖିବା ପାଇଁ ଆପଣଙ୍କୁ "
+        "ଏକ ଟିକେଟ ID ଦିଏ।\n"
+        "• ବିକଳ୍ପର ନମ୍ବର ପଠାଇ, କିମ୍ବା ବିକଳ୍ପର ନାମ ଲେଖି ବାଛନ୍ତୁ।\n"
+        "• ମେନୁ (menu): ମୁଖ୍ୟ ମେନୁ (ଅଧୁରା ରିପୋର୍ଟ ସାଇତା ରହେ)\n"
+        "• ବାତିଲ (cancel): ଅଧୁରା ରିପୋର୍ଟ ବାତିଲ କରନ୍ତୁ\n"
+        "• ସ୍ଥିତି {example} (status {example}): ଗୋଟିଏ ଟିକେଟର ସ୍ଥିତି\n"
+        "• ମୋ ଟିକେଟ (my tickets): ଆପଣଙ୍କ ଟିକେଟଗୁଡ଼ିକ\n"
+        "• ଭାଷା (language): ଭାଷା ବଦଳାନ୍ତୁ"
+    ),
+    "staff_help": (
+        "ଷ୍ଟାଫ୍ କମାଣ୍ଡ (ମେନୁରୁ ମଧ୍ୟ ମିଳେ):\n"
+        "queue · ticket {example} · take {example} · type {example} incident · "
+        "priority {example} P2 · escalate {example} [ଟିମ୍] · comment {example} <ସନ୍ଦେଶ> · "
+        "resolve {example} <ଟିପ୍ପଣୀ> · close {example} · reopen {example} <କାରଣ>\n"
+        "ପ୍ରକାର (type): problem, incident, change_request, bug_fix। ଟିମ୍: {teams}।"
+    ),
+    "hint_menu": "ମୁଖ୍ୟ ମେନୁ ପାଇଁ ମେନୁ (menu) ଲେଖନ୍ତୁ।",
+    "cancelled": "ଆପଣଙ୍କ ଅଧୁରା ରିପୋର୍ଟ ବାତିଲ କରାଗଲା। କିଛି ଦାଖଲ ହୋଇନାହିଁ।",
+    "nothing_to_cancel": "ବାତିଲ କରିବାକୁ କିଛି ନଥିଲା।",
+    "welcome_back": (
+        "ପୁଣି ସ୍ୱାଗତ! ଆପଣଙ୍କର ଏକ ଅଧୁରା ରିପୋର୍ଟ ଅଛି; ଯେଉଁଠି ଛାଡ଼ିଥିଲେ ସେଠାରୁ ଆଗକୁ ବଢ଼ିବା "
+        "(ଏହାକୁ ବାତିଲ କରିବାକୁ ବାତିଲ (cancel) ଲେଖନ୍ତୁ)।"
+    ),
+    "not_understood": (
+        "କ୍ଷମା କରିବେ, ଏହା ବୁଝିହେଲା ନାହିଁ। ଗୋଟିଏ ବିକଳ୍ପର ନମ୍ବର ପଠାନ୍ତୁ, କିମ୍ବା ମେନୁ (menu) ବା ବାତିଲ (cancel) ଲେଖନ୍ତୁ।"
+    ),
+    "no_match": ("ତାଲିକାରେ “{answer}” ମିଳିଲା ନାହିଁ। ଦେଖାଯାଇଥିବା ନମ୍ବର, କିମ୍ବା ନାମର ପ୍ରଥମ କିଛି ଅକ୍ଷର ଲେଖନ୍ତୁ।"),
+    "more": "ଆହୁରି…",
+    # Intake
+    "ask_ulb": "ଆପଣଙ୍କ ULB (ସହରାଞ୍ଚଳ ସ୍ଥାନୀୟ ସଂସ୍ଥା) କେଉଁଟି?",
+    "ask_ulb_search": (
+        "ଆପଣଙ୍କ ULB (ସହରାଞ୍ଚଳ ସ୍ଥାନୀୟ ସଂସ୍ଥା) କେଉଁଟି? ଏହାର ନାମର ପ୍ରଥମ କିଛି ଅକ୍ଷର ଲେଖନ୍ତୁ "
+        "(ଯେପରି “{example}”), କିମ୍ବା ଗୋଟିଏ ନମ୍ବର ବାଛନ୍ତୁ:"
+    ),
+    "ulb_narrowed": "ଏଗୁଡ଼ିକ “{answer}” ସହ ମେଳ ଖାଉଛି। ଗୋଟିଏ ବାଛନ୍ତୁ:",
+    "ask_role": "ଆପଣ ULB କର୍ମଚାରୀ ନା CBO (ମିଶନ ଶକ୍ତି ଗୋଷ୍ଠୀ) ସଦସ୍ୟ?",
+    "role_ulb_employee": "ULB କର୍ମଚାରୀ",
+    "role_cbo_member": "CBO ସଦସ୍ୟ",
+    "ask_name": "ଦୟାକରି ଆପଣଙ୍କ ନାମ ଲେଖନ୍ତୁ, ଯାହାଦ୍ୱାରା ହେଲ୍ପଡେସ୍କ ଜାଣିବ କାହା ସହ ଯୋଗାଯୋଗ କରିବ।",
+    "use_name": "“{name}” ବ୍ୟବହାର କରନ୍ତୁ",
+    "name_invalid": "ଦୟାକରି ଆପଣଙ୍କ ନାମ ଲେଖନ୍ତୁ (2ରୁ 80 ଅକ୍ଷର)।",
+    "ask_module": "MUKTASoftର କେଉଁ ଅଂଶରେ ସମସ୍ୟା ଅଛି?",
+    "ask_category": "ଏହା କେଉଁ ପ୍ରକାରର ସମସ୍ୟା?",
+    "ask_description": (
+        "ଦୟାକରି ନିଜ ଶବ୍ଦରେ ସମସ୍ୟାଟି ବୁଝାଇ ଲେଖନ୍ତୁ: ଆପଣ କ’ଣ କରୁଥିଲେ, କ’ଣ ହେଲା, "
+        "ଏବଂ କୌଣସି error message ଆସିଥିଲେ ତାହା। ଆପଣ ସ୍କ୍ରିନର ଫଟୋ ମଧ୍ୟ ପଠାଇପାରିବେ।"
+    ),
+    "description_too_short": (
+        "ଏହା ଟିକେ ଛୋଟ ହେଲା। ଦୟାକରି ଆଉ କିଛି ଶବ୍ଦରେ ସମସ୍ୟାଟି ବୁଝାଇ ଲେଖନ୍ତୁ (ଅତି କମରେ {minimum} ଅକ୍ଷର)।"
+    ),
+    "ask_attachments": (
+        "ଆପଣ କୌଣସି ଫଟୋ ବା ଡକ୍ୟୁମେଣ୍ଟ ଯୋଡ଼ିବାକୁ ଚାହାଁନ୍ତି କି (ଯେପରି error ର ସ୍କ୍ରିନସଟ୍)? ଏବେ ପଠାନ୍ତୁ, କିମ୍ବା “ଆଗକୁ ବଢ଼ନ୍ତୁ” ବାଛନ୍ତୁ।"
+    ),
+    "attachments_done": "ଆଗକୁ ବଢ଼ନ୍ତୁ",
+    "attachment_added": "ମିଳିଲା: ଆପଣଙ୍କ ରିପୋର୍ଟରେ ଏବେ {count}ଟି ସଂଲଗ୍ନ ଫାଇଲ୍ ଅଛି।",
+    "attachment_new_report": ("ଆପଣଙ୍କ ସଂଲଗ୍ନ ଫାଇଲ୍ ସାଇତି ରଖାଗଲା ଏବଂ ଏହା ସହ ଏକ ନୂଆ ରିପୋର୍ଟ ଆରମ୍ଭ କରାଗଲା।"),
+    "description_added": "ଏହାକୁ ବିବରଣୀରେ ଯୋଡ଼ି ଦିଆଗଲା।",
+    "summary": (
+        "ଦୟାକରି ଆପଣଙ୍କ ରିପୋର୍ଟ ଯାଞ୍ଚ କରନ୍ତୁ:\n\n"
+        "ULB: {ulb}\n"
+        "ନାମ: {name} ({role})\n"
+        "ମଡ୍ୟୁଲ: {module}\n"
+        "ସମସ୍ୟାର ପ୍ରକାର: {category}\n"
+        "ବିବରଣୀ: {description}\n"
+        "ସଂଲଗ୍ନ ଫାଇଲ୍: {attachments}\n\n"
+        "ଏହା ଦାଖଲ କରିବେ କି?"
+    ),
+    "submit": "ଦାଖଲ କରନ୍ତୁ",
+    "edit_ulb": "ULB ବଦଳାନ୍ତୁ",
+    "edit_contact": "ନାମ ବା ଭୂମିକା ବଦଳାନ୍ତୁ",
+    "edit_module": "ମଡ୍ୟୁଲ ବଦଳାନ୍ତୁ",
+    "edit_category": "ସମସ୍ୟାର ପ୍ରକାର ବଦଳାନ୍ତୁ",
+    "edit_description": "ବିବରଣୀ ପୁଣି ଲେଖନ୍ତୁ",
+    "cancel_report": "ବାତିଲ",
+    # Status
+    "ask_ticket_id": "ଦୟାକରି ଟିକେଟ ID ପଠାନ୍ତୁ (ଏହା {example} ଭଳି ଦେଖାଯାଏ)।",
+    "bad_ticket_id": "ଏହା ଟିକେଟ ID ଭଳି ଲାଗୁନାହିଁ। ଟିକେଟ ID {example} ଭଳି ଦେଖାଯାଏ।",
+    "ticket_created": (
+        "ଆପଣଙ୍କ ସମସ୍ୟା ଟିକେଟ {number} ଭାବେ ପଞ୍ଜୀକୃତ ହୋଇଛି।\n"
+        "ପ୍ରାଥମିକତା (priority): {priority}। ହେଲ୍ପଡେସ୍କ {due} ସୁଦ୍ଧା ଉତ୍ତର ଦେବ।\n"
+        "ଏହି ID ସାଇତି ରଖନ୍ତୁ। ସ୍ଥିତି ଜାଣିବାକୁ ପଠାନ୍ତୁ: ସ୍ଥିତି {number} (କିମ୍ବା status {number})"
+    ),
+    "ticket_not_found": "ଆପଣଙ୍କ ନାମରେ ଟିକେଟ {number} ମିଳିଲା ନାହିଁ। ଦୟାକରି ID ଯାଞ୍ଚ କରନ୍ତୁ।",
+    "ticket_status": (
+        "ଟିକେଟ {number}: {status}\n"
+        "ULB: {ulb}\n"
+        "ମଡ୍ୟୁଲ: {module}\n"
+        "ଦାୟିତ୍ୱରେ ଥିବା ଟିମ୍: {team}\n"
+        "ପ୍ରାଥମିକତା: {priority}\n"
+        "ଉତ୍ତର ସମୟସୀମା: {due}\n"
+        "ଶେଷ ଅପଡେଟ୍: {updated}"
+    ),
+    "last_note": "ଶେଷ ଟିପ୍ପଣୀ: {note}",
+    "my_tickets": "ଆପଣଙ୍କ ଟିକେଟ:",
+    "my_tickets_none": "ଆପଣଙ୍କର ଏପର୍ଯ୍ୟନ୍ତ କୌଣସି ଟିକେଟ ନାହିଁ।",
+    "my_ticket_line": "{number} · {status} · {module} · {date}",
+    "no_due": "ସ୍ଥିର ହୋଇନାହିଁ",
+    "status_new": "ଗ୍ରହଣ କରାଯାଇଛି",
+    "status_in_progress": "କାମ ଚାଲିଛି",
+    "status_escalated": "ବିଶେଷଜ୍ଞ ଟିମକୁ ପଠାଯାଇଛି",
+    "status_resolved": "ସମାଧାନ ହୋଇଛି",
+    "status_closed": "ବନ୍ଦ",
+    "status_reopened": "ପୁଣି ଖୋଲାଯାଇଛି",
+    # Notices to the reporter
+    "notice_taken": "ଟିକେଟ {number} ଅପଡେଟ୍: {team} ଏହା ଉପରେ କାମ ଆରମ୍ଭ କରିଛନ୍ତି।",
+    "notice_escalated": ("ଟିକେଟ {number} ଅପଡେଟ୍: ଏହାକୁ {team} ପାଖକୁ ପଠାଯାଇଛି, ସେମାନେ {due} ସୁଦ୍ଧା ଉତ୍ତର ଦେବେ।"),
+    "notice_comment": "ଟିକେଟ {number} ବିଷୟରେ ହେଲ୍ପଡେସ୍କର ସନ୍ଦେଶ:\n{note}",
+    "notice_resolved": (
+        "ଟିକେଟ {number} ଅପଡେଟ୍: ସମାଧାନ ହୋଇଛି।\n{note}\n"
+        "ଯଦି ସମସ୍ୟା ଏବେ ବି ଅଛି, ଉତ୍ତରରେ ପଠାନ୍ତୁ: ସ୍ଥିତି {number} (କିମ୍ବା status {number})"
+    ),
+    "notice_closed": "ଟିକେଟ {number} ଅପଡେଟ୍: ବନ୍ଦ କରାଗଲା।",
+    "notice_reopened": "ଟିକେଟ {number} ଅପଡେଟ୍: ପୁଣି ଖୋଲାଗଲା। {team} ଏହାକୁ ପୁଣି ଦେଖିବେ।",
+    "notice_priority": ("ଟିକେଟ {number} ଅପଡେଟ୍: ପ୍ରାଥମିକତା ଏବେ {priority}; {due} ସୁଦ୍ଧା ଉତ୍ତର ମିଳିବ।"),
+    # Staff
+    "staff_only": "ଏହା କେବଳ ହେଲ୍ପଡେସ୍କ କର୍ମଚାରୀଙ୍କ ପାଇଁ।",
+    "ticket_actions": "{number} ସହ ଆପଣ କ’ଣ କରିବାକୁ ଚାହାଁନ୍ତି?",
+    "action_take": "ନିଜ ଦାୟିତ୍ୱରେ ନିଅନ୍ତୁ",
+    "action_type": "ପ୍ରକାର (type) ବାଛନ୍ତୁ",
+    "action_priority": "ପ୍ରାଥମିକତା (priority) ବାଛନ୍ତୁ",
+    "action_escalate": "ଅନ୍ୟ ଟିମକୁ ପଠାନ୍ତୁ (escalate)",
+    "action_comment": "ରିପୋର୍ଟକାରୀଙ୍କୁ ସନ୍ଦେଶ ପଠାନ୍ତୁ",
+    "action_resolve": "ସମାଧାନ କରନ୍ତୁ",
+    "action_close": "ବନ୍ଦ କରନ୍ତୁ",
+    "action_reopen": "ପୁଣି ଖୋଲନ୍ତୁ",
+    "action_back": "ମେନୁକୁ ଫେରନ୍ତୁ",
+    "ask_type": "{number} କେଉଁ ପ୍ରକାରର?",
+    "ask_priority": "{number} ପାଇଁ କେଉଁ ପ୍ରାଥମିକତା?",
+    "ask_team": "{number} କେଉଁ ଟିମକୁ ପଠାଇବେ?",
+    "team_by_category": "ଏହାର ବର୍ଗ ଅନୁସାରେ (ସୁପାରିଶ କରାଯାଏ)",
+    "ask_comment": "{number}ର ରିପୋର୍ଟକାରୀଙ୍କ ପାଇଁ ସନ୍ଦେଶ ଲେଖନ୍ତୁ:",
+    "ask_resolution": "{number}ର ରିପୋର୍ଟକାରୀଙ୍କ ପାଇଁ ସମାଧାନ ଲେଖନ୍ତୁ:",
+    "ask_reopen_reason": "{number} କାହିଁକି ପୁଣି ଖୋଲାଯାଉଛି?",
+    "type_problem": "ସମସ୍ୟା (Problem)",
+    "type_incident": "ଘଟଣା (Incident)",
+    "type_change_request": "ପରିବର୍ତ୍ତନ ଅନୁରୋଧ (Change Request)",
+    "type_bug_fix": "ବଗ୍ ସୁଧାର (Bug Fix)",
+    "type_unset": "ସ୍ଥିର ହୋଇନାହିଁ",
+    "unassigned": "ଏପର୍ଯ୍ୟନ୍ତ କେହି ନାହାନ୍ତି",
+    "action_done": "ହୋଇଗଲା: {number}ର ସ୍ଥିତି ଏବେ “{status}”।",
+    "refused_not_found": "ଟିକେଟ {number} ନାହିଁ।",
+    "refused_not_your_team": ("{number} {team} ପାଖରେ ଅଛି; କେବଳ ସେହି ଟିମ୍ କିମ୍ବା L1 ହେଲ୍ପଡେସ୍କ ଏହାକୁ ବଦଳାଇପାରିବେ।"),
+    "refused_transition": "{number}ର ସ୍ଥିତି “{status}”, ତେଣୁ ଏବେ {action} ସମ୍ଭବ ନୁହେଁ।",
+    "refused_same_team": "{number} ପୂର୍ବରୁ {team} ପାଖରେ ଅଛି।",
+    "refused_note_required": "ଦୟାକରି ଏକ ଟିପ୍ପଣୀ ଯୋଡ଼ନ୍ତୁ: ରିପୋର୍ଟକାରୀ ଏହା ପଢ଼ିବେ।",
+    "refused_bad_value": "“{value}” ଏଠାରେ ଏକ ବୈଧ ବିକଳ୍ପ ନୁହେଁ।",
+    "refused_closed": "{number} ବନ୍ଦ ଅଛି; ପ୍ରଥମେ ଏହାକୁ ପୁଣି ଖୋଲନ୍ତୁ।",
+    "verb_take": "ନିଜ ଦାୟିତ୍ୱରେ ନେବା",
+    "verb_escalate": "ଅନ୍ୟ ଟିମକୁ ପଠାଇବା",
+    "verb_resolve": "ସମାଧାନ କରିବା",
+    "verb_close": "ବନ୍ଦ କରିବା",
+    "verb_reopen": "ପୁଣି ଖୋଲିବା",
+    "verb_comment": "ମନ୍ତବ୍ୟ ଦେବା",
+    "verb_type": "ବଦଳାଇବା",
+    "verb_priority": "ବଦଳାଇବା",
+    "queue": "{team} ପାଖରେ ଖୋଲା ଟିକେଟ ({count}):",
+    "queue_empty": "{team} ପାଖରେ କୌଣସି ଖୋଲା ଟିକେଟ ନାହିଁ।",
+    "queue_line": "{number} · {priority} · {status} · {ulb} · {module} · ସମୟସୀମା {due}",
+    "team_card": (
+        "{number} · {priority} · {status}\n"
+        "ULB: {ulb}\n"
+        "ରିପୋର୍ଟକାରୀ: {name} ({role}, {channel})\n"
+        "ମଡ୍ୟୁଲ: {module}\n"
+        "ସମସ୍ୟାର ପ୍ରକାର: {category} → {routing}\n"
+        "ଟିକେଟ ପ୍ରକାର (type): {ticket_type}\n"
+        "ଟିମ୍: {team} · ଦାୟିତ୍ୱରେ: {assignee}\n"
+        "ଉତ୍ତର ସମୟସୀମା: {due}\n"
+        "ସଂଲଗ୍ନ ଫାଇଲ୍: {attachments}\n\n"
+        "{description}"
+    ),
+    "routing_functional": "କାର୍ଯ୍ୟଗତ (functional)",
+    "routing_technical_infra": "ବୈଷୟିକ (HUDD ଇନଫ୍ରାଷ୍ଟ୍ରକଚର)",
+    "routing_technical_app": "ବୈଷୟିକ (ଆପ / iFIX)",
+    "routing_bug": "ବଗ୍ (bug)",
+    "routing_enhancement": "ଉନ୍ନତି (enhancement)",
+    "sorry_error": (
+        "କ୍ଷମା କରିବେ, ଆମ ପକ୍ଷରୁ କିଛି ଅସୁବିଧା ହେଲା। ଆପଣଙ୍କ ସନ୍ଦେଶ ସାଇତା ହୋଇଛି ଏବଂ ହେଲ୍ପଡେସ୍କ "
+        "ଏହାକୁ ଦେଖିବ। ଦୟାକରି ଏକ ମିନିଟ ପରେ ପୁଣି ଚେଷ୍ଟା କରନ୍ତୁ।"
+    ),
+}

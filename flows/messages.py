@@ -1,0 +1,77 @@
+"""The neutral conversation language every channel translates to and from.
+
+Small frozen dataclasses, never dicts: an adapter turns its wire format into an
+`Inbound`, the flows answer with `Outbound`s, and the adapter renders those back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    """Where a conversation lives: a channel and that channel's own chat identifier."""
+
+    channel: str
+    chat_id: str
+
+    def __str__(self) -> str:
+        return f"{self.channel}:{self.chat_id}"
+
+    @classmethod
+    def parse(cls, text: str) -> Address:
+        channel, sep, chat_id = text.partition(":")
+        if not sep or not channel or not chat_id:
+            raise ValueError(f"an address looks like 'channel:chat-id', not {text!r}")
+        return cls(channel, chat_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A photo, document or voice note, by the channel's reference to it (file ID or URL)."""
+
+    kind: str  # "photo" | "document" | "voice" | "video" | "other"
+    ref: str
+    content_type: str = ""
+    filename: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    """One message from a person, as any channel delivers it.
+
+    `provider_id` is the channel's own ID for the message (Telegram update ID, Twilio
+    MessageSid, …); a repeat of it is acknowledged and ignored.
+    """
+
+    address: Address
+    provider_id: str
+    text: str
+    received_at: datetime
+    sender_name: str = ""
+    attachments: tuple[Attachment, ...] = ()
+    # A button press carries the chosen key here; typed text leaves it empty.
+    choice: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """One option offered to the person: `key` comes back in `Inbound.choice` when picked."""
+
+    key: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Outbound:
+    """A message to send. Channels render `choices` their own way (buttons or a numbered list)."""
+
+    address: Address
+    text: str
+    choices: tuple[Choice, ...] = ()
+    # Which ticket the message is about, so a team group's card can be edited in place.
+    ticket_number: str = ""
+    kind: str = "reply"  # "reply" | "notice" | "team_card"
+    attachments: tuple[Attachment, ...] = field(default=())

@@ -1,0 +1,79 @@
+"""Conversation state: plain data, saved per address in the same transaction as the ticket."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from flows.messages import Attachment
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What the helpdesk remembers about a person between reports."""
+
+    language: str = ""
+    role: str = ""  # "ulb_employee" | "cbo_member"
+    name: str = ""
+    last_ulb: str = ""
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A report being written. Survives restarts because it is saved after every message."""
+
+    ulb: str = ""
+    module: str = ""
+    category: str = ""
+    description: str = ""
+    attachments: tuple[Attachment, ...] = ()
+
+
+@dataclass(frozen=True)
+class ConversationState:
+    profile: Profile = field(default_factory=Profile)
+    step: str = "start"
+    draft: Draft | None = None
+    # Option keys shown in the current numbered list, so "2" means what the person saw.
+    shown: tuple[str, ...] = ()
+    page: int = 0
+    # Where to go after an edit made from the summary.
+    return_to: str = ""
+    # Staff: the ticket being worked and the action waiting for a value.
+    ticket: str = ""
+    action: str = ""
+    last_seen: datetime | None = None
+
+    def evolve(self, **changes: Any) -> ConversationState:
+        return replace(self, **changes)
+
+    def to_json(self) -> str:
+        data = asdict(self)
+        data["last_seen"] = self.last_seen.isoformat() if self.last_seen else None
+        return json.dumps(data, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str | None) -> ConversationState:
+        if not text:
+            return cls()
+        data = json.loads(text)
+        draft = data.get("draft")
+        if draft is not None:
+            draft["attachments"] = tuple(
+                Attachment(**item) for item in draft.get("attachments", ())
+            )
+            draft = Draft(**draft)
+        last_seen = data.get("last_seen")
+        return cls(
+            profile=Profile(**data.get("profile", {})),
+            step=data.get("step", "start"),
+            draft=draft,
+            shown=tuple(data.get("shown", ())),
+            page=data.get("page", 0),
+            return_to=data.get("return_to", ""),
+            ticket=data.get("ticket", ""),
+            action=data.get("action", ""),
+            last_seen=datetime.fromisoformat(last_seen) if last_seen else None,
+        )
