@@ -1,0 +1,130 @@
+"""Shared fixtures: a fixed clock, real databases (a SQLite file and PostgreSQL), the
+helpdesk built exactly as in production with an in-memory channel at the network edge."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from adapters.memory import MemoryChannel
+from bot.build import Helpdesk, build
+from bot.config import HelpdeskConfig, load_config
+from bot.settings import ROOT, Settings
+from db.migrate import upgrade
+
+POSTGRES_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql+asyncpg://postgres:postgres@127.0.0.1:5432/test"
+)
+TEMPLATE_DB = "helpdesk_test_template"
+
+
+class FixedClock:
+    """A clock that moves only when a test moves it."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+def _raw_dsn(url: str, database: str | None = None) -> str:
+    dsn = url.replace("postgresql+asyncpg://", "postgresql://")
+    if database is not None:
+        dsn = dsn.rsplit("/", 1)[0] + f"/{database}"
+    return dsn
+
+
+async def _admin(sql: str) -> None:
+    connection = await asyncpg.connect(_raw_dsn(POSTGRES_URL), timeout=10)
+    try:
+        await connection.execute(sql)
+    finally:
+        await connection.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> str:
+    """A migrated database that each test copies: fast, and every test starts clean."""
+    try:
+        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{TEMPLATE_DB}" WITH (FORCE)'))
+        asyncio.run(_admin(f'CREATE DATABASE "{TEMPLATE_DB}"'))
+    except (OSError, asyncpg.PostgresError) as error:
+        pytest.fail(
+            f"PostgreSQL is not reachable at {POSTGRES_URL} ({error}). Start it "
+            "(scripts/ensure-postgres.sh) or point TEST_POSTGRES_URL at a server."
+        )
+    url = POSTGRES_URL.rsplit("/", 1)[0] + f"/{TEMPLATE_DB}"
+    upgrade(url)
+    return TEMPLATE_DB
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "helpdesk.db"
+    upgrade(f"sqlite+aiosqlite:///{path}")
+    return path
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, migrated database of each kind."""
+    if request.param == "sqlite":
+        template: Path = request.getfixturevalue("sqlite_template")
+        path = tmp_path / "helpdesk.db"
+        shutil.copy(template, path)
+        yield f"sqlite+aiosqlite:///{path}"
+        return
+    template_name: str = request.getfixturevalue("postgres_template")
+    name = f"helpdesk_test_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_admin(f'CREATE DATABASE "{name}" TEMPLATE "{template_name}"'))
+    try:
+        yield POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
+    path = tmp_path / "helpdesk.db"
+    shutil.copy(sqlite_template, path)
+    return f"sqlite+aiosqlite:///{path}"
+
+
+@pytest.fixture(scope="session")
+def config() -> HelpdeskConfig:
+    return load_config(ROOT / "config" / "helpdesk.toml")
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    # Friday 27 November 2026, 11:00 in Odisha.
+    return FixedClock(datetime(2026, 11, 27, 5, 30, tzinfo=UTC))
+
+
+@pytest.fixture
+def channel() -> MemoryChannel:
+    return MemoryChannel()
+
+
+@pytest.fixture
+async def helpdesk(
+    database_url: str, config: HelpdeskConfig, clock: FixedClock, channel: MemoryChannel
+) -> AsyncIterator[Helpdesk]:
+    settings = Settings(database_url=database_url, _env_file=None)  # type: ignore[call-arg]
+    desk = build(
+        settings, senders={"memory": channel, "console": channel}, clock=clock, config=config
+    )
+    yield desk
+    await desk.close()

@@ -1,0 +1,76 @@
+"""Drive the helpdesk the way a channel does: inbound messages in, delivered messages out."""
+
+from __future__ import annotations
+
+import itertools
+
+from adapters.memory import MemoryChannel
+from bot.build import Helpdesk
+from bot.dispatcher import Handled
+from flows.messages import Address, Attachment, Inbound, Outbound
+
+_ids = itertools.count(1)
+
+
+class Person:
+    """Someone chatting with the helpdesk; `say` returns the texts they receive back."""
+
+    def __init__(self, helpdesk: Helpdesk, channel: MemoryChannel, address: str) -> None:
+        self.helpdesk = helpdesk
+        self.channel = channel
+        self.address = Address.parse(address)
+        self.seen = 0
+        self.last_handled: Handled | None = None
+
+    async def say(
+        self,
+        text: str = "",
+        choice: str = "",
+        attachments: tuple[Attachment, ...] = (),
+        provider_id: str = "",
+        sender_name: str = "",
+    ) -> list[str]:
+        inbound = Inbound(
+            address=self.address,
+            provider_id=provider_id or f"test-{next(_ids)}",
+            text=text,
+            received_at=self.helpdesk.clock(),
+            sender_name=sender_name,
+            attachments=attachments,
+            choice=choice,
+        )
+        self.last_handled = await self.helpdesk.dispatcher.handle(inbound)
+        return await self.inbox()
+
+    async def inbox(self) -> list[str]:
+        """Deliver what is due and return what reached this person since the last look."""
+        while await self.helpdesk.relay.deliver_due():
+            pass
+        return [message.text for message in self.new_messages()]
+
+    def new_messages(self) -> list[Outbound]:
+        messages = self.channel.by_address[self.address][self.seen :]
+        self.seen += len(messages)
+        return messages
+
+    def last_choices(self) -> list[str]:
+        return [choice.label for choice in self.channel.last(self.address).choices]
+
+
+async def file_ticket(
+    person: Person, description: str = "Wage bill shows error 500 on submit"
+) -> str:
+    """The shortest English intake; returns the ticket number the reporter was given."""
+    await person.say("hi")
+    await person.say("1")  # English
+    await person.say("1")  # Report a problem
+    await person.say("Jatni")
+    await person.say("1")  # ULB employee
+    await person.say("Ramesh Sahu")
+    await person.say("wage")  # module by typed prefix
+    await person.say("2")  # The app or iFIX shows an error
+    await person.say(description)
+    await person.say("1")  # no attachments: continue
+    replies = await person.say("1")  # submit
+    created = next(text for text in replies if "registered as ticket" in text)
+    return created.split("ticket ", 1)[1].split(".", 1)[0]
