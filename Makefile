@@ -1,0 +1,38 @@
+# MUKTA Helpdesk. `make run` chats with the helpdesk in this terminal; `make test` runs the
+# whole suite. Both create the virtual environment from requirements.lock on first use.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell sha1sum requirements.lock | cut -c1-12)
+
+.PHONY: run serve test lint check clean
+
+$(STAMP): requirements.lock
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	@rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+## run: chat with the helpdesk in this terminal (SQLite, console channel). ARGS="--as anita"
+run: $(STAMP)
+	$(BIN)/python -m bot chat $(ARGS)
+
+## serve: the HTTP server (health check, webhooks) and the outbox relay
+serve: $(STAMP)
+	$(BIN)/python -m bot serve
+
+## test: the whole suite, on SQLite and on PostgreSQL (started here if none is running)
+test: $(STAMP)
+	scripts/ensure-postgres.sh
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## lint: ruff and mypy, as CI runs them
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+check: lint test
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
