@@ -37,6 +37,11 @@ STAFF_ACTIONS = ("take", "type", "priority", "escalate", "comment", "resolve", "
 # Staff actions that need a value or a note before they can be carried out.
 NEEDS_VALUE = {"type", "priority", "escalate", "comment", "resolve", "reopen"}
 BY_CATEGORY = "auto"
+LANGUAGE_ALIASES = {
+    "en": ("english", "eng", "ଇଂରାଜୀ", "अंग्रेज़ी", "अंग्रेजी"),
+    "or": ("odia", "oriya", "ଓଡ଼ିଆ", "ଓଡିଆ", "ओड़िया", "उड़िया"),
+    "hi": ("hindi", "हिंदी", "ହିନ୍ଦୀ"),
+}
 _STAFF_LINE = re.compile(
     r"^(take|type|priority|escalate|comment|resolve|close|reopen|ticket)\s+"
     r"([a-z]{2,4}[\s\-#]*\d+)\s*(.*)$",
@@ -109,10 +114,8 @@ class _Turn:
 
     def run(self) -> Step:
         self.greet_returning_reporter()
-        if self.inbound.attachments:
-            self.take_attachments()
-            if not self.inbound.text.strip():
-                return self.finish()
+        if self.inbound.attachments and self.take_attachments():
+            return self.finish()
         if not self.state.profile.language and self.state.step != "language":
             self.goto("language")
             return self.finish()
@@ -131,19 +134,39 @@ class _Turn:
         ):
             self.say(self.t("welcome_back"))
 
-    def take_attachments(self) -> None:
-        in_intake = self.state.draft is not None and self.state.step in (*INTAKE_STEPS, "confirm")
+    def take_attachments(self) -> bool:
+        """Keep photos and documents on the report. True when nothing is left to answer."""
+        had_draft = self.state.draft is not None
+        in_intake = had_draft and self.state.step in (*INTAKE_STEPS, "confirm")
         draft = self.state.draft or Draft(ulb=self.state.profile.last_ulb)
         draft = replace(draft, attachments=draft.attachments + self.inbound.attachments)
+        caption = self.inbound.text.strip()
+        if in_intake and self.state.step == "description" and caption:
+            # The caption answers the description question: let that step take it.
+            self.state = self.state.evolve(draft=draft)
+            self.say(self.t("attachment_added", count=len(draft.attachments)))
+            return False
+        if caption:
+            # A caption describes the problem; nothing typed is dropped.
+            description = f"{draft.description}\n{caption}" if draft.description else caption
+            draft = replace(draft, description=description)
         self.state = self.state.evolve(draft=draft)
-        if not in_intake:
-            self.say(self.t("attachment_new_report"))
-            if self.state.profile.language:
-                self.continue_intake()
-            return
-        self.say(self.t("attachment_added", count=len(draft.attachments)))
-        if not self.inbound.text.strip():
+        if in_intake:
+            self.say(self.t("attachment_added", count=len(draft.attachments)))
             self.prompt()
+        elif had_draft:
+            self.say(self.t("attachment_added", count=len(draft.attachments)))
+            self.resume_intake()
+        else:
+            self.say(self.t("attachment_new_report"))
+            self.resume_intake()
+        return True
+
+    def resume_intake(self) -> None:
+        if self.state.profile.language:
+            self.continue_intake()
+        else:
+            self.goto("language")
 
     def handle_global_text(self) -> bool:
         """Keywords and commands that work at any step. True when the message was one."""
@@ -151,7 +174,7 @@ class _Turn:
         intent = i18n.keyword(message)
         if intent == "cancel":
             if self.state.draft is not None or self.state.step not in ("menu", "start"):
-                self.state = self.state.evolve(draft=None, ticket="", action="")
+                self.state = self.state.evolve(draft=None, ticket="", action="", return_to="")
                 self.say(self.t("cancelled"))
             else:
                 self.say(self.t("nothing_to_cancel"))
@@ -219,10 +242,9 @@ class _Turn:
 
     def on_language(self) -> None:
         candidates = [
-            Candidate(key, (name, key, name.split(" ")[0]))
+            Candidate(key, (name, key, name.split(" ")[0], *LANGUAGE_ALIASES[key]))
             for key, name in i18n.LANGUAGE_NAMES.items()
         ]
-        candidates[0] = Candidate("en", ("English", "en", "english", "eng"))
         picked = self.pick_from(candidates)
         if picked is None:
             return
@@ -345,9 +367,13 @@ class _Turn:
         if isinstance(match, Picked):
             return match.key
         if isinstance(match, Narrowed):
-            narrowed = [o for o in options if o.key in match.keys][:MAX_NARROWED]
+            answer = self.inbound.text.strip()
+            if len(match.keys) > MAX_NARROWED:
+                self.say(self.t("too_many_matches", answer=answer, count=len(match.keys)))
+                return None
+            narrowed = [o for o in options if o.key in match.keys]
             choices = [Choice(o.key, o.label(self.language)) for o in narrowed]
-            self.offer(self.t("ulb_narrowed", answer=self.inbound.text.strip()), choices)
+            self.offer(self.t("ulb_narrowed", answer=answer), choices)
             return None
         self.say(self.t("no_match", answer=self.inbound.text.strip()[:60]))
         self.prompt()
@@ -404,7 +430,7 @@ class _Turn:
         name = self.inbound.sender_name.strip() if self.inbound.choice == "use_sender" else ""
         if not name:
             typed = " ".join(self.inbound.text.split())
-            if typed == "1" and self.state.shown == ("use_sender",):
+            if normalise(typed) == "1" and self.state.shown == ("use_sender",):
                 typed = self.inbound.sender_name.strip()
             name = typed
         if not 2 <= len(name) <= 80 or name.isdigit():
@@ -442,6 +468,9 @@ class _Turn:
         if len(description) < MIN_DESCRIPTION:
             self.say(self.t("description_too_short", minimum=MIN_DESCRIPTION))
             return
+        if self.draft.description:
+            # An earlier photo caption stays in front of the description.
+            description = f"{self.draft.description}\n{description}"
         self.update_draft(description=description)
         self.continue_intake()
 
@@ -538,9 +567,14 @@ class _Turn:
         if verb == "ticket":
             self.show_ticket(number)
             return True
+        if verb in ("type", "priority") and not rest:
+            # "priority MK-1001" alone: offer the choices, as the menu does.
+            self.state = self.state.evolve(ticket=number, action=verb)
+            self.goto("staff_value")
+            return True
         value, note = "", ""
         if verb in ("type", "priority", "escalate"):
-            value = rest.split(" ", 1)[0] if rest else (BY_CATEGORY if verb == "escalate" else "")
+            value = rest or BY_CATEGORY
         else:
             note = rest
         self.commands.append(StaffAction(number, verb, value=value, note=note))

@@ -39,6 +39,9 @@ def text(language: str, key: str, **values: object) -> str:
 
 def keyword(message: str) -> str | None:
     """The intent of a whole message that is one of the keywords, else None."""
+    raw = message.strip()
+    if raw in ("?", "？"):
+        return "help"
     answer = normalise(message)
     return next((intent for intent, words in KEYWORDS.items() if answer in words), None)
 

@@ -56,6 +56,7 @@ MESSAGES: dict[str, str] = {
         "(for example “{example}”), or pick a number:"
     ),
     "ulb_narrowed": "These match “{answer}”. Pick one:",
+    "too_many_matches": "{count} names match “{answer}”. Please type a few more letters.",
     "ask_role": "Are you a ULB employee or a CBO (Mission Shakti group) member?",
     "role_ulb_employee": "ULB employee",
     "role_cbo_member": "CBO member",

@@ -52,6 +52,7 @@ MESSAGES: dict[str, str] = {
         "(जैसे “{example}”), या कोई नंबर चुनें:"
     ),
     "ulb_narrowed": "ये “{answer}” से मेल खाते हैं। एक चुनें:",
+    "too_many_matches": "“{answer}” से {count} नाम मिलते हैं। कृपया कुछ और अक्षर लिखें।",
     "ask_role": "आप ULB कर्मचारी हैं या CBO (मिशन शक्ति समूह) सदस्य?",
     "role_ulb_employee": "ULB कर्मचारी",
     "role_cbo_member": "CBO सदस्य",

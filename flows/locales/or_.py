@@ -52,6 +52,7 @@ MESSAGES: dict[str, str] = {
         "(ଯେପରି “{example}”), କିମ୍ବା ଗୋଟିଏ ନମ୍ବର ବାଛନ୍ତୁ:"
     ),
     "ulb_narrowed": "ଏଗୁଡ଼ିକ “{answer}” ସହ ମେଳ ଖାଉଛି। ଗୋଟିଏ ବାଛନ୍ତୁ:",
+    "too_many_matches": "“{answer}” ସହିତ {count}ଟି ନାମ ମେଳ ଖାଉଛି। ଦୟାକରି ଆଉ କିଛି ଅକ୍ଷର ଲେଖନ୍ତୁ।",
     "ask_role": "ଆପଣ ULB କର୍ମଚାରୀ ନା CBO (ମିଶନ ଶକ୍ତି ଗୋଷ୍ଠୀ) ସଦସ୍ୟ?",
     "role_ulb_employee": "ULB କର୍ମଚାରୀ",
     "role_cbo_member": "CBO ସଦସ୍ୟ",
