@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import getpass
 import logging
+import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import uvicorn
 
@@ -67,9 +69,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     return asyncio.run(serve(settings, build(settings, config=config)))
 
 
+class _Server(uvicorn.Server):
+    """uvicorn, minus its signal capture: `serve` stops it on SIGTERM/SIGINT and exits 0."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
 async def serve(settings: Settings, helpdesk: Helpdesk) -> int:
     await helpdesk.migrate()
-    server = uvicorn.Server(
+    server = _Server(
         uvicorn.Config(
             create_app(helpdesk),
             host=settings.http_host,
@@ -78,8 +88,12 @@ async def serve(settings: Settings, helpdesk: Helpdesk) -> int:
             access_log=False,
         )
     )
+    loop = asyncio.get_running_loop()
+    for stop_signal in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(stop_signal, lambda: setattr(server, "should_exit", True))
     log.info("serving", extra={"host": settings.http_host, "port": settings.http_port})
     await server.serve()
+    log.info("stopped")
     return 0
 
 

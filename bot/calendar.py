@@ -44,10 +44,6 @@ class BusinessCalendar:
             and day not in self.public_holidays
         )
 
-    def holiday_name(self, day: date) -> str | None:
-        name = self.public_holidays.get(day)
-        return str(name) if name else None
-
     def _open_at(self, day: date) -> datetime:
         return datetime.combine(day, self.opens, self.zone)
 

@@ -10,8 +10,17 @@ from dataclasses import dataclass
 from datetime import date, time
 from pathlib import Path
 from typing import Annotated, Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+import holidays
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from bot.calendar import BusinessCalendar
 from flows.directory import (
@@ -94,12 +103,22 @@ class HolidayModel(_Model):
 
 
 class CalendarModel(_Model):
-    workdays: list[str] = ["mon", "tue", "wed", "thu", "fri"]
+    workdays: list[str] = Field(default=["mon", "tue", "wed", "thu", "fri"], min_length=1)
     opens: time = time(10, 0)
     closes: time = time(17, 30)
     country: str = "IN"
     subdivision: str | None = "OD"
     extra_holidays: list[HolidayModel] = []
+
+    @model_validator(mode="after")
+    def sensible(self) -> Self:
+        if self.closes <= self.opens:
+            raise ValueError(f"closes ({self.closes}) must be after opens ({self.opens})")
+        try:
+            holidays.country_holidays(self.country, subdiv=self.subdivision)
+        except NotImplementedError as error:
+            raise ValueError(f"holidays: {error}") from error
+        return self
 
 
 class SlaModel(_Model):
@@ -111,6 +130,15 @@ class HelpdeskModel(_Model):
     timezone: str = "Asia/Kolkata"
     intake_team: Key = "l1"
     resume_after_hours: float = Field(default=2, gt=0)
+
+    @field_validator("timezone")
+    @classmethod
+    def known_timezone(cls, timezone: str) -> str:
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"unknown time zone '{timezone}'") from error
+        return timezone
 
 
 class ConfigModel(_Model):

@@ -24,6 +24,7 @@ from db.models import (
 from flows.messages import Inbound, Outbound
 
 OPEN_STATUSES = ("new", "in_progress", "escalated", "reopened")
+OUTBOX_CLAIM_LOCK = 0x4D4B4F42  # "MKOB": the advisory lock key for claiming outbox rows
 
 
 def _on_postgresql(session: AsyncSession) -> bool:
@@ -214,8 +215,9 @@ class OutboxRepository:
         if addresses is not None:
             query = query.where(OutboxMessage.address.in_(list(addresses)))
         if _on_postgresql(self.session):
-            # Several relays: each row is claimed by exactly one of them.
-            query = query.with_for_update(skip_locked=True, of=OutboxMessage)
+            # Several relays claim one at a time, so each sees the leases the last one took
+            # and no relay can send a chat's later message while an earlier one is claimed.
+            await self.session.execute(select(func.pg_advisory_xact_lock(OUTBOX_CLAIM_LOCK)))
         rows = list((await self.session.execute(query)).scalars().all())
         if rows:
             await self.session.execute(

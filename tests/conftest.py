@@ -23,7 +23,8 @@ from db.migrate import upgrade
 POSTGRES_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+asyncpg://postgres:postgres@127.0.0.1:5432/test"
 )
-TEMPLATE_DB = "helpdesk_test_template"
+# Per test run, so that two runs on one server never drop each other's template.
+TEMPLATE_DB = f"helpdesk_test_template_{os.getpid()}"
 
 
 class FixedClock:
@@ -55,7 +56,7 @@ async def _admin(sql: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def postgres_template() -> str:
+def postgres_template() -> Iterator[str]:
     """A migrated database that each test copies: fast, and every test starts clean."""
     try:
         asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{TEMPLATE_DB}" WITH (FORCE)'))
@@ -67,7 +68,8 @@ def postgres_template() -> str:
         )
     url = POSTGRES_URL.rsplit("/", 1)[0] + f"/{TEMPLATE_DB}"
     upgrade(url)
-    return TEMPLATE_DB
+    yield TEMPLATE_DB
+    asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{TEMPLATE_DB}" WITH (FORCE)'))
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,158 @@
+"""The console channel end to end: `python -m bot chat` sessions in separate processes, one
+person after another, sharing a SQLite file; and `python -m bot check-config`."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from bot.settings import ROOT, Settings
+
+TIMEOUT = 60
+REPORT = (
+    "hi",
+    "1",  # English
+    "1",  # Report a problem
+    "Jatni",
+    "1",  # ULB employee
+    "Ramesh Sahu",
+    "wage",  # module by typed prefix
+    "2",  # The app or iFIX shows an error
+    "Wage bill shows error 500 on submit",
+    "1",  # no attachments: continue
+    "1",  # submit
+)
+
+
+def environment(**settings: str) -> dict[str, str]:
+    """This environment without any helpdesk setting, plus the given ones."""
+    ours = {name.upper() for name in Settings.model_fields}
+    env = {key: value for key, value in os.environ.items() if key.upper() not in ours}
+    return {**env, "PYTHONUTF8": "1", **settings}
+
+
+def bot(
+    arguments: Sequence[str], env: dict[str, str], lines: Sequence[str] = ()
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *arguments],
+        input="".join(f"{line}\n" for line in lines),
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        cwd=ROOT,
+        env=env,
+        timeout=TIMEOUT,
+        check=False,
+    )
+
+
+def chat(who: str, lines: Sequence[str], env: dict[str, str]) -> str:
+    done = bot(["chat", "--as", who], env, lines)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr, done.stderr
+    return done.stdout
+
+
+def in_order(text: str, *parts: str) -> bool:
+    """Every part appears in `text`, each after the one before."""
+    position = 0
+    for part in parts:
+        found = text.find(part, position)
+        if found < 0:
+            return False
+        position = found + len(part)
+    return True
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    return environment(DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'console.db'}")
+
+
+def test_a_report_travels_from_reporter_to_teams_and_back(env: dict[str, str]) -> None:
+    reporter = chat("ramesh", REPORT, env)
+    assert "console chat as console:ramesh (reporter)" in reporter
+    found = re.search(r"Your problem is registered as ticket (MK-\d+)\.", reporter)
+    assert found is not None, reporter
+    number = found.group(1)
+    assert number == "MK-1001"
+
+    anita = chat("anita", ["hi", "1", f"take {number}", f"escalate {number}"], env)
+    assert "(staff: Anita (L1 helpdesk))" in anita
+    assert in_order(
+        anita,
+        "── to team-l1 ──",  # the card that waited for the L1 team chat
+        f"{number} · P2 · Received",
+        "Reporter: Ramesh Sahu (ULB employee, console)",
+        "Wage bill shows error 500 on submit",
+        f"Done: {number} is now Being worked on.",
+        f"Done: {number} is now Passed to a specialist team.",
+        "── to team-l1 ──",
+        f"{number} · P2 · Passed to a specialist team",
+        "Team: eGov technical team",
+    )
+    assert "Update on ticket" not in anita  # the reporter's notices are not shown to staff
+
+    kiran = chat(
+        "kiran", ["hi", "1", f"resolve {number} Bill re-submitted after the iFIX fix"], env
+    )
+    assert in_order(
+        kiran,
+        "── to team-egov-tech ──",
+        f"{number} · P2 · Passed to a specialist team",
+        f"Done: {number} is now Resolved.",
+    )
+
+    back = chat("ramesh", [f"status {number}"], env)
+    assert in_order(
+        back,
+        f"Update on ticket {number}: L1 Helpdesk (HUDD) has started working on it.",
+        f"Update on ticket {number}: it has been passed to eGov technical team",
+        f"Update on ticket {number}: resolved.\nBill re-submitted after the iFIX fix",
+        f"Ticket {number}: Resolved",
+        "Latest note: Bill re-submitted after the iFIX fix",
+    )
+    # Each update is delivered once, not again at the next session.
+    again = chat("ramesh", [f"status {number}"], env)
+    assert "Update on ticket" not in again
+    assert f"Ticket {number}: Resolved" in again
+
+
+def test_check_config_accepts_the_shipped_configuration(env: dict[str, str]) -> None:
+    done = bot(["check-config"], env)
+
+    assert done.returncode == 0, done.stderr
+    assert "helpdesk.toml: OK (2 ULBs, 5 teams, 5 staff)" in done.stdout
+
+
+def test_a_missing_configuration_file_stops_with_a_clear_message(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere" / "helpdesk.toml"
+    env = environment(HELPDESK_CONFIG=str(missing), DATABASE_URL="sqlite+aiosqlite://")
+
+    for arguments in (["check-config"], ["chat", "--as", "anita"]):
+        done = bot(arguments, env)
+        assert done.returncode == 2
+        assert done.stdout == ""
+        assert f"Configuration error: configuration file {missing} does not exist" in done.stderr
+        assert "Traceback" not in done.stderr
+
+
+def test_a_broken_configuration_names_the_place(tmp_path: Path) -> None:
+    broken = tmp_path / "helpdesk.toml"
+    shipped = (ROOT / "config" / "helpdesk.toml").read_text(encoding="utf-8")
+    broken.write_text(
+        shipped.replace('team = "egov_tech"', 'team = "egov_technical"'), encoding="utf-8"
+    )
+    done = bot(["check-config"], environment(HELPDESK_CONFIG=str(broken)))
+
+    assert done.returncode == 2
+    assert "Configuration error:" in done.stderr
+    assert "staff 'kiran': unknown team 'egov_technical'" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -1,0 +1,283 @@
+"""The dispatcher on both databases: duplicates, restarts, crashes and concurrent messages."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from datetime import datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from adapters.memory import MemoryChannel
+from bot.build import Helpdesk, build
+from bot.config import HelpdeskConfig
+from bot.dispatcher import Handled
+from bot.settings import Settings
+from db.models import Counter, InboundMessage, OutboxMessage, Ticket, TicketEvent
+from db.uow import UnitOfWork
+from flows import i18n
+from flows.commands import SubmitTicket
+from flows.messages import Address
+from tests.conftest import FixedClock
+from tests.helpers import deliver_all, fetch, inbound, scalar
+from tests.support import Person
+
+SORRY = i18n.text("en", "sorry_error")
+ADDED = i18n.text("en", "description_added")
+DESCRIPTION = "Wage bill shows error 500 on submit"
+
+
+async def reach_attachments(person: Person, description: str = DESCRIPTION) -> None:
+    """The English intake up to the question about attachments (see support.file_ticket)."""
+    for answer in ("hi", "1", "1", "Jatni", "1", "Ramesh Sahu", "wage", "2", description):
+        await person.say(answer)
+
+
+async def reach_summary(person: Person) -> list[str]:
+    await reach_attachments(person)
+    return await person.say("1")  # no attachments: continue to the summary
+
+
+async def tickets(helpdesk: Helpdesk) -> list[Ticket]:
+    return await fetch(helpdesk, select(Ticket).order_by(Ticket.id))
+
+
+async def inbound_rows(helpdesk: Helpdesk, address: str) -> list[InboundMessage]:
+    query = select(InboundMessage).where(InboundMessage.address == address)
+    return await fetch(helpdesk, query.order_by(InboundMessage.id))
+
+
+async def event_count(helpdesk: Helpdesk) -> int:
+    return int(await scalar(helpdesk, select(func.count(TicketEvent.id))))
+
+
+async def ticket_counter(helpdesk: Helpdesk) -> int:
+    return int(await scalar(helpdesk, select(Counter.value).where(Counter.name == "ticket")))
+
+
+def outcome(person: Person) -> Handled | None:
+    """How the dispatcher handled the person's last message."""
+    return person.last_handled
+
+
+def created_number(replies: list[str]) -> str:
+    created = [text for text in replies if "registered as ticket" in text]
+    assert len(created) == 1, replies
+    return created[0].split("ticket ", 1)[1].split(".", 1)[0]
+
+
+# -- duplicates -----------------------------------------------------------------------------
+
+
+async def test_a_repeated_provider_id_is_ignored(
+    helpdesk: Helpdesk, channel: MemoryChannel
+) -> None:
+    reporter = Person(helpdesk, channel, "memory:ramesh")
+    await reach_summary(reporter)
+
+    first = await reporter.say("1", provider_id="wamid.submit-1")
+    assert outcome(reporter) is Handled.PROCESSED
+    assert created_number(first) == "MK-1001"
+
+    # The channel delivers the same message again (a webhook retry): nothing happens.
+    again = await reporter.say("1", provider_id="wamid.submit-1")
+    assert outcome(reporter) is Handled.DUPLICATE
+    assert again == []
+    assert [ticket.number for ticket in await tickets(helpdesk)] == ["MK-1001"]
+    kept = [row for row in await inbound_rows(helpdesk, "memory:ramesh") if row.text == "1"]
+    assert [row.provider_id for row in kept].count("wamid.submit-1") == 1
+
+
+async def test_duplicates_arriving_together_are_handled_once(
+    helpdesk: Helpdesk, channel: MemoryChannel
+) -> None:
+    reporter = Person(helpdesk, channel, "memory:ramesh")
+    await reach_summary(reporter)
+    submit = inbound(helpdesk, "memory:ramesh", "1", provider_id="tg-update-77")
+
+    outcomes = await asyncio.gather(*(helpdesk.dispatcher.handle(submit) for _ in range(5)))
+
+    assert sorted(outcomes) == sorted([Handled.PROCESSED] + [Handled.DUPLICATE] * 4)
+    replies = await reporter.inbox()
+    assert created_number(replies) == "MK-1001"
+    assert len(await tickets(helpdesk)) == 1
+
+
+async def test_the_same_provider_id_on_another_channel_is_a_new_message(
+    helpdesk: Helpdesk, channel: MemoryChannel
+) -> None:
+    on_memory = Person(helpdesk, channel, "memory:ramesh")
+    on_console = Person(helpdesk, channel, "console:ramesh")
+
+    assert await on_memory.say("hi", provider_id="42")
+    assert await on_console.say("hi", provider_id="42")
+    assert outcome(on_console) is Handled.PROCESSED
+
+
+# -- restart --------------------------------------------------------------------------------
+
+
+async def test_a_restart_mid_report_resumes_at_the_same_question(
+    helpdesk: Helpdesk, channel: MemoryChannel, config: HelpdeskConfig, clock: FixedClock
+) -> None:
+    reporter = Person(helpdesk, channel, "memory:ramesh")
+    for answer in ("hi", "1", "1", "Jatni", "1"):
+        await reporter.say(answer)
+    asked = await reporter.say("Ramesh Sahu")
+    assert asked[-1] == i18n.text("en", "ask_module")
+
+    # The service stops and starts again (a deploy) while the reporter is thinking.
+    await helpdesk.close()
+    settings = Settings(database_url=helpdesk.settings.database_url, _env_file=None)  # type: ignore[call-arg]
+    restarted = build(
+        settings, senders={"memory": channel, "console": channel}, clock=clock, config=config
+    )
+    try:
+        clock.advance(hours=3)
+        again = Person(restarted, channel, "memory:ramesh")
+        again.seen = reporter.seen
+
+        resumed = await again.say("wage")  # the answer to the module question asked before
+        assert resumed[0] == i18n.text("en", "welcome_back")
+        assert resumed[-1] == i18n.text("en", "ask_category")
+        await again.say("2")
+        await again.say(DESCRIPTION)
+        summary = "\n".join(await again.say("1"))
+        for shown in (
+            "ULB: Jatni Municipality",
+            "Name: Ramesh Sahu (ULB employee)",
+            "Module: Wage bills and payments",
+            "Kind of problem: The app or iFIX shows an error",
+            f"Description: {DESCRIPTION}",
+        ):
+            assert shown in summary
+        number = created_number(await again.say("1"))
+
+        assert number == "MK-1001"
+        [ticket] = await tickets(restarted)
+        assert (ticket.ulb, ticket.reporter_name, ticket.reporter_role) == (
+            "jatni",
+            "Ramesh Sahu",
+            "ulb_employee",
+        )
+        assert (ticket.module, ticket.category, ticket.description) == (
+            "wage_bills",
+            "app_error",
+            DESCRIPTION,
+        )
+        assert ticket.reporter_address == "memory:ramesh"
+    finally:
+        await restarted.close()
+
+
+# -- a crash inside the step ----------------------------------------------------------------
+
+
+async def test_a_crash_while_filing_keeps_the_message_and_apologises(
+    helpdesk: Helpdesk, channel: MemoryChannel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reporter = Person(helpdesk, channel, "memory:ramesh")
+    await reach_summary(reporter)
+    service = helpdesk.dispatcher.service
+    real_create = service.create
+
+    async def create_then_crash(
+        uow: UnitOfWork, address: Address, command: SubmitTicket, now: datetime
+    ) -> Ticket:
+        await real_create(uow, address, command, now)  # the ticket is half-written …
+        await uow.session.flush()
+        raise RuntimeError("connection to the database was lost")  # … when the crash comes
+
+    monkeypatch.setattr(service, "create", create_then_crash)
+    replies = await reporter.say("Submit", provider_id="wamid.crash")
+
+    assert outcome(reporter) is Handled.FAILED
+    assert replies == [SORRY]
+    assert SORRY.startswith("Sorry, something went wrong")
+    kept_rows = await inbound_rows(helpdesk, "memory:ramesh")
+    [kept] = [row for row in kept_rows if row.provider_id == "wamid.crash"]
+    assert (kept.status, kept.text) == ("failed", "Submit")
+    assert "connection to the database was lost" in kept.error
+    # Nothing of the half-made ticket is left, and its number is not used up.
+    assert await tickets(helpdesk) == []
+    assert await event_count(helpdesk) == 0
+    assert await ticket_counter(helpdesk) == 1000
+
+    monkeypatch.undo()
+    retried = await reporter.say("Submit")
+    assert outcome(reporter) is Handled.PROCESSED
+    assert created_number(retried) == "MK-1001"
+    [ticket] = await tickets(helpdesk)
+    assert ticket.description == DESCRIPTION
+    assert await event_count(helpdesk) == 1
+
+
+# -- one message at a time per conversation ------------------------------------------------
+
+
+async def _burst_and_check(
+    desks: list[Helpdesk], channel: MemoryChannel, people: dict[str, int]
+) -> None:
+    """Each person, at the attachments question, sends lines all at once through `desks`;
+    every line must be kept once, answered once, and end up in that person's ticket."""
+    first = desks[0]
+    persons = {address: Person(first, channel, address) for address in people}
+    for person in persons.values():
+        await reach_attachments(person)
+    lines = {
+        address: [f"{address.split(':')[1]} detail line {n:02d}" for n in range(count)]
+        for address, count in people.items()
+    }
+    burst = [
+        inbound(first, address, text)
+        for round_ in itertools.zip_longest(*lines.values())
+        for address, text in zip(lines, round_, strict=True)
+        if text is not None
+    ]
+
+    outcomes = await asyncio.gather(
+        *(desks[n % len(desks)].dispatcher.handle(message) for n, message in enumerate(burst))
+    )
+
+    assert set(outcomes) == {Handled.PROCESSED}
+    await deliver_all(first)
+    unsent = select(func.count(OutboxMessage.id)).where(OutboxMessage.status != "sent")
+    assert await scalar(first, unsent) == 0
+    for address, person in persons.items():
+        kept = await inbound_rows(first, address)
+        burst_ids = {m.provider_id for m in burst if str(m.address) == address}
+        kept_ids = [row.provider_id for row in kept if row.provider_id in burst_ids]
+        assert sorted(kept_ids) == sorted(burst_ids)  # each message recorded exactly once
+        assert {r.status for r in kept} == {"processed"}
+        received = [m.text for m in person.new_messages()]
+        assert received.count(ADDED) == people[address]
+        await person.say("1")  # continue to the summary
+        number = created_number(await person.say("1"))
+        [ticket] = [t for t in await tickets(first) if t.number == number]
+        assert ticket.reporter_address == address
+        written = ticket.description.split("\n")
+        assert written[0] == DESCRIPTION
+        assert sorted(written[1:]) == lines[address]  # every line once, nobody else's
+
+
+async def test_concurrent_messages_for_one_chat_are_handled_one_at_a_time(
+    helpdesk: Helpdesk, channel: MemoryChannel
+) -> None:
+    people = {"memory:ramesh": 20, "memory:sita": 8, "memory:bikash": 8, "console:lata": 8}
+    await _burst_and_check([helpdesk], channel, people)
+
+
+async def test_two_processes_take_one_message_at_a_time_per_conversation(
+    helpdesk: Helpdesk, channel: MemoryChannel, config: HelpdeskConfig, clock: FixedClock
+) -> None:
+    """Two helpdesks on one database (as two server processes): the database lock keeps
+    the conversation consistent where the in-process lock cannot."""
+    settings = Settings(database_url=helpdesk.settings.database_url, _env_file=None)  # type: ignore[call-arg]
+    other = build(
+        settings, senders={"memory": channel, "console": channel}, clock=clock, config=config
+    )
+    try:
+        await _burst_and_check([helpdesk, other], channel, {"memory:ramesh": 20, "memory:sita": 6})
+    finally:
+        await other.close()
