@@ -21,7 +21,14 @@ def render(message: Outbound, reader: Address) -> str:
     if message.address != reader:
         lines.append(f"── to {message.address.chat_id} ──")
     lines.append(message.text)
-    lines += [f"  {number}. {choice.label}" for number, choice in enumerate(message.choices, 1)]
+    lines += [f"  📎 {item.kind}: {item.filename or item.ref}" for item in message.attachments]
+    if message.kind in ("team_card", "card"):
+        # A card's buttons are staff commands; show what to type instead of numbers.
+        commands = "  ".join(f"[{choice.key}]" for choice in message.choices)
+        if commands:
+            lines.append(f"  {commands}")
+    else:
+        lines += [f"  {n}. {choice.label}" for n, choice in enumerate(message.choices, 1)]
     return "\n".join(lines)
 
 

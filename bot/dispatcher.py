@@ -28,10 +28,11 @@ from flows.commands import (
     SubmitTicket,
 )
 from flows.conversation import FlowContext, step
-from flows.directory import Staff
+from flows.directory import Staff, Team
 from flows.messages import Inbound, Outbound
 from flows.render import Renderer
 from flows.state import ConversationState
+from flows.teamchat import card_actions, team_step
 
 log = logging.getLogger(__name__)
 
@@ -94,29 +95,57 @@ class Dispatcher:
         async with self.units() as uow:
             if not await uow.inbound.record(inbound):
                 return Handled.DUPLICATE
-            conversation = await uow.conversations.lock(str(inbound.address), now)
-            state = ConversationState.from_json(conversation.state)
-            actor = self.directory.staff_at(inbound.address)
-            context = FlowContext(
-                directory=self.directory,
-                now=now,
-                actor=actor,
-                timezone=self.config.timezone,
-                resume_after=timedelta(hours=self.config.resume_after_hours),
-            )
-            result = step(state, inbound, context)
-            language = result.state.profile.language or i18n.DEFAULT_LANGUAGE
-            answers: list[Outbound] = []
-            for command in result.commands:
-                answers += await self._execute(uow, inbound, actor, language, command, now)
-            # Answers to commands come before the flow's next question.
-            for message in (*answers, *result.replies):
+            team = self.directory.team_for_chat(inbound.address)
+            if team is not None:
+                messages = await self._team_chat(uow, inbound, team, now)
+            else:
+                messages = await self._conversation(uow, inbound, now)
+            for message in messages:
                 uow.outbox.add(message, now)
-            conversation.state = result.state.to_json()
-            conversation.language = result.state.profile.language
-            conversation.updated_at = now
             await uow.commit()
         return Handled.PROCESSED
+
+    def _context(self, actor: Staff | None, now: datetime) -> FlowContext:
+        return FlowContext(
+            directory=self.directory,
+            now=now,
+            actor=actor,
+            timezone=self.config.timezone,
+            resume_after=timedelta(hours=self.config.resume_after_hours),
+        )
+
+    async def _conversation(
+        self, uow: UnitOfWork, inbound: Inbound, now: datetime
+    ) -> list[Outbound]:
+        """A person's own chat: the guided conversation, its state saved with the rest."""
+        conversation = await uow.conversations.lock(str(inbound.address), now)
+        state = ConversationState.from_json(conversation.state)
+        actor = self.directory.staff_at(inbound.address)
+        result = step(state, inbound, self._context(actor, now))
+        language = result.state.profile.language or i18n.DEFAULT_LANGUAGE
+        answers: list[Outbound] = []
+        for command in result.commands:
+            answers += await self._execute(uow, inbound, actor, language, command, now)
+        conversation.state = result.state.to_json()
+        conversation.language = result.state.profile.language
+        conversation.updated_at = now
+        # Answers to commands come before the flow's next question.
+        return [*answers, *result.replies]
+
+    async def _team_chat(
+        self, uow: UnitOfWork, inbound: Inbound, team: Team, now: datetime
+    ) -> list[Outbound]:
+        """A team's group chat: commands, buttons and replies from its members."""
+        actor = None
+        if inbound.sender is not None:
+            actor = self.directory.member_of_team_chat(
+                inbound.address, inbound.sender, inbound.sender_name
+            )
+        result = team_step(inbound, self._context(actor, now), team)
+        answers: list[Outbound] = []
+        for command in result.commands:
+            answers += await self._execute(uow, inbound, actor, team.language, command, now, team)
+        return [*answers, *result.replies]
 
     async def _keep_failed(self, inbound: Inbound, error: Exception) -> None:
         """Nothing typed is lost: keep the message and tell the person, in a fresh transaction."""
@@ -138,6 +167,7 @@ class Dispatcher:
         language: str,
         command: Command,
         now: datetime,
+        team_chat: Team | None = None,
     ) -> list[Outbound]:
         address, renderer = inbound.address, self.renderer
 
@@ -155,8 +185,13 @@ class Dispatcher:
             if found is None:
                 return [reply(renderer.not_found(language, command.number))]
             view = view_of(found)
-            text = renderer.team_card(language, view) if actor else renderer.status(language, view)
-            return [reply(text if actor else f"{text}\n\n{hint}", found.number)]
+            if team_chat is not None:
+                card = renderer.team_card(language, view)
+                actions = card_actions(language, found.number)
+                return [Outbound(address, card, actions, ticket_number=found.number, kind="card")]
+            if actor is not None:
+                return [reply(renderer.team_card(language, view), found.number)]
+            return [reply(f"{renderer.status(language, view)}\n\n{hint}", found.number)]
         if isinstance(command, ListMyTickets):
             mine = [view_of(ticket) for ticket in await self.service.mine(uow, address)]
             return [reply(f"{renderer.my_tickets(language, mine)}\n\n{hint}")]

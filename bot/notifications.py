@@ -6,8 +6,9 @@ from bot.tickets import Done, view_of
 from db.models import Ticket
 from db.uow import UnitOfWork
 from flows.directory import Directory
-from flows.messages import Address, Outbound
+from flows.messages import Address, Attachment, Outbound
 from flows.render import Renderer
+from flows.teamchat import card_actions
 
 
 class Notifier:
@@ -17,12 +18,24 @@ class Notifier:
 
     def team_cards(self, ticket: Ticket, *team_keys: str) -> list[Outbound]:
         view = view_of(ticket)
+        attachments = tuple(
+            Attachment(item.kind, item.ref, item.content_type, item.filename)
+            for item in ticket.attachments
+        )
         cards = []
         for key in dict.fromkeys(team_keys):
             team = self.directory.team(key)
             text = self.renderer.team_card(team.language, view)
+            actions = card_actions(team.language, ticket.number)
             cards += [
-                Outbound(chat, text, ticket_number=ticket.number, kind="team_card")
+                Outbound(
+                    chat,
+                    text,
+                    actions,
+                    ticket_number=ticket.number,
+                    kind="team_card",
+                    attachments=attachments,
+                )
                 for chat in team.chats
             ]
         return cards

@@ -11,14 +11,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot.logs import masked
 from db.models import OutboxMessage
-from db.repositories import decode_outbound
+from db.repositories import CARD_KINDS, decode_outbound
 from db.uow import UnitOfWork
-from flows.delivery import RetryLater, Sender, Undeliverable
+from flows.delivery import RetryLater, Sender, Throttled, Undeliverable
 
 log = logging.getLogger(__name__)
 
@@ -80,31 +80,43 @@ class OutboxRelay:
 
     async def deliver_due(self, addresses: Sequence[str] | None = None) -> int:
         """One pass: claim what is due, send it, record the outcome. Returns rows claimed."""
-        claimed = await self._claim(addresses)
+        claimed, cards = await self._claim(addresses)
         if not claimed:
             return 0
         by_chat: dict[str, list[OutboxMessage]] = {}
         for row in claimed:
             by_chat.setdefault(row.address, []).append(row)
-        results = await asyncio.gather(*(self._send_chat(rows) for rows in by_chat.values()))
+        results = await asyncio.gather(*(self._send_chat(rows, cards) for rows in by_chat.values()))
         await self._settle([settled for chat in results for settled in chat])
         return len(claimed)
 
-    async def _claim(self, addresses: Sequence[str] | None) -> list[OutboxMessage]:
+    async def _claim(
+        self, addresses: Sequence[str] | None
+    ) -> tuple[list[OutboxMessage], dict[tuple[str, str], str]]:
         now = self.clock()
         async with self.units() as uow:
             rows = await uow.outbox.claim(
                 now, now + LEASE, self.batch_size, list(self.senders), addresses
             )
+            cards = await uow.outbox.latest_cards(rows)
             await uow.commit()
-        return rows
+        return rows, cards
 
-    async def _send_chat(self, rows: list[OutboxMessage]) -> list[Settled]:
-        """Send one chat's messages in order; after a failure the rest wait behind it."""
+    async def _send_chat(
+        self, rows: list[OutboxMessage], cards: dict[tuple[str, str], str]
+    ) -> list[Settled]:
+        """Send one chat's messages in order; after a failure the rest wait behind it.
+
+        A team card replaces the card last sent for its ticket in that chat, so the group
+        shows each ticket's current state in one message.
+        """
         settled: list[Settled] = []
         for index, row in enumerate(rows):
-            outcome = await self._send(row)
+            card = (row.address, row.ticket_number)
+            outcome = await self._send(row, cards.get(card, "") if row.kind == "team_card" else "")
             settled.append(outcome)
+            if outcome.status == "sent" and row.kind in CARD_KINDS and outcome.provider_message_id:
+                cards[card] = outcome.provider_message_id
             if outcome.status == "pending":
                 settled += [
                     Settled(
@@ -119,16 +131,24 @@ class OutboxRelay:
                 break
         return settled
 
-    async def _send(self, row: OutboxMessage) -> Settled:
+    async def _send(self, row: OutboxMessage, replaces: str) -> Settled:
         sender = self.senders[row.channel]
+        message = decode_outbound(row.payload)
+        if replaces:
+            message = replace(message, replaces=replaces)
         try:
-            provider_id = await sender.send(decode_outbound(row.payload))
+            provider_id = await sender.send(message)
         except Undeliverable as error:
             log.warning(
                 "message undeliverable",
                 extra={"outbox_id": row.id, "address": masked(row.address), "error": str(error)},
             )
             return Settled(row.id, "undeliverable", str(error))
+        except Throttled as error:
+            wait = timedelta(seconds=max(error.retry_after or 1.0, 0.05))
+            return Settled(
+                row.id, "pending", str(error), retry_at=self.clock() + wait, attempted=False
+            )
         except Exception as error:  # the channel failed: retry later, whatever it was
             wait = backoff(row.attempts)
             if isinstance(error, RetryLater) and error.retry_after is not None:

@@ -110,6 +110,7 @@ class TicketService:
             language=command.language,
             team=self.directory.intake_team,
             assignee="",
+            assignee_name="",
             created_at=now,
             updated_at=now,
             team_since=now,
@@ -221,12 +222,13 @@ class TicketService:
             if target == ticket.team:
                 return Refused("same_team", {"number": ticket.number, "team": target})
             detail = {"from": ticket.team, "to": target}
-            ticket.team, ticket.team_since, ticket.assignee = target, now, ""
+            ticket.team, ticket.team_since = target, now
+            ticket.assignee, ticket.assignee_name = "", ""
             ticket.first_response_at = None
             ticket.response_due_at = self.response_due(ticket.priority, now)
         elif action == "take":
             detail = {"assignee": staff.key}
-            ticket.assignee = staff.key
+            ticket.assignee, ticket.assignee_name = staff.key, staff.name
         elif action == "reopen":
             ticket.team_since, ticket.first_response_at = now, None
             ticket.response_due_at = self.response_due(ticket.priority, now)
@@ -267,6 +269,7 @@ def view_of(ticket: Ticket) -> TicketView:
         description=ticket.description,
         team=ticket.team,
         assignee=ticket.assignee,
+        assignee_name=ticket.assignee_name,
         reporter_name=ticket.reporter_name,
         reporter_role=ticket.reporter_role,
         reporter_channel=Address.parse(ticket.reporter_address).channel,

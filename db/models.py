@@ -77,6 +77,7 @@ class Ticket(Base):
     language: Mapped[str] = mapped_column(String(8))
     team: Mapped[str] = mapped_column(String(40), index=True)
     assignee: Mapped[str] = mapped_column(String(60), default="")
+    assignee_name: Mapped[str] = mapped_column(String(120), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     team_since: Mapped[datetime] = mapped_column(UTCDateTime())

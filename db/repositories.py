@@ -24,6 +24,8 @@ from db.models import (
 from flows.messages import Inbound, Outbound
 
 OPEN_STATUSES = ("new", "in_progress", "escalated", "reopened")
+# Outbound kinds that show a ticket's card; a newer card edits the last one where it can.
+CARD_KINDS = ("team_card", "card")
 OUTBOX_CLAIM_LOCK = 0x4D4B4F42  # "MKOB": the advisory lock key for claiming outbox rows
 
 
@@ -230,6 +232,33 @@ class OutboxRepository:
                 row.attempts += 1
         return rows
 
+    async def latest_cards(self, rows: Sequence[OutboxMessage]) -> dict[tuple[str, str], str]:
+        """The channel's ID of the card last sent to each (chat, ticket) of these rows."""
+        wanted = {
+            (row.address, row.ticket_number)
+            for row in rows
+            if row.kind == "team_card" and row.ticket_number
+        }
+        if not wanted:
+            return {}
+        result = await self.session.execute(
+            select(
+                OutboxMessage.address,
+                OutboxMessage.ticket_number,
+                OutboxMessage.provider_message_id,
+            )
+            .where(
+                OutboxMessage.address.in_({address for address, _ in wanted}),
+                OutboxMessage.ticket_number.in_({number for _, number in wanted}),
+                OutboxMessage.kind.in_(CARD_KINDS),
+                OutboxMessage.status == "sent",
+                OutboxMessage.provider_message_id != "",
+            )
+            .order_by(OutboxMessage.id)
+        )
+        latest = {(address, number): sent_id for address, number, sent_id in result.all()}
+        return {key: value for key, value in latest.items() if key in wanted}
+
     async def settle(self, row_id: int, values: dict[str, object]) -> None:
         await self.session.execute(
             update(OutboxMessage).where(OutboxMessage.id == row_id).values(**values)
@@ -253,4 +282,5 @@ def decode_outbound(payload: str) -> Outbound:
         ticket_number=data.get("ticket_number", ""),
         kind=data.get("kind", "reply"),
         attachments=tuple(Attachment(**item) for item in data.get("attachments", ())),
+        replaces=data.get("replaces", ""),
     )

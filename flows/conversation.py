@@ -6,13 +6,12 @@ for the back end. No I/O happens here, so every transcript can be tested without
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from flows import i18n
+from flows import i18n, staffcommands
 from flows.choosing import Candidate, Narrowed, Picked, normalise, pick, ticket_number
 from flows.commands import (
     Command,
@@ -24,6 +23,7 @@ from flows.commands import (
 )
 from flows.directory import PRIORITIES, TICKET_TYPES, Directory, Option, Staff
 from flows.messages import Choice, Inbound, Outbound
+from flows.staffcommands import BY_CATEGORY, parse_staff_line
 from flows.state import ConversationState, Draft
 
 PAGE_SIZE = 10
@@ -33,20 +33,14 @@ MORE = "__more"
 MIN_DESCRIPTION = 10
 INTAKE_STEPS = ("ulb", "role", "name", "module", "category", "description", "attachments")
 ROLES = ("ulb_employee", "cbo_member")
-STAFF_ACTIONS = ("take", "type", "priority", "escalate", "comment", "resolve", "close", "reopen")
+STAFF_ACTIONS = staffcommands.VERBS
 # Staff actions that need a value or a note before they can be carried out.
-NEEDS_VALUE = {"type", "priority", "escalate", "comment", "resolve", "reopen"}
-BY_CATEGORY = "auto"
+FOLLOW_UP = {"type", "priority", "escalate", "comment", "resolve", "reopen"}
 LANGUAGE_ALIASES = {
     "en": ("english", "eng", "ଇଂରାଜୀ", "अंग्रेज़ी", "अंग्रेजी"),
     "or": ("odia", "oriya", "ଓଡ଼ିଆ", "ଓଡିଆ", "ओड़िया", "उड़िया"),
     "hi": ("hindi", "हिंदी", "ହିନ୍ଦୀ"),
 }
-_STAFF_LINE = re.compile(
-    r"^(take|type|priority|escalate|comment|resolve|close|reopen|ticket)\s+"
-    r"([a-z]{2,4}[\s\-#]*\d+)\s*(.*)$",
-    re.IGNORECASE | re.DOTALL,
-)
 
 
 @dataclass(frozen=True)
@@ -228,6 +222,12 @@ class _Turn:
         getattr(self, f"ask_{self.state.step}", self.ask_menu)()
 
     def answer(self) -> None:
+        choice = self.inbound.choice
+        if choice and choice not in self.state.shown:
+            # A button from an older message: say so and ask the current question again.
+            self.say(self.t("stale_button"))
+            self.prompt()
+            return
         getattr(self, f"on_{self.state.step}", self.on_menu)()
 
     def ask_start(self) -> None:
@@ -557,18 +557,15 @@ class _Turn:
     # -- staff ------------------------------------------------------------------------------
 
     def staff_one_liner(self, message: str) -> bool:
-        match = _STAFF_LINE.match(message.strip())
-        if not match:
+        line = parse_staff_line(message, self.directory.ticket_prefix)
+        if line is None:
             return False
-        verb, reference, rest = match.group(1).lower(), match.group(2), match.group(3).strip()
-        number = ticket_number(reference, self.directory.ticket_prefix)
-        if number is None:
-            return False
+        verb, number, rest = line.verb, line.number, line.rest
         if verb == "ticket":
             self.show_ticket(number)
             return True
-        if verb in ("type", "priority") and not rest:
-            # "priority MK-1001" alone: offer the choices, as the menu does.
+        if verb in (*staffcommands.NEEDS_VALUE, *staffcommands.NEEDS_NOTE) and not rest:
+            # "priority MK-1001" or "resolve MK-1001" alone: ask for it, as the menu does.
             self.state = self.state.evolve(ticket=number, action=verb)
             self.goto("staff_value")
             return True
@@ -603,7 +600,7 @@ class _Turn:
         if picked == "back":
             self.state = self.state.evolve(ticket="")
             self.goto("menu")
-        elif picked in NEEDS_VALUE:
+        elif picked in FOLLOW_UP:
             self.state = self.state.evolve(action=picked)
             self.goto("staff_value")
         else:

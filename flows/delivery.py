@@ -15,6 +15,10 @@ class RetryLater(Exception):
         self.retry_after = retry_after
 
 
+class Throttled(RetryLater):
+    """The channel's rate limit says wait; not a failure, so it does not use up a try."""
+
+
 class Undeliverable(Exception):
     """The message can never be delivered as it is (blocked bot, unknown number)."""
 

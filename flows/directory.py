@@ -85,6 +85,22 @@ class Directory:
     def staff_at(self, address: Address) -> Staff | None:
         return self._staff_by_address.get(address)
 
+    def team_for_chat(self, address: Address) -> Team | None:
+        """The team whose group chat this is, if any."""
+        return next((team for team in self.teams if address in team.chats), None)
+
+    def member_of_team_chat(self, chat: Address, person: Address, name: str) -> Staff | None:
+        """Whoever writes in a team's group chat acts for that team (the group is the
+        membership list); configured staff keep their own role."""
+        known = self.staff_at(person)
+        if known is not None:
+            return known
+        team = self.team_for_chat(chat)
+        if team is None:
+            return None
+        role = "l1" if team.key == self.intake_team else "member"
+        return Staff(str(person), name or str(person), role, team.key)
+
     def staff_by_key(self, key: str) -> Staff | None:
         return next((member for member in self.staff if member.key == key), None)
 

@@ -54,6 +54,8 @@ class Inbound:
     attachments: tuple[Attachment, ...] = ()
     # A button press carries the chosen key here; typed text leaves it empty.
     choice: str = ""
+    # Who wrote, when that is not the chat itself (a member of a team's group chat).
+    sender: Address | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,5 +75,9 @@ class Outbound:
     choices: tuple[Choice, ...] = ()
     # Which ticket the message is about, so a team group's card can be edited in place.
     ticket_number: str = ""
-    kind: str = "reply"  # "reply" | "notice" | "team_card"
+    # "reply" | "notice" (to a reporter) | "team_card" (a team's card: edited in place where
+    # the channel can) | "card" (a card posted anew on request) | "prompt" (asks for a reply)
+    kind: str = "reply"
     attachments: tuple[Attachment, ...] = field(default=())
+    # The channel's ID of an earlier message this one updates (set by the outbox relay).
+    replaces: str = ""

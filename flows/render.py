@@ -61,8 +61,7 @@ class Renderer:
         }
 
     def assignee(self, language: str, view: TicketView) -> str:
-        member = self.directory.staff_by_key(view.assignee) if view.assignee else None
-        return member.name if member else i18n.text(language, "unassigned")
+        return view.assignee_name or i18n.text(language, "unassigned")
 
     def created(self, language: str, view: TicketView) -> str:
         return i18n.text(language, "ticket_created", **self.labels(language, view))

@@ -19,6 +19,7 @@ class TicketView:
     description: str
     team: str
     assignee: str
+    assignee_name: str
     reporter_name: str
     reporter_role: str
     reporter_channel: str

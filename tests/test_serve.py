@@ -19,8 +19,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from alembic.script import ScriptDirectory
 
 from bot.settings import ROOT, Settings
+from db.migrate import alembic_config
 
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 5.0
@@ -106,7 +108,8 @@ def test_serve_migrates_answers_healthz_and_stops_gracefully(tmp_path: Path) -> 
             versions = db.execute("SELECT version_num FROM alembic_version").fetchall()
             tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
             counter = db.execute("SELECT value FROM counters WHERE name = 'ticket'").fetchone()
-        assert versions == [("0001",)]
+        head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+        assert versions == [(head,)]
         assert {"tickets", "conversations", "inbound_messages", "outbox"} <= tables
         assert counter == (1000,)
 

@@ -415,9 +415,12 @@ async def test_resolving_without_a_note_by_chat_asks_for_one(
     number = await file_ticket(ramesh)
     anita = await staff_person(helpdesk, channel, "anita")
     replies = await anita.say(f"resolve {number}")
-    assert replies[0] == "Please add a note: the reporter will read it."
+    assert replies[0] == f"Type the resolution for the reporter of {number}:"
     assert (await stored(helpdesk, number)).status == "new"
     assert await ramesh.inbox() == []
+    await anita.say("Bill re-submitted after the iFIX fix")
+    assert (await stored(helpdesk, number)).status == "resolved"
+    assert any("iFIX fix" in text for text in await ramesh.inbox())
 
 
 async def test_escalating_to_the_team_that_has_it_is_refused(

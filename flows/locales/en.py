@@ -205,6 +205,9 @@ MESSAGES: dict[str, str] = {
     "routing_technical_app": "technical (app / iFIX)",
     "routing_bug": "bug",
     "routing_enhancement": "enhancement",
+    "reply_with_note": "Reply to this message with the text.",
+    "group_not_understood": "I did not understand that. Send /help for the commands.",
+    "stale_button": "That button belongs to an earlier question. Here is the current one:",
     "sorry_error": (
         "Sorry, something went wrong on our side. Your message is saved and the helpdesk "
         "will see it. Please try again in a minute."

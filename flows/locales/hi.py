@@ -195,6 +195,9 @@ MESSAGES: dict[str, str] = {
     "routing_technical_app": "तकनीकी (ऐप / iFIX)",
     "routing_bug": "बग (bug)",
     "routing_enhancement": "सुधार (enhancement)",
+    "reply_with_note": "इस संदेश का जवाब (reply) देकर लिखें।",
+    "group_not_understood": "मैं यह समझ नहीं पाया। कमांड के लिए /help भेजें।",
+    "stale_button": "वह बटन पिछले सवाल का है। अभी का सवाल यह है:",
     "sorry_error": (
         "माफ़ कीजिए, हमारी ओर से कुछ गड़बड़ हो गई। आपका संदेश सुरक्षित है और हेल्पडेस्क "
         "उसे देखेगा। कृपया एक मिनट बाद फिर कोशिश करें।"

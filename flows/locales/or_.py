@@ -193,6 +193,9 @@ MESSAGES: dict[str, str] = {
     "routing_technical_app": "ବୈଷୟିକ (ଆପ / iFIX)",
     "routing_bug": "ବଗ୍ (bug)",
     "routing_enhancement": "ଉନ୍ନତି (enhancement)",
+    "reply_with_note": "ଏହି ମେସେଜର ଉତ୍ତର (reply) ଭାବେ ଲେଖା ପଠାନ୍ତୁ।",
+    "group_not_understood": "ମୁଁ ଏହା ବୁଝିପାରିଲି ନାହିଁ। କମାଣ୍ଡ ପାଇଁ /help ପଠାନ୍ତୁ।",
+    "stale_button": "ସେହି ବଟନଟି ଆଗର ଏକ ପ୍ରଶ୍ନର। ଏବେର ପ୍ରଶ୍ନଟି ଏହା:",
     "sorry_error": (
         "କ୍ଷମା କରିବେ, ଆମ ପକ୍ଷରୁ କିଛି ଅସୁବିଧା ହେଲା। ଆପଣଙ୍କ ସନ୍ଦେଶ ସାଇତା ହୋଇଛି ଏବଂ ହେଲ୍ପଡେସ୍କ "
         "ଏହାକୁ ଦେଖିବ। ଦୟାକରି ଏକ ମିନିଟ ପରେ ପୁଣି ଚେଷ୍ଟା କରନ୍ତୁ।"
