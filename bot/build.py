@@ -9,11 +9,13 @@ from datetime import datetime
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from adapters.telegram import CHANNEL as TELEGRAM
 from bot.clock import utc_now
 from bot.config import HelpdeskConfig, load_config
 from bot.dispatcher import Dispatcher
 from bot.outbox import OutboxRelay
 from bot.settings import Settings
+from bot.telegram import TelegramChannel
 from db.engine import create_engine, session_factory
 from db.migrate import upgrade_async
 from db.uow import UnitOfWork
@@ -29,6 +31,7 @@ class Helpdesk:
     dispatcher: Dispatcher
     relay: OutboxRelay
     clock: Callable[[], datetime]
+    telegram: TelegramChannel | None = None
 
     def unit_of_work(self) -> UnitOfWork:
         return UnitOfWork(self.sessions)
@@ -61,13 +64,20 @@ def build(
     def units() -> UnitOfWork:
         return UnitOfWork(sessions)
 
+    channel_senders: dict[str, Sender] = dict(senders or {})
+    telegram = None
+    if settings.telegram_bot_token is not None:
+        telegram = TelegramChannel(settings, clock)
+        channel_senders.setdefault(TELEGRAM, telegram.sender)
     relay = OutboxRelay(
         units,
-        senders or {},
+        channel_senders,
         clock,
         max_attempts=settings.outbox_max_attempts,
         batch_size=settings.outbox_batch_size,
         poll_seconds=settings.outbox_poll_seconds,
     )
     dispatcher = Dispatcher(units, config, clock, on_commit=relay.wake)
-    return Helpdesk(settings, config, engine, sessions, dispatcher, relay, clock)
+    if telegram is not None:
+        telegram.dispatcher = dispatcher
+    return Helpdesk(settings, config, engine, sessions, dispatcher, relay, clock, telegram)

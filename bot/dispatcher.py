@@ -98,6 +98,8 @@ class Dispatcher:
             team = self.directory.team_for_chat(inbound.address)
             if team is not None:
                 messages = await self._team_chat(uow, inbound, team, now)
+            elif inbound.sender is not None:
+                messages = [self._unknown_group(inbound)]
             else:
                 messages = await self._conversation(uow, inbound, now)
             for message in messages:
@@ -146,6 +148,16 @@ class Dispatcher:
         for command in result.commands:
             answers += await self._execute(uow, inbound, actor, team.language, command, now, team)
         return [*answers, *result.replies]
+
+    def _unknown_group(self, inbound: Inbound) -> Outbound:
+        """A group that is no team's chat: tell whoever set it up what to configure."""
+        text = i18n.text(
+            i18n.DEFAULT_LANGUAGE,
+            "unknown_group",
+            chat=str(inbound.address),
+            person=str(inbound.sender),
+        )
+        return Outbound(inbound.address, text)
 
     async def _keep_failed(self, inbound: Inbound, error: Exception) -> None:
         """Nothing typed is lost: keep the message and tell the person, in a fresh transaction."""

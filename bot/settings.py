@@ -6,9 +6,11 @@ root, so the service finds its files whatever directory it is started from.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
@@ -29,6 +31,35 @@ class Settings(BaseSettings):
     outbox_max_attempts: int = Field(default=8, ge=1)
     outbox_poll_seconds: float = Field(default=2.0, gt=0)
     outbox_batch_size: int = Field(default=100, ge=1)
+
+    # Where the service is reachable from the internet (webhooks), e.g. https://helpdesk.example
+    public_url: str = ""
+
+    telegram_bot_token: SecretStr | None = None
+    telegram_api_base_url: str = "https://api.telegram.org"
+    telegram_mode: Literal["polling", "webhook"] = "polling"
+    telegram_webhook_secret: SecretStr | None = None
+    telegram_poll_timeout: int = Field(default=10, ge=0, le=50)
+
+    @field_validator("telegram_bot_token", "telegram_webhook_secret", mode="before")
+    @classmethod
+    def empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @model_validator(mode="after")
+    def webhook_needs_address_and_secret(self) -> Settings:
+        if self.telegram_bot_token is not None and self.telegram_mode == "webhook":
+            secret = self.telegram_webhook_secret
+            if not self.public_url:
+                raise ValueError("TELEGRAM_MODE=webhook needs PUBLIC_URL")
+            if secret is None or not re.fullmatch(
+                r"[A-Za-z0-9_-]{1,256}", secret.get_secret_value()
+            ):
+                raise ValueError(
+                    "TELEGRAM_MODE=webhook needs TELEGRAM_WEBHOOK_SECRET: 1-256 characters "
+                    "of A-Z, a-z, 0-9, _ and -"
+                )
+        return self
 
     @field_validator("helpdesk_config")
     @classmethod

@@ -208,6 +208,10 @@ MESSAGES: dict[str, str] = {
     "reply_with_note": "Reply to this message with the text.",
     "group_not_understood": "I did not understand that. Send /help for the commands.",
     "stale_button": "That button belongs to an earlier question. Here is the current one:",
+    "unknown_group": (
+        "This group is not a team chat of the MUKTA helpdesk. To make it one, an admin adds "
+        "{chat} to the team's chats in the helpdesk configuration. (You are {person}.)"
+    ),
     "sorry_error": (
         "Sorry, something went wrong on our side. Your message is saved and the helpdesk "
         "will see it. Please try again in a minute."

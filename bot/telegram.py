@@ -1,0 +1,271 @@
+"""The Telegram channel at run time: the PTB bot, receiving (polling or webhook), sending.
+
+Sending goes through the outbox relay (`TelegramSender`), within Telegram's limits: about
+30 messages a second overall, one a second per private chat, 20 a minute per group.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import warnings
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from aiolimiter import AsyncLimiter
+from telegram import (
+    Bot,
+    BotCommand,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    ForceReply,
+    Message,
+    Update,
+)
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.ext import Updater
+from telegram.request import HTTPXRequest
+
+from adapters import telegram as wire
+from bot.dispatcher import Dispatcher
+from bot.logs import masked
+from bot.settings import Settings
+from flows.delivery import RetryLater, Throttled, Undeliverable
+from flows.messages import Outbound
+
+log = logging.getLogger(__name__)
+
+ALLOWED_UPDATES = ["message", "callback_query"]
+PRIVATE_COMMANDS = [
+    BotCommand("start", "Open the menu"),
+    BotCommand("status", "Status of a ticket: /status MK-1001"),
+    BotCommand("mytickets", "My tickets"),
+    BotCommand("cancel", "Cancel the unfinished report"),
+    BotCommand("language", "Change language"),
+    BotCommand("help", "Help"),
+]
+GROUP_COMMANDS = [
+    BotCommand("ticket", "Show a ticket with its actions: /ticket MK-1001"),
+    BotCommand("queue", "This team's open tickets"),
+    BotCommand("help", "Staff commands"),
+]
+# Waiting longer than this for a chat's rate limit hands the message back to the relay.
+MAX_RATE_WAIT = 5.0
+GONE = (
+    "chat not found",
+    "user is deactivated",
+    "bot was kicked",
+    "have no rights",
+    "not enough rights",
+    "group chat was upgraded",
+)
+
+
+def _seconds(value: object) -> float:
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    return float(value)  # type: ignore[arg-type]
+
+
+class RateLimits:
+    """Telegram's published limits, per process."""
+
+    def __init__(
+        self,
+        overall_per_second: float = 30,
+        private_per_second: float = 1,
+        group_per_minute: float = 20,
+    ) -> None:
+        self.overall = AsyncLimiter(overall_per_second, 1)
+        self.private_per_second = private_per_second
+        self.group_per_minute = group_per_minute
+        self.chats: dict[int, AsyncLimiter] = {}
+
+    def for_chat(self, chat_id: int) -> AsyncLimiter:
+        if chat_id not in self.chats:
+            self.chats[chat_id] = (
+                AsyncLimiter(self.private_per_second, 1)
+                if wire.is_private(chat_id)
+                else AsyncLimiter(self.group_per_minute, 60)
+            )
+        return self.chats[chat_id]
+
+    async def wait(self, chat_id: int) -> None:
+        try:
+            await asyncio.wait_for(self.for_chat(chat_id).acquire(), MAX_RATE_WAIT)
+        except TimeoutError as error:
+            raise Throttled("chat rate limit", retry_after=MAX_RATE_WAIT) from error
+        await self.overall.acquire()
+
+
+class TelegramSender:
+    def __init__(self, bot: Bot, limits: RateLimits | None = None) -> None:
+        self.bot = bot
+        self.limits = limits or RateLimits()
+
+    async def send(self, message: Outbound) -> str:
+        try:
+            return await self._send(message)
+        except RetryAfter as error:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                wait = _seconds(error.retry_after)
+            raise Throttled("Telegram asked to slow down", retry_after=wait) from error
+        except Forbidden as error:
+            raise Undeliverable(f"Telegram refused: {error.message}") from error
+        except BadRequest as error:
+            # A request Telegram calls bad will not get better by sending it again.
+            raise Undeliverable(f"Telegram rejected the message: {error.message}") from error
+        except NetworkError as error:
+            raise RetryLater(f"Telegram unreachable: {error.message}") from error
+
+    async def _send(self, message: Outbound) -> str:
+        chat_id = int(message.address.chat_id)
+        rendered = wire.render(message)
+        if message.replaces and await self._edit(chat_id, int(message.replaces), rendered):
+            return message.replaces
+        sent: Message | None = None
+        for index, chunk in enumerate(rendered.chunks):
+            last = index == len(rendered.chunks) - 1
+            await self.limits.wait(chat_id)
+            sent = await self.bot.send_message(
+                chat_id, chunk, reply_markup=rendered.markup if last else None
+            )
+        for item in wire.telegram_files(message):
+            await self.limits.wait(chat_id)
+            caption = message.ticket_number or None
+            if item.kind == "photo":
+                await self.bot.send_photo(chat_id, item.ref, caption=caption)
+            elif item.kind == "voice":
+                await self.bot.send_voice(chat_id, item.ref, caption=caption)
+            else:
+                await self.bot.send_document(chat_id, item.ref, caption=caption)
+        return str(sent.message_id) if sent else ""
+
+    async def _edit(self, chat_id: int, message_id: int, rendered: wire.Rendered) -> bool:
+        """Edit a card in place; False when it cannot be (too old, deleted): send anew."""
+        await self.limits.wait(chat_id)
+        markup = rendered.markup if not isinstance(rendered.markup, ForceReply) else None
+        try:
+            await self.bot.edit_message_text(
+                rendered.chunks[0], chat_id=chat_id, message_id=message_id, reply_markup=markup
+            )
+        except BadRequest as error:
+            if "not modified" in error.message.lower():
+                return True
+            if any(reason in error.message.lower() for reason in GONE):
+                raise
+            log.info("card could not be edited; sending it anew", extra={"error": error.message})
+            return False
+        return True
+
+
+class TelegramChannel:
+    """Receives updates (polling or webhook) and hands them to the dispatcher."""
+
+    def __init__(self, settings: Settings, clock: Callable[[], datetime]) -> None:
+        token = settings.telegram_bot_token
+        if token is None:
+            raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+        root = settings.telegram_api_base_url.rstrip("/")
+        self.settings = settings
+        self.clock = clock
+        self.bot = Bot(
+            token.get_secret_value(),
+            base_url=f"{root}/bot",
+            base_file_url=f"{root}/file/bot",
+            request=HTTPXRequest(connection_pool_size=64),
+            get_updates_request=HTTPXRequest(),
+        )
+        self.sender = TelegramSender(self.bot)
+        self.dispatcher: Dispatcher | None = None
+        self._identity: wire.BotIdentity | None = None
+        self._updater: Updater | None = None
+        self._consumer: asyncio.Task[None] | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    @property
+    def webhook_path(self) -> str:
+        return "/telegram/webhook"
+
+    async def start(self) -> None:
+        await self.bot.initialize()
+        me = self.bot.bot
+        self._identity = wire.BotIdentity(me.id, me.username or "")
+        await self.bot.set_my_commands(PRIVATE_COMMANDS, scope=BotCommandScopeAllPrivateChats())
+        await self.bot.set_my_commands(GROUP_COMMANDS, scope=BotCommandScopeAllGroupChats())
+        if self.settings.telegram_mode == "webhook":
+            secret = self.settings.telegram_webhook_secret
+            await self.bot.set_webhook(
+                f"{self.settings.public_url.rstrip('/')}{self.webhook_path}",
+                secret_token=secret.get_secret_value() if secret else None,
+                allowed_updates=ALLOWED_UPDATES,
+            )
+            log.info("telegram webhook registered", extra={"bot": me.username})
+            return
+        await self.bot.delete_webhook()
+        queue: asyncio.Queue[object] = asyncio.Queue()
+        self._updater = Updater(self.bot, queue)
+        await self._updater.initialize()
+        await self._updater.start_polling(
+            poll_interval=0.0,
+            timeout=timedelta(seconds=self.settings.telegram_poll_timeout),
+            allowed_updates=ALLOWED_UPDATES,
+        )
+        self._consumer = asyncio.create_task(self._consume(queue))
+        log.info("telegram polling started", extra={"bot": me.username})
+
+    async def stop(self) -> None:
+        if self._updater is not None:
+            with contextlib.suppress(TelegramError, RuntimeError):
+                await self._updater.stop()
+            await self._updater.shutdown()
+        if self._consumer is not None:
+            self._consumer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._consumer
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.bot.shutdown()
+
+    async def _consume(self, queue: asyncio.Queue[object]) -> None:
+        while True:
+            update = await queue.get()
+            if isinstance(update, Update):
+                # Chats are handled side by side; the dispatcher keeps each chat in order.
+                task = asyncio.create_task(self.handle(update))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+
+    def parse(self, data: object) -> Update | None:
+        if not isinstance(data, dict):
+            return None
+        return Update.de_json(data, self.bot)
+
+    async def handle(self, update: Update) -> None:
+        assert self.dispatcher is not None and self._identity is not None
+        incoming = wire.to_incoming(update, self._identity, self.clock())
+        if incoming is None:
+            return
+        try:
+            await self.dispatcher.handle(incoming.inbound)
+        finally:
+            await self._tidy_button(incoming)
+
+    async def _tidy_button(self, incoming: wire.Incoming) -> None:
+        """Stop the spinner on a pressed button and show the choice under its question."""
+        try:
+            if incoming.callback_id:
+                await self.bot.answer_callback_query(incoming.callback_id)
+            if incoming.question is not None:
+                chat_id, message_id = incoming.question
+                await self.bot.edit_message_text(
+                    incoming.question_text, chat_id=chat_id, message_id=message_id
+                )
+        except TelegramError as error:
+            # Cosmetic only: the answer itself is already recorded and queued.
+            log.info(
+                "button tidy-up failed",
+                extra={"chat": masked(incoming.inbound.address), "error": str(error)},
+            )
