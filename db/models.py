@@ -161,4 +161,7 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     last_error: Mapped[str] = mapped_column(Text, default="")
-    provider_message_id: Mapped[str] = mapped_column(String(120), default="")
+    provider_message_id: Mapped[str] = mapped_column(String(120), default="", index=True)
+    # What the channel reported later (delivery receipts): delivered, read, failed, …
+    delivery_status: Mapped[str] = mapped_column(String(20), default="")
+    delivery_error: Mapped[str] = mapped_column(String(20), default="")

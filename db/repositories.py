@@ -283,4 +283,6 @@ def decode_outbound(payload: str) -> Outbound:
         kind=data.get("kind", "reply"),
         attachments=tuple(Attachment(**item) for item in data.get("attachments", ())),
         replaces=data.get("replaces", ""),
+        language=data.get("language", ""),
+        template_only=data.get("template_only", False),
     )

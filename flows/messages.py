@@ -81,3 +81,7 @@ class Outbound:
     attachments: tuple[Attachment, ...] = field(default=())
     # The channel's ID of an earlier message this one updates (set by the outbox relay).
     replaces: str = ""
+    # The reader's language, for channels that must fall back to pre-approved templates.
+    language: str = ""
+    # Set when the channel said a free-form message is not allowed now (WhatsApp's 24 hours).
+    template_only: bool = False
