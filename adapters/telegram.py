@@ -26,12 +26,14 @@ from adapters.text import shorten, split_text
 from flows.messages import Address, Attachment, Inbound, Outbound
 
 CHANNEL = "telegram"
-MAX_TEXT = 4096
+# Telegram allows 4096 characters (counted in UTF-16 units): keep a margin for emoji.
+MAX_TEXT = 4000
 CALLBACK_DATA_LIMIT = 64
 CARD_KINDS = ("team_card", "card")
 CARD_BUTTONS_PER_ROW = 3
 _PROMPT_LINE = re.compile(r"^(comment|resolve|reopen) ([A-Z]{2,4}-\d+)$")
-_CARD_START = re.compile(r"^([A-Z]{2,4}-\d+)\b")
+# A card's first line: "MK-1001 · P2 · Received" (refusals also start with an ID).
+_CARD_START = re.compile(r"^([A-Z]{2,4}-\d+) · ")
 
 
 @dataclass(frozen=True)
@@ -107,7 +109,10 @@ def _sender_name(update: Update) -> str:
 
 def _group_text(message: Message, bot: BotIdentity) -> str | None:
     """The text of a group message addressed to the bot, in the staff command language."""
+    mention = f"@{bot.username}"
     text = (message.text or message.caption or "").strip()
+    if not text.startswith("/"):
+        text = re.sub(re.escape(mention), "", text, flags=re.IGNORECASE).strip()
     replied = message.reply_to_message
     if replied is not None and replied.from_user is not None and replied.from_user.id == bot.id:
         first_line = (replied.text or replied.caption or "").split("\n", 1)[0].strip()
@@ -120,9 +125,9 @@ def _group_text(message: Message, bot: BotIdentity) -> str | None:
         return _strip_bot_name(text, bot)
     if text.startswith("/"):
         return _strip_bot_name(text, bot)
-    mention = f"@{bot.username}"
-    if mention.casefold() in text.casefold():
-        return re.sub(re.escape(mention), "", text, flags=re.IGNORECASE).strip()
+    raw = message.text or message.caption or ""
+    if mention.casefold() in raw.casefold():
+        return text
     return None  # chatter among the team: not for the bot
 
 

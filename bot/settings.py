@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     telegram_mode: Literal["polling", "webhook"] = "polling"
     telegram_webhook_secret: SecretStr | None = None
     telegram_poll_timeout: int = Field(default=10, ge=0, le=50)
+    # Telegram's published limits; lower them if Telegram answers 429 often.
+    telegram_max_per_second: float = Field(default=30, gt=0)
+    telegram_private_per_second: float = Field(default=1, gt=0)
+    telegram_group_per_minute: float = Field(default=20, gt=0)
 
     @field_validator("telegram_bot_token", "telegram_webhook_secret", mode="before")
     @classmethod

@@ -77,7 +77,9 @@ class RateLimits:
         private_per_second: float = 1,
         group_per_minute: float = 20,
     ) -> None:
-        self.overall = AsyncLimiter(overall_per_second, 1)
+        # Buckets of one, evenly spaced: a full bucket would allow a burst at the start of
+        # a window and then the steady rate, more than Telegram allows in that window.
+        self.overall = AsyncLimiter(1, 1 / overall_per_second)
         self.private_per_second = private_per_second
         self.group_per_minute = group_per_minute
         self.chats: dict[int, AsyncLimiter] = {}
@@ -85,9 +87,9 @@ class RateLimits:
     def for_chat(self, chat_id: int) -> AsyncLimiter:
         if chat_id not in self.chats:
             self.chats[chat_id] = (
-                AsyncLimiter(self.private_per_second, 1)
+                AsyncLimiter(1, 1 / self.private_per_second)
                 if wire.is_private(chat_id)
-                else AsyncLimiter(self.group_per_minute, 60)
+                else AsyncLimiter(1, 60 / self.group_per_minute)
             )
         return self.chats[chat_id]
 
@@ -135,10 +137,15 @@ class TelegramSender:
         for item in wire.telegram_files(message):
             await self.limits.wait(chat_id)
             caption = message.ticket_number or None
+            # Telegram checks that a file ID is sent with its own kind's method.
             if item.kind == "photo":
                 await self.bot.send_photo(chat_id, item.ref, caption=caption)
             elif item.kind == "voice":
                 await self.bot.send_voice(chat_id, item.ref, caption=caption)
+            elif item.kind == "audio":
+                await self.bot.send_audio(chat_id, item.ref, caption=caption)
+            elif item.kind == "video":
+                await self.bot.send_video(chat_id, item.ref, caption=caption)
             else:
                 await self.bot.send_document(chat_id, item.ref, caption=caption)
         return str(sent.message_id) if sent else ""
@@ -178,7 +185,12 @@ class TelegramChannel:
             request=HTTPXRequest(connection_pool_size=64),
             get_updates_request=HTTPXRequest(),
         )
-        self.sender = TelegramSender(self.bot)
+        limits = RateLimits(
+            settings.telegram_max_per_second,
+            settings.telegram_private_per_second,
+            settings.telegram_group_per_minute,
+        )
+        self.sender = TelegramSender(self.bot, limits)
         self.dispatcher: Dispatcher | None = None
         self._identity: wire.BotIdentity | None = None
         self._updater: Updater | None = None

@@ -76,6 +76,9 @@ def settings_for(database_url: str, fake: FakeTelegram, **extra: Any) -> Setting
         telegram_bot_token=SecretStr(fake.token),
         telegram_api_base_url=fake.base_url,
         telegram_poll_timeout=1,
+        # The spacing logic is tested in test_telegram_sender; here it would only add waiting.
+        telegram_private_per_second=50,
+        telegram_group_per_minute=3000,
         outbox_poll_seconds=0.1,
         **extra,
     )
@@ -252,6 +255,12 @@ async def test_lifecycle_by_polling(
         trainers.type("/queue")
         await trainers.expect("Master Trainers has no open tickets")
         assert not any("lunch" in str(c.params.get("text", "")) for c in fake.calls[before:])
+
+        # A group that is no team's chat tells whoever set it up what to configure.
+        stranger = Chat(fake, -1999, 8001, "Sanjay")
+        stranger.type("/help@mukta_helpdesk_bot")
+        told = await stranger.expect("not a team chat")
+        assert "telegram:-1999" in str(told["text"]) and "telegram:8001" in str(told["text"])
 
 
 async def test_webhook_is_authenticated_and_deduplicated(
