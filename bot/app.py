@@ -5,14 +5,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
+import logging
 from collections.abc import AsyncIterator
+from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from adapters import whatsapp as whatsapp_wire
 from bot.build import Helpdesk
+from bot.whatsapp import STATUS_PATH, WEBHOOK_PATH, apply_receipt, receipt_of
+
+log = logging.getLogger(__name__)
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
 
 def create_app(helpdesk: Helpdesk, run_relay: bool = True) -> Starlette:
@@ -45,6 +52,49 @@ def create_app(helpdesk: Helpdesk, run_relay: bool = True) -> Starlette:
 
         routes.append(Route(telegram.webhook_path, telegram_webhook, methods=["POST"]))
 
+    whatsapp = helpdesk.whatsapp
+    if whatsapp is not None:
+        notifier = helpdesk.dispatcher.notifier
+
+        async def signed_form(request: Request) -> dict[str, str] | None:
+            """Twilio's form, or None when the signature is missing or wrong."""
+            body = (await request.body()).decode("utf-8", errors="replace")
+            form = dict(parse_qsl(body, keep_blank_values=True))
+            signature = request.headers.get("X-Twilio-Signature", "")
+            if not whatsapp.is_signed(request.url.path, request.url.query, form, signature):
+                return None
+            return form
+
+        async def whatsapp_webhook(request: Request) -> Response:
+            form = await signed_form(request)
+            if form is None:
+                return Response(status_code=403)
+            inbound = whatsapp_wire.to_inbound(form, helpdesk.clock())
+            if inbound is not None:
+                await helpdesk.dispatcher.handle(inbound)
+                whatsapp.keep_media_copies([item.ref for item in inbound.attachments])
+            # Empty TwiML: replies go out through the outbox and Twilio's REST API.
+            return Response(EMPTY_TWIML, media_type="text/xml")
+
+        async def whatsapp_status(request: Request) -> Response:
+            form = await signed_form(request)
+            if form is None:
+                return Response(status_code=403)
+            receipt = receipt_of(form)
+            if receipt is not None:
+                async with helpdesk.unit_of_work() as uow:
+                    again = await apply_receipt(
+                        uow, receipt, helpdesk.clock(), notifier.undeliverable
+                    )
+                    await uow.commit()
+                helpdesk.relay.wake()
+                if again:
+                    log.info("whatsapp message queued again", extra={"sid": receipt.message_sid})
+            return Response(status_code=204)
+
+        routes.append(Route(WEBHOOK_PATH, whatsapp_webhook, methods=["POST"]))
+        routes.append(Route(STATUS_PATH, whatsapp_status, methods=["POST"]))
+
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         stop = asyncio.Event()
@@ -59,6 +109,8 @@ def create_app(helpdesk: Helpdesk, run_relay: bool = True) -> Starlette:
                 await telegram.stop()
             if relay is not None:
                 await relay
+            if whatsapp is not None:
+                await whatsapp.close()
             await helpdesk.close()
 
     return Starlette(routes=routes, lifespan=lifespan)

@@ -10,12 +10,14 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from adapters.telegram import CHANNEL as TELEGRAM
+from adapters.whatsapp import CHANNEL as WHATSAPP
 from bot.clock import utc_now
 from bot.config import HelpdeskConfig, load_config
 from bot.dispatcher import Dispatcher
 from bot.outbox import OutboxRelay
 from bot.settings import Settings
 from bot.telegram import TelegramChannel
+from bot.whatsapp import WhatsAppChannel
 from db.engine import create_engine, session_factory
 from db.migrate import upgrade_async
 from db.uow import UnitOfWork
@@ -32,6 +34,7 @@ class Helpdesk:
     relay: OutboxRelay
     clock: Callable[[], datetime]
     telegram: TelegramChannel | None = None
+    whatsapp: WhatsAppChannel | None = None
 
     def unit_of_work(self) -> UnitOfWork:
         return UnitOfWork(self.sessions)
@@ -69,6 +72,10 @@ def build(
     if settings.telegram_bot_token is not None:
         telegram = TelegramChannel(settings, clock)
         channel_senders.setdefault(TELEGRAM, telegram.sender)
+    whatsapp = None
+    if settings.twilio_account_sid:
+        whatsapp = WhatsAppChannel(settings, units, clock)
+        channel_senders.setdefault(WHATSAPP, whatsapp.sender)
     relay = OutboxRelay(
         units,
         channel_senders,
@@ -78,6 +85,9 @@ def build(
         poll_seconds=settings.outbox_poll_seconds,
     )
     dispatcher = Dispatcher(units, config, clock, on_commit=relay.wake)
+    relay.on_undeliverable = dispatcher.notifier.undeliverable
     if telegram is not None:
         telegram.dispatcher = dispatcher
-    return Helpdesk(settings, config, engine, sessions, dispatcher, relay, clock, telegram)
+    return Helpdesk(
+        settings, config, engine, sessions, dispatcher, relay, clock, telegram, whatsapp
+    )

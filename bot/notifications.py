@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from bot.logs import masked
 from bot.tickets import Done, view_of
-from db.models import Ticket
+from db.models import OutboxMessage, Ticket
 from db.uow import UnitOfWork
+from flows import i18n
 from flows.directory import Directory
 from flows.messages import Address, Attachment, Outbound
 from flows.render import Renderer
 from flows.teamchat import card_actions
+
+# Channels with no group chats through their API: team members get cards in their own chat.
+PERSONAL_CHANNELS = ("whatsapp",)
 
 
 class Notifier:
@@ -40,6 +45,33 @@ class Notifier:
             ]
         return cards
 
+    def personal_chats(self, team_key: str) -> list[Address]:
+        """Team members' own chats on channels without group chats (WhatsApp)."""
+        return [
+            address
+            for member in self.directory.staff
+            if member.team == team_key
+            for address in member.addresses
+            if address.channel in PERSONAL_CHANNELS
+        ]
+
+    def undeliverable(self, row: OutboxMessage, reason: str) -> list[Outbound]:
+        """Tell the L1 helpdesk that a message could not be delivered, never silently drop it."""
+        intake = self.directory.team(self.directory.intake_team)
+        if row.kind == "alert" or row.address in {str(chat) for chat in intake.chats}:
+            return []  # no alerts about alerts
+        text = i18n.text(
+            intake.language,
+            "undeliverable_alert",
+            chat=masked(row.address),
+            ticket=row.ticket_number or "-",
+            reason=reason,
+        )
+        return [
+            Outbound(chat, text, ticket_number=row.ticket_number, kind="alert")
+            for chat in intake.chats
+        ]
+
     async def reporter_language(self, uow: UnitOfWork, ticket: Ticket) -> str:
         """The language the reporter uses now, else the one they filed the ticket in."""
         return await uow.conversations.language_of(ticket.reporter_address) or ticket.language
@@ -54,5 +86,9 @@ class Notifier:
         notice = self.renderer.notice(language, view_of(ticket), done.action, done.note)
         if notice:
             reporter = Address.parse(ticket.reporter_address)
-            messages.append(Outbound(reporter, notice, ticket_number=ticket.number, kind="notice"))
+            messages.append(
+                Outbound(
+                    reporter, notice, ticket_number=ticket.number, kind="notice", language=language
+                )
+            )
         return messages

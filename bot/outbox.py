@@ -19,6 +19,7 @@ from db.models import OutboxMessage
 from db.repositories import CARD_KINDS, decode_outbound
 from db.uow import UnitOfWork
 from flows.delivery import RetryLater, Sender, Throttled, Undeliverable
+from flows.messages import Outbound
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +51,11 @@ class OutboxRelay:
         max_attempts: int = 8,
         batch_size: int = 100,
         poll_seconds: float = 2.0,
+        on_undeliverable: Callable[[OutboxMessage, str], list[Outbound]] | None = None,
     ) -> None:
         self.units = units
+        # Who is told when a message can never be delivered (the L1 helpdesk's chats).
+        self.on_undeliverable = on_undeliverable
         self.senders = senders
         self.clock = clock
         self.max_attempts = max_attempts
@@ -87,7 +91,9 @@ class OutboxRelay:
         for row in claimed:
             by_chat.setdefault(row.address, []).append(row)
         results = await asyncio.gather(*(self._send_chat(rows, cards) for rows in by_chat.values()))
-        await self._settle([settled for chat in results for settled in chat])
+        await self._settle(
+            [settled for chat in results for settled in chat], {row.id: row for row in claimed}
+        )
         return len(claimed)
 
     async def _claim(
@@ -175,10 +181,13 @@ class OutboxRelay:
             return Settled(row.id, "pending", repr(error), retry_at=self.clock() + wait)
         return Settled(row.id, "sent", provider_message_id=provider_id)
 
-    async def _settle(self, outcomes: list[Settled]) -> None:
+    async def _settle(self, outcomes: list[Settled], rows: dict[int, OutboxMessage]) -> None:
         now = self.clock()
         async with self.units() as uow:
             for outcome in outcomes:
+                if outcome.status == "undeliverable" and self.on_undeliverable is not None:
+                    for alert in self.on_undeliverable(rows[outcome.row_id], outcome.error):
+                        uow.outbox.add(alert, now)
                 values: dict[str, object] = {"status": outcome.status, "last_error": outcome.error}
                 if outcome.status == "sent":
                     values.update(sent_at=now, provider_message_id=outcome.provider_message_id)

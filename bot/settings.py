@@ -45,6 +45,57 @@ class Settings(BaseSettings):
     telegram_private_per_second: float = Field(default=1, gt=0)
     telegram_group_per_minute: float = Field(default=20, gt=0)
 
+    twilio_account_sid: str = ""
+    twilio_auth_token: SecretStr | None = None
+    twilio_whatsapp_from: str = ""  # whatsapp:+91…, or a messaging service below
+    twilio_messaging_service_sid: str = ""
+    twilio_api_base_url: str = "https://api.twilio.com"
+    # Approved templates for messages outside WhatsApp's 24-hour window: one ContentSid, or
+    # one per language as "en=HX…,or=HX…,hi=HX…". Variables: {{1}} ticket ID, {{2}} the text.
+    twilio_content_ticket_update: str = ""
+    twilio_content_staff_alert: str = ""
+    # Keep a copy of photos, documents and voice notes (downloaded with the account's keys).
+    twilio_keep_media: bool = False
+    media_dir: Path = Path("data/media")
+
+    def whatsapp_templates(self, kind: str) -> dict[str, str]:
+        """Language → ContentSid for "update" (to reporters) or "team" (staff alerts)."""
+        raw = (
+            self.twilio_content_ticket_update
+            if kind == "update"
+            else (self.twilio_content_staff_alert)
+        )
+        if not raw.strip():
+            return {}
+        if "=" not in raw:
+            return {"*": raw.strip()}
+        pairs = (item.split("=", 1) for item in raw.split(",") if "=" in item)
+        return {language.strip(): sid.strip() for language, sid in pairs}
+
+    @field_validator("media_dir")
+    @classmethod
+    def media_from_root(cls, path: Path) -> Path:
+        return path if path.is_absolute() else ROOT / path
+
+    @field_validator("twilio_auth_token", mode="before")
+    @classmethod
+    def empty_token_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @model_validator(mode="after")
+    def whatsapp_needs_a_sender(self) -> Settings:
+        if self.twilio_account_sid:
+            if self.twilio_auth_token is None:
+                raise ValueError("TWILIO_ACCOUNT_SID is set but TWILIO_AUTH_TOKEN is not")
+            if not (self.twilio_whatsapp_from or self.twilio_messaging_service_sid):
+                raise ValueError(
+                    "WhatsApp needs TWILIO_WHATSAPP_FROM (whatsapp:+…) or "
+                    "TWILIO_MESSAGING_SERVICE_SID"
+                )
+            if not self.public_url:
+                raise ValueError("WhatsApp needs PUBLIC_URL: Twilio signs requests to it")
+        return self
+
     @field_validator("telegram_bot_token", "telegram_webhook_secret", mode="before")
     @classmethod
     def empty_is_unset(cls, value: object) -> object:

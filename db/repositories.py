@@ -20,6 +20,7 @@ from db.models import (
     OutboxMessage,
     Ticket,
     TicketEvent,
+    UTCDateTime,
 )
 from flows.messages import Inbound, Outbound
 
@@ -162,6 +163,14 @@ class InboundRepository:
         )
         return result.scalar_one_or_none() is not None
 
+    async def last_from(self, address: str) -> datetime | None:
+        """When this chat last wrote to the helpdesk."""
+        result = await self.session.execute(
+            select(func.max(InboundMessage.received_at)).where(InboundMessage.address == address)
+        )
+        value = result.scalar_one_or_none()
+        return UTCDateTime().process_result_value(value, self.session.get_bind().dialect)
+
 
 class OutboxRepository:
     def __init__(self, session: AsyncSession) -> None:
@@ -258,6 +267,15 @@ class OutboxRepository:
         )
         latest = {(address, number): sent_id for address, number, sent_id in result.all()}
         return {key: value for key, value in latest.items() if key in wanted}
+
+    async def by_provider_id(self, provider_message_id: str) -> OutboxMessage | None:
+        result = await self.session.execute(
+            select(OutboxMessage)
+            .where(OutboxMessage.provider_message_id == provider_message_id)
+            .order_by(OutboxMessage.id.desc())
+            .limit(1)
+        )
+        return result.scalar_one_or_none()
 
     async def settle(self, row_id: int, values: dict[str, object]) -> None:
         await self.session.execute(

@@ -140,6 +140,15 @@ class _Turn:
             self.state = self.state.evolve(draft=draft)
             self.say(self.t("attachment_added", count=len(draft.attachments)))
             return False
+        spoken = (
+            not caption
+            and in_intake
+            and self.state.step == "description"
+            and all(a.kind == "voice" for a in self.inbound.attachments)
+        )
+        if spoken:
+            # A voice note can be the whole description (many prefer speaking to typing).
+            caption = self.t("voice_description")
         if caption:
             # A caption describes the problem; nothing typed is dropped.
             description = f"{draft.description}\n{caption}" if draft.description else caption
@@ -147,7 +156,10 @@ class _Turn:
         self.state = self.state.evolve(draft=draft)
         if in_intake:
             self.say(self.t("attachment_added", count=len(draft.attachments)))
-            self.prompt()
+            if spoken:
+                self.continue_intake()
+            else:
+                self.prompt()
         elif had_draft:
             self.say(self.t("attachment_added", count=len(draft.attachments)))
             self.resume_intake()

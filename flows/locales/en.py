@@ -212,6 +212,11 @@ MESSAGES: dict[str, str] = {
         "This group is not a team chat of the MUKTA helpdesk. To make it one, an admin adds "
         "{chat} to the team's chats in the helpdesk configuration. (You are {person}.)"
     ),
+    "voice_description": "(voice note attached)",
+    "undeliverable_alert": (
+        "Could not deliver a message to {chat} about {ticket}: {reason}. Please contact "
+        "the reporter another way."
+    ),
     "sorry_error": (
         "Sorry, something went wrong on our side. Your message is saved and the helpdesk "
         "will see it. Please try again in a minute."

@@ -1,0 +1,242 @@
+"""WhatsApp through Twilio at run time: signed webhooks in, REST API out, receipts back.
+
+Free-form messages are allowed only within 24 hours of the reporter's last message
+(WhatsApp's customer-service window). Outside it the sender uses the approved template
+configured for that kind of update (ContentSid + ContentVariables); with none configured
+the message is undeliverable, and the L1 group is told.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import httpx
+from twilio.base.exceptions import TwilioRestException
+from twilio.http.async_http_client import AsyncTwilioHttpClient
+from twilio.request_validator import RequestValidator
+from twilio.rest import Client
+
+from adapters import whatsapp as wire
+from adapters.text import shorten
+from bot.logs import masked
+from bot.outbox import backoff
+from bot.settings import Settings
+from db.models import OutboxMessage
+from db.repositories import decode_outbound, encode_outbound
+from db.uow import UnitOfWork
+from flows.delivery import RetryLater, Undeliverable
+from flows.messages import Address, Outbound
+
+log = logging.getLogger(__name__)
+
+WINDOW = timedelta(hours=24)
+WEBHOOK_PATH = "/whatsapp/webhook"
+STATUS_PATH = "/whatsapp/status"
+# Twilio error codes that mean "this number will never get it".
+UNREACHABLE = {21211, 21214, 21408, 21610, 21612, 21614, 63003, 63024, 63032}
+OUTSIDE_WINDOW = 63016
+# Twilio error codes worth another try later: rate limits, queue overflow, server trouble.
+RETRYABLE = {20429, 20500, 20503, 30001, 30008, 63018}
+# Twilio error codes worth another try later: rate limits, queue overflow, server trouble.
+RETRYABLE = {20429, 20500, 20503, 30001, 30008, 63018}
+TEMPLATE_VARIABLE_LIMIT = 1000
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """A delivery receipt from Twilio's status callback."""
+
+    message_sid: str
+    status: str
+    error_code: str
+
+
+class WhatsAppSender:
+    def __init__(
+        self,
+        client: Client,
+        settings: Settings,
+        units: Callable[[], UnitOfWork],
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.client = client
+        self.settings = settings
+        self.units = units
+        self.clock = clock
+
+    def _sending_from(self) -> dict[str, str]:
+        service = self.settings.twilio_messaging_service_sid
+        if service:
+            return {"messaging_service_sid": service}
+        return {"from_": self.settings.twilio_whatsapp_from}
+
+    def _callback(self) -> dict[str, str]:
+        if not self.settings.public_url:
+            return {}
+        return {"status_callback": f"{self.settings.public_url.rstrip('/')}{STATUS_PATH}"}
+
+    async def in_window(self, address: Address) -> bool:
+        async with self.units() as uow:
+            last = await uow.inbound.last_from(str(address))
+        return last is not None and self.clock() - last < WINDOW
+
+    def template_for(self, message: Outbound) -> str | None:
+        kind = "team" if message.kind in wire.CARD_KINDS else "update"
+        templates = self.settings.whatsapp_templates(kind)
+        return templates.get(message.language) or templates.get("en") or templates.get("*")
+
+    async def send(self, message: Outbound) -> str:
+        to = wire.wire_address(message.address)
+        if message.template_only or not await self.in_window(message.address):
+            return await self._send_template(message, to)
+        sid = ""
+        for body in wire.render(message):
+            sid = await self._create(to=to, body=body)
+        return sid
+
+    async def _send_template(self, message: Outbound, to: str) -> str:
+        content_sid = self.template_for(message)
+        if content_sid is None:
+            raise Undeliverable(
+                "outside WhatsApp's 24-hour window and no template is configured for it"
+            )
+        variables = {
+            "1": message.ticket_number or "-",
+            "2": shorten(message.text, TEMPLATE_VARIABLE_LIMIT),
+        }
+        return await self._create(
+            to=to, content_sid=content_sid, content_variables=json.dumps(variables)
+        )
+
+    async def _create(self, **fields: str) -> str:
+        try:
+            created = await self.client.messages.create_async(
+                **fields, **self._sending_from(), **self._callback()
+            )
+        except TwilioRestException as error:
+            code = error.code or 0
+            if code in UNREACHABLE:
+                raise Undeliverable(f"Twilio {code}: {error.msg}") from error
+            if error.status == 429 or code == 20429 or error.status >= 500:
+                raise RetryLater(f"Twilio {error.status}/{code}: {error.msg}") from error
+            raise Undeliverable(f"Twilio {error.status}/{code}: {error.msg}") from error
+        except (OSError, TimeoutError) as error:
+            raise RetryLater(f"Twilio unreachable: {error!r}") from error
+        return str(created.sid)
+
+
+class WhatsAppChannel:
+    """Twilio client, request validation and media copies for the WhatsApp channel."""
+
+    def __init__(
+        self, settings: Settings, units: Callable[[], UnitOfWork], clock: Callable[[], datetime]
+    ) -> None:
+        token = settings.twilio_auth_token
+        if not settings.twilio_account_sid or token is None:
+            raise ValueError("TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are needed for WhatsApp")
+        self.settings = settings
+        self.clock = clock
+        self.http = AsyncTwilioHttpClient(timeout=15)
+        self.client = Client(
+            settings.twilio_account_sid, token.get_secret_value(), http_client=self.http
+        )
+        # twilio builds every URL from the domain's base_url: a compatible server can stand in.
+        self.client.api.base_url = settings.twilio_api_base_url.rstrip("/")
+        self.validator = RequestValidator(token.get_secret_value())
+        self.sender = WhatsAppSender(self.client, settings, units, clock)
+        self._downloads: set[asyncio.Task[None]] = set()
+
+    def public_url(self, path: str, query: str) -> str:
+        """The URL Twilio signed: what it was told to call, not what the proxy forwarded."""
+        url = f"{self.settings.public_url.rstrip('/')}{path}"
+        return f"{url}?{query}" if query else url
+
+    def is_signed(self, path: str, query: str, form: Mapping[str, str], signature: str) -> bool:
+        if not signature:
+            return False
+        return bool(self.validator.validate(self.public_url(path, query), dict(form), signature))
+
+    def keep_media_copies(self, urls: list[str]) -> None:
+        """Download media with the account's credentials, in the background."""
+        if not self.settings.twilio_keep_media or not urls:
+            return
+        task = asyncio.create_task(self._download(urls))
+        self._downloads.add(task)
+        task.add_done_callback(self._downloads.discard)
+
+    async def _download(self, urls: list[str]) -> None:
+        folder = self.settings.media_dir
+        folder.mkdir(parents=True, exist_ok=True)
+        token = self.settings.twilio_auth_token
+        assert token is not None
+        auth = (self.settings.twilio_account_sid, token.get_secret_value())
+        async with httpx.AsyncClient(auth=auth, follow_redirects=True, timeout=60) as http:
+            for url in urls:
+                try:
+                    response = await http.get(url)
+                    response.raise_for_status()
+                    (folder / media_file_name(url)).write_bytes(response.content)
+                except (httpx.HTTPError, OSError) as error:
+                    log.warning("media copy failed", extra={"error": repr(error)})
+
+    async def close(self) -> None:
+        if self._downloads:
+            await asyncio.gather(*self._downloads, return_exceptions=True)
+        await self.http.close()
+
+
+def media_file_name(url: str) -> str:
+    """Twilio media URLs end in the media SID (…/Media/ME…): the copy is named after it."""
+    return Path(url.rstrip("/")).name or "media"
+
+
+def receipt_of(form: Mapping[str, str]) -> Receipt | None:
+    sid = form.get("MessageSid", "")
+    if not sid:
+        return None
+    return Receipt(sid, form.get("MessageStatus", ""), form.get("ErrorCode", ""))
+
+
+async def apply_receipt(
+    uow: UnitOfWork,
+    receipt: Receipt,
+    now: datetime,
+    alert: Callable[[OutboxMessage, str], list[Outbound]],
+) -> bool:
+    """Record what Twilio reported and act on it. True when the message goes out again."""
+    row = await uow.outbox.by_provider_id(receipt.message_sid)
+    if row is None:
+        return False
+    row.delivery_status, row.delivery_error = receipt.status, receipt.error_code
+    log.info(
+        "whatsapp receipt",
+        extra={
+            "status": receipt.status,
+            "error_code": receipt.error_code,
+            "address": masked(row.address),
+            "outbox_id": row.id,
+        },
+    )
+    if receipt.status not in ("failed", "undelivered"):
+        return False
+    code = int(receipt.error_code) if receipt.error_code.isdigit() else 0
+    message = decode_outbound(row.payload)
+    if code == OUTSIDE_WINDOW and not message.template_only:
+        # The window closed before it arrived: send the approved template instead.
+        row.payload = encode_outbound(replace(message, template_only=True))
+        row.status, row.next_attempt_at = "pending", now
+        return True
+    if code in RETRYABLE:
+        row.status, row.next_attempt_at = "pending", now + backoff(row.attempts)
+        return True
+    row.status = "undeliverable"
+    row.last_error = f"Twilio {code}: {receipt.status}"
+    for notice in alert(row, row.last_error):
+        uow.outbox.add(notice, now)
+    return False
