@@ -40,8 +40,9 @@ class Notifier:
                     ticket_number=ticket.number,
                     kind="team_card",
                     attachments=attachments,
+                    language=team.language,
                 )
-                for chat in team.chats
+                for chat in (*team.chats, *self.personal_chats(key))
             ]
         return cards
 

@@ -16,8 +16,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import aiohttp
 import httpx
-from twilio.base.exceptions import TwilioRestException
+from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
@@ -36,6 +37,7 @@ from flows.messages import Address, Outbound
 log = logging.getLogger(__name__)
 
 WINDOW = timedelta(hours=24)
+REQUEST_TIMEOUT = 30.0
 WEBHOOK_PATH = "/whatsapp/webhook"
 STATUS_PATH = "/whatsapp/status"
 # Twilio error codes that mean "this number will never get it".
@@ -116,8 +118,12 @@ class WhatsAppSender:
 
     async def _create(self, **fields: str) -> str:
         try:
-            created = await self.client.messages.create_async(
-                **fields, **self._sending_from(), **self._callback()
+            # The twilio library passes no timeout to aiohttp: bound the call here.
+            created = await asyncio.wait_for(
+                self.client.messages.create_async(
+                    **fields, **self._sending_from(), **self._callback()
+                ),
+                REQUEST_TIMEOUT,
             )
         except TwilioRestException as error:
             code = error.code or 0
@@ -126,7 +132,7 @@ class WhatsAppSender:
             if error.status == 429 or code == 20429 or error.status >= 500:
                 raise RetryLater(f"Twilio {error.status}/{code}: {error.msg}") from error
             raise Undeliverable(f"Twilio {error.status}/{code}: {error.msg}") from error
-        except (OSError, TimeoutError) as error:
+        except (OSError, TimeoutError, aiohttp.ClientError, TwilioException) as error:
             raise RetryLater(f"Twilio unreachable: {error!r}") from error
         return str(created.sid)
 
@@ -142,10 +148,12 @@ class WhatsAppChannel:
             raise ValueError("TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are needed for WhatsApp")
         self.settings = settings
         self.clock = clock
-        self.http = AsyncTwilioHttpClient(timeout=15)
+        self.http = AsyncTwilioHttpClient()
         self.client = Client(
             settings.twilio_account_sid, token.get_secret_value(), http_client=self.http
         )
+        # TWILIO_EDGE / TWILIO_REGION in the environment would rewrite every URL's host.
+        self.client.edge = self.client.region = None
         # twilio builds every URL from the domain's base_url: a compatible server can stand in.
         self.client.api.base_url = settings.twilio_api_base_url.rstrip("/")
         self.validator = RequestValidator(token.get_secret_value())
