@@ -1,4 +1,4 @@
-"""Command line: `python -m bot chat | serve | migrate | check-config`."""
+"""Command line: `python -m bot chat | serve | migrate | check-config | report`."""
 
 from __future__ import annotations
 
@@ -10,11 +10,13 @@ import logging
 import signal
 import sys
 from collections.abc import Iterator, Sequence
+from datetime import date
+from pathlib import Path
 
 import uvicorn
 
 from adapters import console
-from bot import logs
+from bot import logs, reports
 from bot.app import create_app
 from bot.build import Helpdesk, build
 from bot.config import ConfigError, HelpdeskConfig, load_config
@@ -41,6 +43,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands.add_parser("serve", help="run the HTTP server and the outbox relay")
     commands.add_parser("migrate", help="bring the database schema up to date")
     commands.add_parser("check-config", help="validate the configuration file and exit")
+    report = commands.add_parser(
+        "report", help="SLA compliance and volumes for tickets created in a range of days"
+    )
+    report.add_argument("--from", dest="first_day", type=date.fromisoformat, metavar="YYYY-MM-DD")
+    report.add_argument("--to", dest="last_day", type=date.fromisoformat, metavar="YYYY-MM-DD")
+    report.add_argument("--csv", type=Path, help="write the summary CSV here")
+    report.add_argument("--tickets", type=Path, help="write one CSV row per ticket here")
+    report.add_argument("--events", type=Path, help="write one CSV row per audit event here")
+    report.add_argument("--chart", type=Path, help="write the weekly chart (PNG) here")
     arguments = parser.parse_args(argv)
 
     settings = Settings()
@@ -66,7 +77,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         asyncio.run(helpdesk.migrate())
         print("database is up to date")
         return 0
+    if arguments.command == "report":
+        return asyncio.run(run_report(build(settings, config=config), arguments))
     return asyncio.run(serve(settings, build(settings, config=config)))
+
+
+async def run_report(helpdesk: Helpdesk, arguments: argparse.Namespace) -> int:
+    files = reports.ReportFiles(arguments.csv, arguments.tickets, arguments.events, arguments.chart)
+    try:
+        return await reports.run_report(
+            helpdesk, arguments.first_day, arguments.last_day, files, sys.stdout
+        )
+    finally:
+        await helpdesk.close()
 
 
 class _Server(uvicorn.Server):

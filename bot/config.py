@@ -123,6 +123,21 @@ class CalendarModel(_Model):
 
 class SlaModel(_Model):
     response_business_days: float = Field(gt=0)
+    resolution_business_days: float | None = Field(default=None, gt=0)
+
+
+class RemindersModel(_Model):
+    """When the helpdesk reminds, warns and summarises (times are office-local)."""
+
+    due_soon_share: float = Field(default=0.75, gt=0, lt=1)
+    morning_reminder: time = time(10, 30)
+    digest_time: time = time(9, 30)
+    breach_escalation_team: str = ""
+    auto_close_business_days: float = Field(default=3, gt=0)
+    weekly_summary_team: str = ""
+    weekly_summary_day: str = "mon"
+    weekly_summary_time: time = time(10, 0)
+    sweep_seconds: float = Field(default=60, gt=0)
 
 
 class HelpdeskModel(_Model):
@@ -145,6 +160,7 @@ class ConfigModel(_Model):
     helpdesk: HelpdeskModel = HelpdeskModel()
     calendar: CalendarModel = CalendarModel()
     sla: dict[Priority, SlaModel]
+    reminders: RemindersModel = RemindersModel()
     routes: dict[str, Key]
     ulbs: list[OptionModel] = Field(min_length=1)
     modules: list[ModuleModel] = Field(min_length=1)
@@ -183,6 +199,13 @@ class ConfigModel(_Model):
         for priority in PRIORITIES:
             if priority not in self.sla:
                 problems.append(f"sla: no target for {priority}")
+        reminders = self.reminders
+        for field in ("breach_escalation_team", "weekly_summary_team"):
+            team = getattr(reminders, field)
+            if team and team not in teams:
+                problems.append(f"reminders.{field}: unknown team '{team}'")
+        if reminders.weekly_summary_day not in WEEKDAYS:
+            problems.append(f"reminders.weekly_summary_day: one of {', '.join(WEEKDAYS)}")
         for day in self.calendar.workdays:
             if day not in WEEKDAYS:
                 problems.append(f"calendar.workdays: '{day}' is not one of {', '.join(WEEKDAYS)}")
@@ -206,6 +229,8 @@ class HelpdeskConfig:
     directory: Directory
     calendar: BusinessCalendar
     response_days: dict[str, float]
+    resolution_days: dict[str, float]
+    reminders: RemindersModel
     timezone: str
     resume_after_hours: float
 
@@ -271,6 +296,12 @@ def build_config(model: ConfigModel) -> HelpdeskConfig:
         directory=directory,
         calendar=calendar,
         response_days={p: target.response_business_days for p, target in model.sla.items()},
+        resolution_days={
+            p: target.resolution_business_days
+            for p, target in model.sla.items()
+            if target.resolution_business_days is not None
+        },
+        reminders=model.reminders,
         timezone=model.helpdesk.timezone,
         resume_after_hours=model.helpdesk.resume_after_hours,
     )

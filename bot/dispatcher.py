@@ -21,7 +21,10 @@ from db.uow import UnitOfWork
 from flows import i18n
 from flows.commands import (
     Command,
+    ConfirmResolution,
     ListMyTickets,
+    RateTicket,
+    ReplyToTicket,
     ShowQueue,
     ShowTicket,
     StaffAction,
@@ -29,12 +32,15 @@ from flows.commands import (
 )
 from flows.conversation import FlowContext, step
 from flows.directory import Staff, Team
-from flows.messages import Inbound, Outbound
+from flows.messages import Address, Inbound, Outbound
 from flows.render import Renderer
 from flows.state import ConversationState
 from flows.teamchat import card_actions, team_step
 
 log = logging.getLogger(__name__)
+
+# Changes of a Problem that its linked tickets follow (and their reporters hear of).
+FOLLOWED = ("take", "escalate", "comment", "ask", "resolve", "close", "reopen")
 
 
 class Handled(StrEnum):
@@ -190,13 +196,13 @@ class Dispatcher:
         if isinstance(command, SubmitTicket):
             ticket = await self.service.create(uow, address, command, now)
             log.info("ticket created", extra={"ticket": ticket.number, "priority": ticket.priority})
-            created = reply(renderer.created(language, view_of(ticket)), ticket.number)
-            return [created, *self.notifier.created(ticket)]
+            created = reply(renderer.created(language, view_of(ticket, now)), ticket.number)
+            return [created, *self.notifier.created(ticket, now)]
         if isinstance(command, ShowTicket):
             found = await self.service.find(uow, command.number, address, actor)
             if found is None:
                 return [reply(renderer.not_found(language, command.number))]
-            view = view_of(found)
+            view = view_of(found, now)
             if team_chat is not None:
                 card = renderer.team_card(language, view)
                 actions = card_actions(language, found.number)
@@ -205,12 +211,14 @@ class Dispatcher:
                 return [reply(renderer.team_card(language, view), found.number)]
             return [reply(f"{renderer.status(language, view)}\n\n{hint}", found.number)]
         if isinstance(command, ListMyTickets):
-            mine = [view_of(ticket) for ticket in await self.service.mine(uow, address)]
+            mine = [view_of(ticket, now) for ticket in await self.service.mine(uow, address)]
             return [reply(f"{renderer.my_tickets(language, mine)}\n\n{hint}")]
+        if isinstance(command, ReplyToTicket | ConfirmResolution | RateTicket):
+            return await self._reporter_answer(uow, address, language, command, now)
         if actor is None:
             return [reply(i18n.text(language, "staff_only"))]
         if isinstance(command, ShowQueue):
-            views = [view_of(ticket) for ticket in await self.service.queue(uow, actor)]
+            views = [view_of(ticket, now) for ticket in await self.service.queue(uow, actor)]
             return [reply(renderer.queue(language, actor.team, views))]
         assert isinstance(command, StaffAction)
         outcome = await self.service.act(uow, actor, address.channel, command, now)
@@ -220,5 +228,64 @@ class Dispatcher:
             "ticket changed",
             extra={"ticket": command.number, "action": command.action, "staff": actor.key},
         )
-        done = reply(renderer.done(language, view_of(outcome.ticket)), outcome.ticket.number)
-        return [done, *await self.notifier.changed(uow, outcome)]
+        done = reply(renderer.done(language, view_of(outcome.ticket, now)), outcome.ticket.number)
+        messages = [done]
+        followers = []
+        if outcome.action in FOLLOWED:
+            followers = await self.service.follow_parent(uow, outcome, now)
+        for change in (outcome, *followers):
+            messages += await self.notifier.changed(uow, change, now)
+            await self._await_reporter(uow, change, now)
+        return messages
+
+    async def _reporter_answer(
+        self,
+        uow: UnitOfWork,
+        address: Address,
+        language: str,
+        command: ReplyToTicket | ConfirmResolution | RateTicket,
+        now: datetime,
+    ) -> list[Outbound]:
+        """The reporter answers a question, confirms a resolution or rates the help."""
+        service = self.service
+        if isinstance(command, ReplyToTicket):
+            outcome = await service.reply(uow, address, command.number, command.text, now)
+        elif isinstance(command, ConfirmResolution):
+            outcome = await service.confirm(
+                uow, address, command.number, command.solved, command.reason, now
+            )
+        else:
+            outcome = await service.rate(uow, address, command.number, command.rating, now)
+        if not isinstance(outcome, Done):
+            key = "ticket_not_found" if outcome.reason == "not_found" else "nothing_to_confirm"
+            return [Outbound(address, i18n.text(language, key, number=command.number))]
+        view = view_of(outcome.ticket, now)
+        said = {
+            "reply": "reply_sent",
+            "confirm": "closed_confirmed",
+            "not_solved": "reopened_for_you",
+            "rate": "thanks_rating",
+        }[outcome.action]
+        text = i18n.text(language, said, **self.renderer.labels(language, view))
+        messages = [Outbound(address, text, ticket_number=view.number)]
+        if outcome.action != "rate":
+            messages += await self.notifier.changed(uow, outcome, now)
+        return messages
+
+    async def _await_reporter(self, uow: UnitOfWork, change: Done, now: datetime) -> None:
+        """After a question or a resolution, the reporter's next message answers it (unless
+        they are in the middle of a report, which is never interrupted)."""
+        asks = {"resolve": "confirm_resolution", "ask": "reply_ticket"}.get(change.action)
+        if asks is None:
+            return
+        ticket = change.ticket
+        conversation = await uow.conversations.lock(ticket.reporter_address, now)
+        state = ConversationState.from_json(conversation.state)
+        if state.draft is not None and state.step not in ("menu", "start"):
+            return
+        shown: tuple[str, ...] = ()
+        if asks == "confirm_resolution":
+            shown = (f"solved {ticket.number} yes", f"solved {ticket.number} no")
+        state = state.evolve(step=asks, ticket=ticket.number, shown=shown, action="")
+        conversation.state = state.to_json()
+        conversation.updated_at = now

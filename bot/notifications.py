@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from bot.logs import masked
 from bot.tickets import Done, view_of
 from db.models import OutboxMessage, Ticket
 from db.uow import UnitOfWork
 from flows import i18n
 from flows.directory import Directory
-from flows.messages import Address, Attachment, Outbound
+from flows.messages import Address, Attachment, Choice, Outbound
 from flows.render import Renderer
 from flows.teamchat import card_actions
 
@@ -21,8 +23,10 @@ class Notifier:
         self.directory = directory
         self.renderer = renderer
 
-    def team_cards(self, ticket: Ticket, *team_keys: str) -> list[Outbound]:
-        view = view_of(ticket)
+    def team_cards(
+        self, ticket: Ticket, *team_keys: str, now: datetime | None = None
+    ) -> list[Outbound]:
+        view = view_of(ticket, now)
         attachments = tuple(
             Attachment(item.kind, item.ref, item.content_type, item.filename)
             for item in ticket.attachments
@@ -77,19 +81,57 @@ class Notifier:
         """The language the reporter uses now, else the one they filed the ticket in."""
         return await uow.conversations.language_of(ticket.reporter_address) or ticket.language
 
-    def created(self, ticket: Ticket) -> list[Outbound]:
-        return self.team_cards(ticket, ticket.team)
+    def created(self, ticket: Ticket, now: datetime) -> list[Outbound]:
+        return self.team_cards(ticket, ticket.team, now=now)
 
-    async def changed(self, uow: UnitOfWork, done: Done) -> list[Outbound]:
+    async def changed(self, uow: UnitOfWork, done: Done, now: datetime) -> list[Outbound]:
+        """Cards for the teams concerned, a notice to the reporter, and for the reporter's own
+        answers a word to the team."""
         ticket = done.ticket
-        messages = self.team_cards(ticket, ticket.team, done.previous_team)
+        view = view_of(ticket, now)
+        messages = self.team_cards(ticket, ticket.team, done.previous_team, now=now)
+        team = self.directory.team(ticket.team)
+        team_note = TEAM_NOTES.get(done.action)
+        if team_note:
+            text = i18n.text(team.language, team_note, number=ticket.number, note=done.note)
+            messages += [
+                Outbound(chat, text, ticket_number=ticket.number, kind="reply")
+                for chat in (*team.chats, *self.personal_chats(team.key))
+            ]
         language = await self.reporter_language(uow, ticket)
-        notice = self.renderer.notice(language, view_of(ticket), done.action, done.note)
+        notice = self.renderer.notice(language, view, done.action, done.note)
         if notice:
-            reporter = Address.parse(ticket.reporter_address)
+            if done.via:
+                notice = i18n.text(
+                    language,
+                    "notice_via_parent",
+                    number=ticket.number,
+                    parent=done.via,
+                    update=notice,
+                )
+            choices: tuple[Choice, ...] = ()
+            if done.action == "resolve":
+                choices = confirmation_choices(language, ticket.number)
             messages.append(
                 Outbound(
-                    reporter, notice, ticket_number=ticket.number, kind="notice", language=language
+                    Address.parse(ticket.reporter_address),
+                    notice,
+                    choices,
+                    ticket_number=ticket.number,
+                    kind="notice",
+                    language=language,
                 )
             )
         return messages
+
+
+def confirmation_choices(language: str, number: str) -> tuple[Choice, ...]:
+    """Is it solved? The keys are the reporter's answers in the flows' own words."""
+    return (
+        Choice(f"solved {number} yes", i18n.text(language, "confirm_yes")),
+        Choice(f"solved {number} no", i18n.text(language, "confirm_no")),
+    )
+
+
+# What the owning team is told when the reporter answers.
+TEAM_NOTES = {"reply": "team_reporter_replied", "not_solved": "team_not_solved"}

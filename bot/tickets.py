@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.config import HelpdeskConfig
+from bot.sla import SlaClock, sla_state
 from db.models import Ticket, TicketAttachment
 from db.repositories import OPEN_STATUSES
 from db.uow import UnitOfWork
-from flows.choosing import normalise
+from flows.choosing import normalise, ticket_number
 from flows.commands import StaffAction, SubmitTicket
 from flows.directory import PRIORITIES, ROUTING_TYPES, TICKET_TYPES, Staff
 from flows.messages import Address
@@ -19,6 +20,9 @@ from flows.views import TicketView
 BY_CATEGORY = "auto"
 # Which statuses each action may start from, and where it leaves the ticket.
 ALLOWED_FROM: dict[str, tuple[str, ...]] = {
+    "ask": OPEN_STATUSES,
+    "link": OPEN_STATUSES,
+    "duplicate": OPEN_STATUSES,
     "take": OPEN_STATUSES,
     "type": OPEN_STATUSES,
     "priority": OPEN_STATUSES,
@@ -29,13 +33,17 @@ ALLOWED_FROM: dict[str, tuple[str, ...]] = {
     "reopen": ("resolved", "closed"),
 }
 LEADS_TO = {
+    "ask": "waiting",
     "take": "in_progress",
     "escalate": "escalated",
     "resolve": "resolved",
     "close": "closed",
     "reopen": "reopened",
 }
-NEEDS_NOTE = ("comment", "resolve", "reopen")
+NEEDS_NOTE = ("comment", "resolve", "reopen", "ask")
+LINKS = ("link", "duplicate")
+# Staff actions that count as the team's first response (they stop the SLA clock).
+RESPONSES = ("take", "comment", "ask")
 TYPE_WORDS = {
     "problem": "problem",
     "incident": "incident",
@@ -55,6 +63,8 @@ class Done:
     action: str
     note: str = ""
     previous_team: str = ""
+    # Set when this ticket changed because the Problem it is linked to did.
+    via: str = ""
 
 
 @dataclass(frozen=True)
@@ -70,6 +80,7 @@ class TicketService:
     def __init__(self, config: HelpdeskConfig) -> None:
         self.config = config
         self.directory = config.directory
+        self.clock = SlaClock(config)
 
     # -- numbering, priority, SLA ---------------------------------------------------------------
 
@@ -114,7 +125,6 @@ class TicketService:
             created_at=now,
             updated_at=now,
             team_since=now,
-            response_due_at=self.response_due(priority, now),
             last_note="",
             attachments=[
                 TicketAttachment(
@@ -126,6 +136,7 @@ class TicketService:
                 for item in command.attachments
             ],
         )
+        self.clock.start(ticket, now)
         uow.tickets.add(ticket)
         await uow.tickets.record_event(
             ticket,
@@ -168,6 +179,10 @@ class TicketService:
         if refusal is not None:
             return refusal
         before_status, before_team = ticket.status, ticket.team
+        if command.action in LINKS:
+            linked = await self.link(uow, ticket, command)
+            if isinstance(linked, Refused):
+                return linked
         detail = self.apply(staff, ticket, command, now)
         if isinstance(detail, Refused):
             return detail
@@ -214,7 +229,7 @@ class TicketService:
                 return Refused("bad_value", {"value": command.value})
             detail = {"from": ticket.priority, "to": priority}
             ticket.priority = priority
-            ticket.response_due_at = self.response_due(priority, ticket.team_since)
+            self.clock.retarget(ticket)
         elif action == "escalate":
             target = self.escalation_target(ticket, command.value)
             if target is None:
@@ -222,21 +237,28 @@ class TicketService:
             if target == ticket.team:
                 return Refused("same_team", {"number": ticket.number, "team": target})
             detail = {"from": ticket.team, "to": target}
-            ticket.team, ticket.team_since = target, now
+            ticket.team = target
             ticket.assignee, ticket.assignee_name = "", ""
-            ticket.first_response_at = None
-            ticket.response_due_at = self.response_due(ticket.priority, now)
+            self.clock.start(ticket, now)
+        elif action in LINKS:
+            detail = {"parent": ticket.parent_number, "kind": ticket.link_kind}
         elif action == "take":
             detail = {"assignee": staff.key}
             ticket.assignee, ticket.assignee_name = staff.key, staff.name
         elif action == "reopen":
-            ticket.team_since, ticket.first_response_at = now, None
-            ticket.response_due_at = self.response_due(ticket.priority, now)
             ticket.resolved_at = ticket.closed_at = None
-        if action in ("take", "comment") and ticket.first_response_at is None:
-            ticket.first_response_at = now
+            ticket.reopen_count += 1
+            ticket.confirmation = ""
+            self.clock.start(ticket, now)
+        if ticket.status == "waiting" and action not in ("ask", "type", "priority"):
+            self.clock.resume(ticket, now)
+        if action in RESPONSES:
+            self.clock.responded(ticket, now)
+        if action == "ask":
+            self.clock.pause(ticket, now)
         if action == "resolve":
             ticket.resolved_at = now
+            ticket.confirmation = "asked"
         if action == "close":
             ticket.closed_at = now
         if note:
@@ -244,6 +266,134 @@ class TicketService:
             detail["note"] = note
         ticket.status = LEADS_TO.get(action, ticket.status)
         return detail
+
+    async def link(self, uow: UnitOfWork, ticket: Ticket, command: StaffAction) -> Refused | None:
+        """Make `ticket` follow another: a duplicate of it, or an incident of that Problem."""
+        number = ticket_number(command.value, self.directory.ticket_prefix)
+        parent = await uow.tickets.by_number(number) if number else None
+        refusal = Refused("bad_value", {"value": command.value})
+        if parent is None or parent.id == ticket.id or parent.parent_number:
+            return refusal  # one level: a Problem is not itself linked to another
+        if await uow.tickets.children(ticket.number):
+            return refusal  # a Problem with incidents cannot become an incident itself
+        ticket.parent_number = parent.number
+        ticket.link_kind = "duplicate" if command.action == "duplicate" else "incident"
+        return None
+
+    async def follow_parent(self, uow: UnitOfWork, done: Done, now: datetime) -> list[Done]:
+        """A Problem's resolution resolves its incidents; closing it closes them. Each linked
+        ticket's reporter hears of every change of the Problem."""
+        parent = done.ticket
+        followers: list[Done] = []
+        for child in await uow.tickets.children(parent.number):
+            if child.status == "closed":
+                continue
+            before = child.status
+            if done.action == "resolve" and child.status in OPEN_STATUSES:
+                child.status, child.resolved_at, child.confirmation = "resolved", now, "asked"
+                child.last_note = parent.last_note
+            elif done.action == "close":
+                child.status, child.closed_at = "closed", now
+            child.updated_at = now
+            if child.status != before:
+                await uow.tickets.record_event(
+                    child,
+                    now,
+                    f"ticket:{parent.number}",
+                    "helpdesk",
+                    done.action,
+                    before,
+                    {"parent": parent.number},
+                )
+            followers.append(Done(child, done.action, done.note, child.team, parent.number))
+        return followers
+
+    # -- reporters answering --------------------------------------------------------------------
+
+    async def reporter_ticket(
+        self, uow: UnitOfWork, reporter: Address, number: str
+    ) -> Ticket | None:
+        ticket = await uow.tickets.by_number(number)
+        return ticket if ticket and ticket.reporter_address == str(reporter) else None
+
+    async def reply(
+        self, uow: UnitOfWork, reporter: Address, number: str, text: str, now: datetime
+    ) -> Outcome:
+        """The reporter answers the team's question: the clock runs again."""
+        ticket = await self.reporter_ticket(uow, reporter, number)
+        if ticket is None:
+            return Refused("not_found", {"number": number})
+        before = ticket.status
+        if ticket.status == "waiting":
+            self.clock.resume(ticket, now)
+            ticket.status = "in_progress"
+        ticket.updated_at = now
+        await uow.tickets.record_event(
+            ticket, now, str(reporter), reporter.channel, "reply", before, {"text": text}
+        )
+        return Done(ticket, "reply", text, ticket.team)
+
+    async def confirm(
+        self,
+        uow: UnitOfWork,
+        reporter: Address,
+        number: str,
+        solved: bool,
+        reason: str,
+        now: datetime,
+    ) -> Outcome:
+        """Solved: closed. Not solved: back to the same team with the reporter's reason."""
+        ticket = await self.reporter_ticket(uow, reporter, number)
+        if ticket is None:
+            return Refused("not_found", {"number": number})
+        if ticket.status != "resolved":
+            return Refused("nothing_to_confirm", {"number": number})
+        before = ticket.status
+        if solved:
+            ticket.status, ticket.closed_at, ticket.confirmation = "closed", now, "confirmed"
+            action = "confirm"
+        else:
+            ticket.status, ticket.confirmation = "reopened", "rejected"
+            ticket.resolved_at = None
+            ticket.reopen_count += 1
+            ticket.last_note = reason
+            self.clock.start(ticket, now)
+            action = "reopen"
+        ticket.updated_at = now
+        await uow.tickets.record_event(
+            ticket, now, str(reporter), reporter.channel, action, before, {"reason": reason}
+        )
+        return Done(ticket, "confirm" if solved else "not_solved", reason, ticket.team)
+
+    async def rate(
+        self, uow: UnitOfWork, reporter: Address, number: str, rating: int, now: datetime
+    ) -> Outcome:
+        ticket = await self.reporter_ticket(uow, reporter, number)
+        if ticket is None:
+            return Refused("not_found", {"number": number})
+        if not 1 <= rating <= 5 or ticket.status not in ("resolved", "closed"):
+            return Refused("nothing_to_confirm", {"number": number})
+        ticket.rating = rating
+        await uow.tickets.record_event(
+            ticket,
+            now,
+            str(reporter),
+            reporter.channel,
+            "rate",
+            ticket.status,
+            {"rating": str(rating)},
+        )
+        return Done(ticket, "rate", str(rating), ticket.team)
+
+    async def auto_close(self, uow: UnitOfWork, ticket: Ticket, now: datetime) -> Done:
+        """Nobody confirmed a resolution in time: the helpdesk closes it and says so."""
+        before = ticket.status
+        ticket.status, ticket.closed_at, ticket.confirmation = "closed", now, "auto_closed"
+        ticket.updated_at = now
+        await uow.tickets.record_event(
+            ticket, now, "helpdesk", "helpdesk", "auto_close", before, {}
+        )
+        return Done(ticket, "auto_close", "", ticket.team)
 
     def escalation_target(self, ticket: Ticket, value: str) -> str | None:
         """A team key, a routing type, or "auto" (the route of the ticket's category)."""
@@ -256,7 +406,8 @@ class TicketService:
         return teams.get(wanted)
 
 
-def view_of(ticket: Ticket) -> TicketView:
+def view_of(ticket: Ticket, now: datetime | None = None) -> TicketView:
+    """What flows may show of a ticket; with `now`, its SLA state too."""
     return TicketView(
         number=ticket.number,
         status=ticket.status,
@@ -278,4 +429,7 @@ def view_of(ticket: Ticket) -> TicketView:
         response_due_at=ticket.response_due_at,
         attachment_count=len(ticket.attachments),
         last_note=ticket.last_note,
+        sla_state=sla_state(ticket, now) if now is not None else "",
+        parent_number=ticket.parent_number,
+        link_kind=ticket.link_kind,
     )

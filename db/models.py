@@ -86,6 +86,18 @@ class Ticket(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     last_note: Mapped[str] = mapped_column(Text, default="")
+    # SLA: when the "due soon" reminder is due, the optional resolution target, and since
+    # when the clock is paused while the ticket waits on the reporter.
+    reminder_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    resolution_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    reopen_count: Mapped[int] = mapped_column(Integer, default=0)
+    # After resolution: "" | "asked" | "confirmed" | "rejected" | "auto_closed"; rating 1-5.
+    confirmation: Mapped[str] = mapped_column(String(20), default="")
+    rating: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Linked incidents: the Problem (or original) this ticket follows, and how.
+    parent_number: Mapped[str] = mapped_column(String(20), default="", index=True)
+    link_kind: Mapped[str] = mapped_column(String(20), default="")  # "duplicate" | "incident"
 
     attachments: Mapped[list[TicketAttachment]] = relationship(
         back_populates="ticket", lazy="selectin", order_by="TicketAttachment.id"
@@ -165,3 +177,13 @@ class OutboxMessage(Base):
     # What the channel reported later (delivery receipts): delivered, read, failed, …
     delivery_status: Mapped[str] = mapped_column(String(20), default="")
     delivery_error: Mapped[str] = mapped_column(String(20), default="")
+
+
+class ScheduledNotice(Base):
+    """A reminder, breach notice, digest or summary that was sent: its key makes it once-only,
+    across restarts and across processes (the insert that wins sends it)."""
+
+    __tablename__ = "scheduled_notices"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -24,7 +24,7 @@ from db.models import (
 )
 from flows.messages import Inbound, Outbound
 
-OPEN_STATUSES = ("new", "in_progress", "escalated", "reopened")
+OPEN_STATUSES = ("new", "in_progress", "escalated", "reopened", "waiting")
 # Outbound kinds that show a ticket's card; a newer card edits the last one where it can.
 CARD_KINDS = ("team_card", "card")
 OUTBOX_CLAIM_LOCK = 0x4D4B4F42  # "MKOB": the advisory lock key for claiming outbox rows
@@ -76,6 +76,13 @@ class TicketRepository:
             query = query.where(Ticket.team == team)
         query = query.order_by(Ticket.response_due_at.asc(), Ticket.id.asc()).limit(limit)
         return (await self.session.execute(query)).scalars().all()
+
+    async def children(self, number: str) -> Sequence[Ticket]:
+        """Tickets linked to this one (its incidents and duplicates)."""
+        result = await self.session.execute(
+            select(Ticket).where(Ticket.parent_number == number).order_by(Ticket.id)
+        )
+        return result.scalars().all()
 
     async def count(self) -> int:
         return int((await self.session.execute(select(func.count(Ticket.id)))).scalar_one())

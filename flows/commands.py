@@ -44,4 +44,34 @@ class StaffAction:
     note: str = ""
 
 
-Command = SubmitTicket | ShowTicket | ListMyTickets | ShowQueue | StaffAction
+@dataclass(frozen=True)
+class ReplyToTicket:
+    """The reporter answers the team's question about their ticket."""
+
+    number: str
+    text: str
+
+
+@dataclass(frozen=True)
+class ConfirmResolution:
+    number: str
+    solved: bool
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class RateTicket:
+    number: str
+    rating: int
+
+
+Command = (
+    SubmitTicket
+    | ShowTicket
+    | ListMyTickets
+    | ShowQueue
+    | StaffAction
+    | ReplyToTicket
+    | ConfirmResolution
+    | RateTicket
+)

@@ -6,6 +6,7 @@ for the back end. No I/O happens here, so every transcript can be tested without
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -15,7 +16,10 @@ from flows import i18n, staffcommands
 from flows.choosing import Candidate, Narrowed, Picked, normalise, pick, ticket_number
 from flows.commands import (
     Command,
+    ConfirmResolution,
     ListMyTickets,
+    RateTicket,
+    ReplyToTicket,
     ShowQueue,
     ShowTicket,
     StaffAction,
@@ -35,7 +39,23 @@ INTAKE_STEPS = ("ulb", "role", "name", "module", "category", "description", "att
 ROLES = ("ulb_employee", "cbo_member")
 STAFF_ACTIONS = staffcommands.VERBS
 # Staff actions that need a value or a note before they can be carried out.
-FOLLOW_UP = {"type", "priority", "escalate", "comment", "resolve", "reopen"}
+FOLLOW_UP = {
+    "type",
+    "priority",
+    "escalate",
+    "comment",
+    "resolve",
+    "reopen",
+    "ask",
+    "link",
+    "duplicate",
+}
+# Answers to the helpdesk about a ticket; their command lines are also the buttons' keys.
+_REPORTER_LINE = re.compile(
+    r"^(solved|rate|reply)\s+([a-z]{2,4}[\s\-#]*\d+)\s*(.*)$", re.IGNORECASE | re.DOTALL
+)
+YES_WORDS = frozenset({"yes", "y", "haan", "ha", "solved", "ହଁ", "हाँ", "हां", "हा"})
+NO_WORDS = frozenset({"no", "n", "na", "nahi", "not yet", "ନା", "ନାହିଁ", "नहीं", "ना"})
 LANGUAGE_ALIASES = {
     "en": ("english", "eng", "ଇଂରାଜୀ", "अंग्रेज़ी", "अंग्रेजी"),
     "or": ("odia", "oriya", "ଓଡ଼ିଆ", "ଓଡିଆ", "ओड़िया", "उड़िया"),
@@ -109,6 +129,8 @@ class _Turn:
     def run(self) -> Step:
         self.greet_returning_reporter()
         if self.inbound.attachments and self.take_attachments():
+            return self.finish()
+        if self.answer_about_ticket(self.inbound.choice or self.inbound.text):
             return self.finish()
         if not self.state.profile.language and self.state.step != "language":
             self.goto("language")
@@ -566,6 +588,123 @@ class _Turn:
             draft=None, step="menu", shown=(), profile=replace(profile, last_ulb=draft.ulb)
         )
 
+    # -- answers about a ticket -----------------------------------------------------------------
+
+    def answer_about_ticket(self, line: str) -> bool:
+        """'solved MK-1001 yes', 'rate MK-1001 5', 'reply MK-1001 …' from a button or typed."""
+        match = _REPORTER_LINE.match(line.strip())
+        if not match:
+            return False
+        number = ticket_number(match.group(2), self.directory.ticket_prefix)
+        if number is None:
+            return False
+        verb, rest = match.group(1).lower(), match.group(3).strip()
+        if verb == "rate":
+            rating = normalise(rest)
+            if rating.isdigit() and 1 <= int(rating) <= 5:
+                self.commands.append(RateTicket(number, int(rating)))
+                self.back_to_what_was_asked()
+                return True
+            self.offer_rating(number)
+            return True
+        if verb == "reply":
+            if rest:
+                self.commands.append(ReplyToTicket(number, rest))
+                self.back_to_what_was_asked()
+            else:
+                self.state = self.state.evolve(step="reply_ticket", ticket=number)
+                self.say(self.t("ask_ticket_reply", number=number))
+            return True
+        word = normalise(rest).split(" ", 1)[0] if rest else ""
+        if word in YES_WORDS:
+            self.commands.append(ConfirmResolution(number, solved=True))
+            self.offer_rating(number)
+        elif word in NO_WORDS:
+            reason = rest.split(" ", 1)[1].strip() if " " in rest else ""
+            if reason:
+                self.commands.append(ConfirmResolution(number, solved=False, reason=reason))
+                self.back_to_what_was_asked()
+            elif self.state.draft is None:
+                self.state = self.state.evolve(step="not_solved", ticket=number)
+                self.say(self.t("ask_not_solved"))
+            else:
+                self.commands.append(ConfirmResolution(number, solved=False))
+                self.prompt()
+        else:
+            self.offer_confirmation(number)
+        return True
+
+    def back_to_what_was_asked(self) -> None:
+        """After an answer about a ticket: the unfinished report's question, or the menu."""
+        if self.state.draft is not None and self.state.step in (*INTAKE_STEPS, "confirm"):
+            self.prompt()
+        else:
+            self.state = self.state.evolve(step="menu", ticket="", shown=())
+
+    def offer_rating(self, number: str) -> None:
+        choices = [Choice(f"rate {number} {n}", "★" * n) for n in range(1, 6)]
+        if self.state.draft is None:
+            self.state = self.state.evolve(step="rate", ticket=number)
+            self.offer(self.t("ask_rating"), choices)
+        else:
+            self.say(self.t("ask_rating"), choices)
+
+    def offer_confirmation(self, number: str) -> None:
+        choices = [
+            Choice(f"solved {number} yes", self.t("confirm_yes")),
+            Choice(f"solved {number} no", self.t("confirm_no")),
+        ]
+        self.state = self.state.evolve(step="confirm_resolution", ticket=number)
+        self.offer(self.t("notice_resolved", number=number, note="").replace("\n\n", "\n"), choices)
+
+    def ask_confirm_resolution(self) -> None:
+        self.offer_confirmation(self.state.ticket)
+
+    def on_confirm_resolution(self) -> None:
+        number = self.state.ticket
+        answer = normalise(self.inbound.text)
+        if answer in YES_WORDS or answer in ("1", normalise(self.t("confirm_yes"))):
+            self.answer_about_ticket(f"solved {number} yes")
+        elif answer in NO_WORDS or answer in ("2", normalise(self.t("confirm_no"))):
+            self.answer_about_ticket(f"solved {number} no")
+        else:
+            self.say(self.t("not_understood"))
+            self.offer_confirmation(number)
+
+    def ask_rate(self) -> None:
+        self.offer_rating(self.state.ticket)
+
+    def on_rate(self) -> None:
+        answer = normalise(self.inbound.text)
+        if answer.isdigit() and 1 <= int(answer) <= 5:
+            self.answer_about_ticket(f"rate {self.state.ticket} {answer}")
+        else:
+            # Not a rating: the person has moved on; treat it as any message at the menu.
+            self.state = self.state.evolve(step="menu", ticket="", shown=())
+            self.on_menu()
+
+    def ask_not_solved(self) -> None:
+        self.say(self.t("ask_not_solved"))
+
+    def on_not_solved(self) -> None:
+        reason = self.inbound.text.strip()
+        if not reason:
+            self.prompt()
+            return
+        self.commands.append(ConfirmResolution(self.state.ticket, solved=False, reason=reason))
+        self.state = self.state.evolve(step="menu", ticket="", shown=())
+
+    def ask_reply_ticket(self) -> None:
+        self.say(self.t("ask_ticket_reply", number=self.state.ticket))
+
+    def on_reply_ticket(self) -> None:
+        text = self.inbound.text.strip()
+        if not text:
+            self.prompt()
+            return
+        self.commands.append(ReplyToTicket(self.state.ticket, text))
+        self.state = self.state.evolve(step="menu", ticket="", shown=())
+
     # -- staff ------------------------------------------------------------------------------
 
     def staff_one_liner(self, message: str) -> bool:
@@ -582,7 +721,7 @@ class _Turn:
             self.goto("staff_value")
             return True
         value, note = "", ""
-        if verb in ("type", "priority", "escalate"):
+        if verb in ("type", "priority", "escalate", *staffcommands.NEEDS_TICKET):
             value = rest or BY_CATEGORY
         else:
             note = rest
@@ -626,7 +765,7 @@ class _Turn:
         if action == "priority":
             return [Choice(priority, priority) for priority in PRIORITIES]
         if action == "escalate":
-            teams = [t for t in self.directory.teams if t.key != self.directory.intake_team]
+            teams = self.directory.escalation_teams
             return [Choice(BY_CATEGORY, self.t("team_by_category"))] + [
                 Choice(team.key, team.name(self.language)) for team in teams
             ]
@@ -640,6 +779,9 @@ class _Turn:
             "comment": "ask_comment",
             "resolve": "ask_resolution",
             "reopen": "ask_reopen_reason",
+            "ask": "ask_question",
+            "link": "ask_parent",
+            "duplicate": "ask_parent",
         }
         question = self.t(questions[self.state.action], number=self.state.ticket)
         self.offer(question, self.value_choices())
@@ -657,5 +799,8 @@ class _Turn:
             if not note:
                 self.prompt()
                 return
-            self.commands.append(StaffAction(number, action, note=note))
+            if action in staffcommands.NEEDS_TICKET:
+                self.commands.append(StaffAction(number, action, value=note))
+            else:
+                self.commands.append(StaffAction(number, action, note=note))
         self.work_on(number)

@@ -85,6 +85,12 @@ class Directory:
     def staff_at(self, address: Address) -> Staff | None:
         return self._staff_by_address.get(address)
 
+    @property
+    def escalation_teams(self) -> tuple[Team, ...]:
+        """The teams the process escalates to (the admins' group, say, is not one)."""
+        targets = set(self.routes.values())
+        return tuple(team for team in self.teams if team.key in targets)
+
     def team_for_chat(self, address: Address) -> Team | None:
         """The team whose group chat this is, if any."""
         return next((team for team in self.teams if address in team.chats), None)

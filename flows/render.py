@@ -21,6 +21,10 @@ REPORTER_NOTICES = {
     "close": "notice_closed",
     "reopen": "notice_reopened",
     "priority": "notice_priority",
+    "ask": "notice_ask",
+    "link": "notice_linked",
+    "duplicate": "notice_linked",
+    "auto_close": "notice_auto_closed",
 }
 
 
@@ -58,7 +62,16 @@ class Renderer:
             "description": view.description,
             "attachments": str(view.attachment_count),
             "note": view.last_note,
+            "sla": i18n.text(language, f"sla_{view.sla_state}") if view.sla_state else "",
+            "parent": view.parent_number,
+            "link": self.link(language, view),
         }
+
+    def link(self, language: str, view: TicketView) -> str:
+        if not view.parent_number:
+            return ""
+        kind = i18n.text(language, f"link_kind_{view.link_kind or 'incident'}")
+        return i18n.text(language, "link_line", parent=view.parent_number, kind=kind)
 
     def assignee(self, language: str, view: TicketView) -> str:
         return view.assignee_name or i18n.text(language, "unassigned")

@@ -8,9 +8,35 @@ from dataclasses import dataclass
 
 from flows.choosing import ticket_number
 
-VERBS = ("take", "type", "priority", "escalate", "comment", "resolve", "close", "reopen")
+VERBS = (
+    "take",
+    "type",
+    "priority",
+    "escalate",
+    "comment",
+    "resolve",
+    "close",
+    "reopen",
+    "ask",
+    "link",
+    "duplicate",
+)
+# The buttons under a ticket's card (linking takes a second ticket ID, so it is typed).
+CARD_VERBS = (
+    "take",
+    "priority",
+    "type",
+    "escalate",
+    "ask",
+    "comment",
+    "resolve",
+    "close",
+    "reopen",
+)
 # Actions the reporter will read a note for; they need one.
-NEEDS_NOTE = ("comment", "resolve", "reopen")
+NEEDS_NOTE = ("comment", "resolve", "reopen", "ask")
+# Actions whose value is another ticket's ID.
+NEEDS_TICKET = ("link", "duplicate")
 # Actions that need a value from a short list.
 NEEDS_VALUE = ("type", "priority")
 BY_CATEGORY = "auto"

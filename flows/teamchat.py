@@ -16,9 +16,10 @@ from flows.directory import PRIORITIES, TICKET_TYPES, Team
 from flows.messages import Choice, Inbound, Outbound
 from flows.staffcommands import (
     BY_CATEGORY,
+    CARD_VERBS,
     NEEDS_NOTE,
+    NEEDS_TICKET,
     NEEDS_VALUE,
-    VERBS,
     command_text,
     parse_staff_line,
 )
@@ -27,6 +28,7 @@ NOTE_QUESTIONS = {
     "comment": "ask_comment",
     "resolve": "ask_resolution",
     "reopen": "ask_reopen_reason",
+    "ask": "ask_question",
 }
 
 
@@ -39,7 +41,8 @@ class TeamStep:
 def card_actions(language: str, number: str) -> tuple[Choice, ...]:
     """The buttons under a ticket's card in a team chat."""
     return tuple(
-        Choice(command_text(verb, number), i18n.text(language, f"action_{verb}")) for verb in VERBS
+        Choice(command_text(verb, number), i18n.text(language, f"action_{verb}"))
+        for verb in CARD_VERBS
     )
 
 
@@ -70,6 +73,8 @@ def team_step(inbound: Inbound, context: FlowContext, team: Team) -> TeamStep:
         hint = i18n.text(language, "reply_with_note")
         # The first line is the command the reply completes (see adapters' reply handling).
         return reply(f"{command_text(verb, number)}\n{question}\n{hint}", kind="prompt")
+    if verb in NEEDS_TICKET and not rest:
+        return reply(i18n.text(language, "link_usage", number=number))
     if verb in NEEDS_VALUE and not rest:
         values = TICKET_TYPES if verb == "type" else PRIORITIES
         labels = [i18n.text(language, f"type_{v}") if verb == "type" else v for v in values]
@@ -80,7 +85,7 @@ def team_step(inbound: Inbound, context: FlowContext, team: Team) -> TeamStep:
         question = "ask_type" if verb == "type" else "ask_priority"
         return reply(i18n.text(language, question, number=number), choices)
     if verb == "escalate" and not rest:
-        targets = [t for t in directory.teams if t.key != directory.intake_team]
+        targets = directory.escalation_teams
         choices = (
             Choice(
                 command_text(verb, number, BY_CATEGORY), i18n.text(language, "team_by_category")
@@ -88,6 +93,7 @@ def team_step(inbound: Inbound, context: FlowContext, team: Team) -> TeamStep:
             *(Choice(command_text(verb, number, t.key), t.name(language)) for t in targets),
         )
         return reply(i18n.text(language, "ask_team", number=number), choices)
-    value = rest if verb in ("type", "priority", "escalate") else ""
-    note = rest if verb not in ("type", "priority", "escalate") else ""
+    valued = ("type", "priority", "escalate", *NEEDS_TICKET)
+    value = rest if verb in valued else ""
+    note = rest if verb not in valued else ""
     return TeamStep(commands=(StaffAction(number, verb, value=value, note=note),))

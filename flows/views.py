@@ -28,3 +28,7 @@ class TicketView:
     response_due_at: datetime | None
     attachment_count: int = 0
     last_note: str = ""
+    # "on_track" | "due_soon" | "breached" | "paused" | "met" | "missed" | "" (not tracked)
+    sla_state: str = ""
+    parent_number: str = ""
+    link_kind: str = ""

@@ -30,7 +30,8 @@ MESSAGES: dict[str, str] = {
         "Staff commands (also from the menu):\n"
         "queue · ticket {example} · take {example} · type {example} incident · "
         "priority {example} P2 · escalate {example} [team] · comment {example} <text> · "
-        "resolve {example} <note> · close {example} · reopen {example} <reason>\n"
+        "resolve {example} <note> · close {example} · reopen {example} <reason> · "
+        "ask {example} <question> · link MK-1002 {example} · duplicate MK-1002 {example}\n"
         "Types: problem, incident, change_request, bug_fix. Teams: {teams}."
     ),
     "hint_menu": "Type menu for the main menu.",
@@ -133,10 +134,7 @@ MESSAGES: dict[str, str] = {
         "Update on ticket {number}: it has been passed to {team}, who will respond by {due}."
     ),
     "notice_comment": "Message from the helpdesk about ticket {number}:\n{note}",
-    "notice_resolved": (
-        "Update on ticket {number}: resolved.\n{note}\n"
-        "If the problem is still there, reply: status {number}"
-    ),
+    "notice_resolved": "Update on ticket {number}: resolved.\n{note}\nIs your problem solved?",
     "notice_closed": "Update on ticket {number}: closed.",
     "notice_reopened": "Update on ticket {number}: reopened. {team} will look at it again.",
     "notice_priority": (
@@ -189,14 +187,14 @@ MESSAGES: dict[str, str] = {
     "queue_empty": "{team} has no open tickets.",
     "queue_line": "{number} · {priority} · {status} · {ulb} · {module} · due {due}",
     "team_card": (
-        "{number} · {priority} · {status}\n"
+        "{number} · {priority} · {status}{link}\n"
         "ULB: {ulb}\n"
         "Reporter: {name} ({role}, {channel})\n"
         "Module: {module}\n"
         "Kind of problem: {category} → {routing}\n"
         "Type: {ticket_type}\n"
         "Team: {team} · Assignee: {assignee}\n"
-        "Response due: {due}\n"
+        "Response due: {due}{sla}\n"
         "Attachments: {attachments}\n\n"
         "{description}"
     ),
@@ -217,6 +215,64 @@ MESSAGES: dict[str, str] = {
         "Could not deliver a message to {chat} about {ticket}: {reason}. Please contact "
         "the reporter another way."
     ),
+    "status_waiting": "Waiting for your reply",
+    "action_ask": "Ask the reporter",
+    "action_link": "Link to a Problem",
+    "action_duplicate": "Mark as duplicate",
+    "verb_ask": "asked about",
+    "verb_link": "linked",
+    "verb_duplicate": "marked as duplicate",
+    "ask_question": "Type the question for the reporter of {number}:",
+    "ask_parent": (
+        "Send the ID of the ticket that {number} belongs to (the Problem or the original):"
+    ),
+    "link_usage": (
+        "Send: link {number} <ID of the Problem>, or duplicate {number} <ID of the original>."
+    ),
+    "notice_ask": (
+        "The helpdesk has a question about ticket {number}:\n{note}\nPlease reply with your answer."
+    ),
+    "confirm_yes": "Yes, it is solved",
+    "confirm_no": "No, not yet",
+    "ask_rating": "Thank you! How would you rate the help you got? (1 = poor, 5 = excellent)",
+    "ask_not_solved": "Sorry to hear that. What is still not working?",
+    "thanks_rating": "Thank you for your feedback.",
+    "reply_sent": "Thank you. Your answer on ticket {number} has been passed to {team}.",
+    "reopened_for_you": "Ticket {number} is open again with {team}; they will respond by {due}.",
+    "closed_confirmed": "Ticket {number} is closed. Thank you for confirming.",
+    "nothing_to_confirm": "Ticket {number} is not waiting for an answer from you.",
+    "notice_auto_closed": (
+        "Ticket {number} has been closed because we did not hear back from you. If the "
+        "problem is still there, report it again and mention {number}."
+    ),
+    "notice_linked": (
+        "Your ticket {number} is part of {parent}, which the helpdesk is already working on. "
+        "You will get its updates here."
+    ),
+    "notice_via_parent": "About your ticket {number} (part of {parent}):\n{update}",
+    "team_reporter_replied": "The reporter answered on {number}:\n{note}",
+    "team_not_solved": "The reporter says {number} is not solved yet:\n{note}",
+    "sla_on_track": " · on track",
+    "sla_due_soon": " · DUE SOON",
+    "sla_breached": " · BREACHED",
+    "sla_paused": " · paused (waiting for the reporter)",
+    "sla_met": " · responded in time",
+    "sla_missed": " · responded late",
+    "link_line": "\nPart of {parent} ({kind})",
+    "link_kind_incident": "incident",
+    "link_kind_duplicate": "duplicate",
+    "reminder_due_soon": (
+        "Reminder: {number} ({priority}) needs a first response from {team} by {due}."
+    ),
+    "breach_notice": (
+        "SLA breached: {number} ({priority}) passed its response time ({due}) with {team}."
+    ),
+    "breach_morning": (
+        "Still waiting: {number} ({priority}) with {team}; the response was due {due}."
+    ),
+    "digest": "Daily summary for {team}: {open} open, {due_today} due today, {breached} breached.",
+    "digest_line": "{number} · {priority}{sla} · due {due}",
+    "ask_ticket_reply": "Type your answer about ticket {number}:",
     "sorry_error": (
         "Sorry, something went wrong on our side. Your message is saved and the helpdesk "
         "will see it. Please try again in a minute."

@@ -30,7 +30,8 @@ MESSAGES: dict[str, str] = {
         "स्टाफ़ कमांड (मेनू से भी):\n"
         "queue · ticket {example} · take {example} · type {example} incident · "
         "priority {example} P2 · escalate {example} [टीम] · comment {example} <संदेश> · "
-        "resolve {example} <नोट> · close {example} · reopen {example} <कारण>\n"
+        "resolve {example} <नोट> · close {example} · reopen {example} <कारण> · "
+        "ask {example} <…> · link MK-1002 {example} · duplicate MK-1002 {example}\n"
         "टाइप: problem, incident, change_request, bug_fix। टीमें: {teams}।"
     ),
     "hint_menu": "मुख्य मेनू के लिए मेनू (menu) लिखें।",
@@ -125,10 +126,7 @@ MESSAGES: dict[str, str] = {
     "notice_taken": "टिकट {number} पर अपडेट: {team} ने इस पर काम शुरू कर दिया है।",
     "notice_escalated": ("टिकट {number} पर अपडेट: इसे {team} को भेजा गया है, वे {due} तक जवाब देंगे।"),
     "notice_comment": "टिकट {number} के बारे में हेल्पडेस्क का संदेश:\n{note}",
-    "notice_resolved": (
-        "टिकट {number} पर अपडेट: हल हो गया।\n{note}\n"
-        "अगर समस्या अब भी है, तो जवाब में भेजें: स्थिति {number} (या status {number})"
-    ),
+    "notice_resolved": "टिकट {number} पर अपडेट: हल हो गया।\n{note}\nक्या आपकी समस्या हल हो गई?",
     "notice_closed": "टिकट {number} पर अपडेट: बंद कर दिया गया।",
     "notice_reopened": "टिकट {number} पर अपडेट: फिर से खोला गया। {team} इसे दोबारा देखेंगे।",
     "notice_priority": ("टिकट {number} पर अपडेट: प्राथमिकता अब {priority} है; जवाब {due} तक मिलेगा।"),
@@ -179,14 +177,14 @@ MESSAGES: dict[str, str] = {
     "queue_empty": "{team} के पास कोई खुला टिकट नहीं है।",
     "queue_line": "{number} · {priority} · {status} · {ulb} · {module} · समय-सीमा {due}",
     "team_card": (
-        "{number} · {priority} · {status}\n"
+        "{number} · {priority} · {status}{link}\n"
         "ULB: {ulb}\n"
         "रिपोर्टकर्ता: {name} ({role}, {channel})\n"
         "मॉड्यूल: {module}\n"
         "समस्या का प्रकार: {category} → {routing}\n"
         "टाइप: {ticket_type}\n"
         "टीम: {team} · ज़िम्मेदार: {assignee}\n"
-        "जवाब की समय-सीमा: {due}\n"
+        "जवाब की समय-सीमा: {due}{sla}\n"
         "अटैचमेंट: {attachments}\n\n"
         "{description}"
     ),
@@ -207,6 +205,59 @@ MESSAGES: dict[str, str] = {
         "{ticket} के बारे में {chat} को संदेश नहीं पहुँच सका: {reason}। कृपया रिपोर्ट करने वाले "
         "से किसी और तरीके से संपर्क करें।"
     ),
+    "status_waiting": "आपके जवाब का इंतज़ार है",
+    "action_ask": "रिपोर्टकर्ता से पूछें",
+    "action_link": "किसी Problem टिकट से जोड़ें (link)",
+    "action_duplicate": "डुप्लिकेट चिह्नित करें (duplicate)",
+    "verb_ask": "सवाल पूछना",
+    "verb_link": "जोड़ना (link)",
+    "verb_duplicate": "डुप्लिकेट चिह्नित करना",
+    "ask_question": "{number} के रिपोर्टकर्ता के लिए सवाल लिखें:",
+    "ask_parent": "{number} जिस टिकट का हिस्सा है, उसकी ID भेजें (Problem टिकट या मूल टिकट):",
+    "link_usage": (
+        "भेजें: link {number} <Problem टिकट की ID>, या duplicate {number} <मूल टिकट की ID>।"
+    ),
+    "notice_ask": ("टिकट {number} के बारे में हेल्पडेस्क का एक सवाल है:\n{note}\nकृपया अपना जवाब भेजें।"),
+    "confirm_yes": "हाँ, हल हो गई",
+    "confirm_no": "नहीं, अभी नहीं",
+    "ask_rating": "धन्यवाद! आपको मिली मदद को आप कैसा आँकेंगे? (1 = ख़राब, 5 = बहुत बढ़िया)",
+    "ask_not_solved": "यह जानकर खेद है। अभी भी क्या काम नहीं कर रहा है?",
+    "thanks_rating": "आपकी प्रतिक्रिया के लिए धन्यवाद।",
+    "reply_sent": "धन्यवाद। टिकट {number} पर आपका जवाब {team} को भेज दिया गया है।",
+    "reopened_for_you": ("टिकट {number} फिर से खुल गया है और {team} के पास है; वे {due} तक जवाब देंगे।"),
+    "closed_confirmed": "टिकट {number} बंद कर दिया गया है। पुष्टि करने के लिए धन्यवाद।",
+    "nothing_to_confirm": "टिकट {number} पर आपसे किसी जवाब का इंतज़ार नहीं है।",
+    "notice_auto_closed": (
+        "आपसे कोई जवाब न मिलने के कारण टिकट {number} बंद कर दिया गया है। अगर समस्या अब भी "
+        "है, तो उसे फिर से दर्ज करें और {number} का ज़िक्र करें।"
+    ),
+    "notice_linked": (
+        "आपका टिकट {number}, {parent} का हिस्सा है, जिस पर हेल्पडेस्क पहले से काम कर रहा है। "
+        "उसके अपडेट आपको यहीं मिलेंगे।"
+    ),
+    "notice_via_parent": "आपके टिकट {number} के बारे में ({parent} का हिस्सा):\n{update}",
+    "team_reporter_replied": "रिपोर्टकर्ता ने {number} पर जवाब दिया:\n{note}",
+    "team_not_solved": "रिपोर्टकर्ता के अनुसार {number} अभी हल नहीं हुआ है:\n{note}",
+    "sla_on_track": " · समय पर",
+    "sla_due_soon": " · समय-सीमा नज़दीक",
+    "sla_breached": " · समय-सीमा पार",
+    "sla_paused": " · रुका हुआ (रिपोर्टकर्ता के जवाब का इंतज़ार)",
+    "sla_met": " · समय पर जवाब दिया",
+    "sla_missed": " · देर से जवाब दिया",
+    "link_line": "\n{parent} का हिस्सा ({kind})",
+    "link_kind_incident": "घटना (incident)",
+    "link_kind_duplicate": "डुप्लिकेट (duplicate)",
+    "reminder_due_soon": ("रिमाइंडर: {number} ({priority}) पर {team} को {due} तक पहला जवाब देना है।"),
+    "breach_notice": (
+        "SLA का उल्लंघन: {number} ({priority}) {team} के पास रहते हुए जवाब की समय-सीमा "
+        "({due}) पार कर गया।"
+    ),
+    "breach_morning": ("अब भी इंतज़ार: {number} ({priority}) {team} के पास है; जवाब {due} तक देना था।"),
+    "digest": (
+        "{team} का दैनिक सारांश: {open} खुले, {due_today} की समय-सीमा आज, {breached} की समय-सीमा पार।"
+    ),
+    "digest_line": "{number} · {priority}{sla} · समय-सीमा {due}",
+    "ask_ticket_reply": "टिकट {number} के बारे में अपना जवाब लिखें:",
     "sorry_error": (
         "माफ़ कीजिए, हमारी ओर से कुछ गड़बड़ हो गई। आपका संदेश सुरक्षित है और हेल्पडेस्क "
         "उसे देखेगा। कृपया एक मिनट बाद फिर कोशिश करें।"

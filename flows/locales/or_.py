@@ -30,7 +30,8 @@ MESSAGES: dict[str, str] = {
         "ଷ୍ଟାଫ୍ କମାଣ୍ଡ (ମେନୁରୁ ମଧ୍ୟ ମିଳେ):\n"
         "queue · ticket {example} · take {example} · type {example} incident · "
         "priority {example} P2 · escalate {example} [ଟିମ୍] · comment {example} <ସନ୍ଦେଶ> · "
-        "resolve {example} <ଟିପ୍ପଣୀ> · close {example} · reopen {example} <କାରଣ>\n"
+        "resolve {example} <ଟିପ୍ପଣୀ> · close {example} · reopen {example} <କାରଣ> · "
+        "ask {example} <…> · link MK-1002 {example} · duplicate MK-1002 {example}\n"
         "ପ୍ରକାର (type): problem, incident, change_request, bug_fix। ଟିମ୍: {teams}।"
     ),
     "hint_menu": "ମୁଖ୍ୟ ମେନୁ ପାଇଁ ମେନୁ (menu) ଲେଖନ୍ତୁ।",
@@ -125,10 +126,7 @@ MESSAGES: dict[str, str] = {
     "notice_taken": "ଟିକେଟ {number} ଅପଡେଟ୍: {team} ଏହା ଉପରେ କାମ ଆରମ୍ଭ କରିଛନ୍ତି।",
     "notice_escalated": ("ଟିକେଟ {number} ଅପଡେଟ୍: ଏହାକୁ {team} ପାଖକୁ ପଠାଯାଇଛି, ସେମାନେ {due} ସୁଦ୍ଧା ଉତ୍ତର ଦେବେ।"),
     "notice_comment": "ଟିକେଟ {number} ବିଷୟରେ ହେଲ୍ପଡେସ୍କର ସନ୍ଦେଶ:\n{note}",
-    "notice_resolved": (
-        "ଟିକେଟ {number} ଅପଡେଟ୍: ସମାଧାନ ହୋଇଛି।\n{note}\n"
-        "ଯଦି ସମସ୍ୟା ଏବେ ବି ଅଛି, ଉତ୍ତରରେ ପଠାନ୍ତୁ: ସ୍ଥିତି {number} (କିମ୍ବା status {number})"
-    ),
+    "notice_resolved": "ଟିକେଟ {number} ଅପଡେଟ୍: ସମାଧାନ ହୋଇଛି।\n{note}\nଆପଣଙ୍କ ସମସ୍ୟା ସମାଧାନ ହୋଇଛି କି?",
     "notice_closed": "ଟିକେଟ {number} ଅପଡେଟ୍: ବନ୍ଦ କରାଗଲା।",
     "notice_reopened": "ଟିକେଟ {number} ଅପଡେଟ୍: ପୁଣି ଖୋଲାଗଲା। {team} ଏହାକୁ ପୁଣି ଦେଖିବେ।",
     "notice_priority": ("ଟିକେଟ {number} ଅପଡେଟ୍: ପ୍ରାଥମିକତା ଏବେ {priority}; {due} ସୁଦ୍ଧା ଉତ୍ତର ମିଳିବ।"),
@@ -177,14 +175,14 @@ MESSAGES: dict[str, str] = {
     "queue_empty": "{team} ପାଖରେ କୌଣସି ଖୋଲା ଟିକେଟ ନାହିଁ।",
     "queue_line": "{number} · {priority} · {status} · {ulb} · {module} · ସମୟସୀମା {due}",
     "team_card": (
-        "{number} · {priority} · {status}\n"
+        "{number} · {priority} · {status}{link}\n"
         "ULB: {ulb}\n"
         "ରିପୋର୍ଟକାରୀ: {name} ({role}, {channel})\n"
         "ମଡ୍ୟୁଲ: {module}\n"
         "ସମସ୍ୟାର ପ୍ରକାର: {category} → {routing}\n"
         "ଟିକେଟ ପ୍ରକାର (type): {ticket_type}\n"
         "ଟିମ୍: {team} · ଦାୟିତ୍ୱରେ: {assignee}\n"
-        "ଉତ୍ତର ସମୟସୀମା: {due}\n"
+        "ଉତ୍ତର ସମୟସୀମା: {due}{sla}\n"
         "ସଂଲଗ୍ନ ଫାଇଲ୍: {attachments}\n\n"
         "{description}"
     ),
@@ -205,6 +203,57 @@ MESSAGES: dict[str, str] = {
         "{ticket} ବିଷୟରେ {chat} କୁ ମେସେଜ୍ ପଠାଇ ହେଲା ନାହିଁ: {reason}। ଦୟାକରି ରିପୋର୍ଟରଙ୍କ ସହ "
         "ଅନ୍ୟ ଉପାୟରେ ଯୋଗାଯୋଗ କରନ୍ତୁ।"
     ),
+    "status_waiting": "ଆପଣଙ୍କ ଉତ୍ତର ଅପେକ୍ଷାରେ",
+    "action_ask": "ରିପୋର୍ଟକାରୀଙ୍କୁ ପଚାରନ୍ତୁ",
+    "action_link": "ଏକ Problem ଟିକେଟ ସହ ଯୋଡ଼ନ୍ତୁ (link)",
+    "action_duplicate": "ଡୁପ୍ଲିକେଟ୍ ଭାବେ ଚିହ୍ନିତ କରନ୍ତୁ (duplicate)",
+    "verb_ask": "ପ୍ରଶ୍ନ ପଚାରିବା",
+    "verb_link": "ଯୋଡ଼ିବା (link)",
+    "verb_duplicate": "ଡୁପ୍ଲିକେଟ୍ ଭାବେ ଚିହ୍ନିତ କରିବା",
+    "ask_question": "{number}ର ରିପୋର୍ଟକାରୀଙ୍କ ପାଇଁ ପ୍ରଶ୍ନ ଲେଖନ୍ତୁ:",
+    "ask_parent": ("{number} ଯେଉଁ ଟିକେଟର ଅଂଶ, ସେହି ଟିକେଟର ID ପଠାନ୍ତୁ (Problem ଟିକେଟ କିମ୍ବା ମୂଳ ଟିକେଟ):"),
+    "link_usage": ("ପଠାନ୍ତୁ: link {number} <Problem ଟିକେଟର ID>, କିମ୍ବା duplicate {number} <ମୂଳ ଟିକେଟର ID>।"),
+    "notice_ask": ("ଟିକେଟ {number} ବିଷୟରେ ହେଲ୍ପଡେସ୍କର ଏକ ପ୍ରଶ୍ନ ଅଛି:\n{note}\nଦୟାକରି ଆପଣଙ୍କ ଉତ୍ତର ପଠାନ୍ତୁ।"),
+    "confirm_yes": "ହଁ, ସମାଧାନ ହୋଇଛି",
+    "confirm_no": "ନା, ଏପର୍ଯ୍ୟନ୍ତ ନୁହେଁ",
+    "ask_rating": "ଧନ୍ୟବାଦ! ଆପଣ ପାଇଥିବା ସାହାଯ୍ୟ କେମିତି ଲାଗିଲା? (1 = ଖରାପ, 5 = ବହୁତ ଭଲ)",
+    "ask_not_solved": "ଏହା ଶୁଣି ଦୁଃଖିତ। କ’ଣ ଏବେ ବି କାମ କରୁନାହିଁ?",
+    "thanks_rating": "ଆପଣଙ୍କ ମତାମତ ପାଇଁ ଧନ୍ୟବାଦ।",
+    "reply_sent": "ଧନ୍ୟବାଦ। ଟିକେଟ {number} ବିଷୟରେ ଆପଣଙ୍କ ଉତ୍ତର {team} ପାଖକୁ ପଠାଯାଇଛି।",
+    "reopened_for_you": ("ଟିକେଟ {number} ପୁଣି ଖୋଲାଯାଇଛି ଏବଂ {team} ପାଖରେ ଅଛି; ସେମାନେ {due} ସୁଦ୍ଧା ଉତ୍ତର ଦେବେ।"),
+    "closed_confirmed": "ଟିକେଟ {number} ବନ୍ଦ କରାଗଲା। ନିଶ୍ଚିତ କରିଥିବାରୁ ଧନ୍ୟବାଦ।",
+    "nothing_to_confirm": "ଟିକେଟ {number} ପାଇଁ ଆପଣଙ୍କଠାରୁ କୌଣସି ଉତ୍ତର ଅପେକ୍ଷା କରାଯାଉନାହିଁ।",
+    "notice_auto_closed": (
+        "ଆପଣଙ୍କଠାରୁ କୌଣସି ଉତ୍ତର ନ ମିଳିବାରୁ ଟିକେଟ {number} ବନ୍ଦ କରାଗଲା। ଯଦି ସମସ୍ୟା ଏବେ ବି "
+        "ରହିଛି, ପୁଣି ରିପୋର୍ଟ କରନ୍ତୁ ଏବଂ {number} ଉଲ୍ଲେଖ କରନ୍ତୁ।"
+    ),
+    "notice_linked": (
+        "ଆପଣଙ୍କ ଟିକେଟ {number}, {parent}ର ଅଂଶ, ଯାହା ଉପରେ ହେଲ୍ପଡେସ୍କ ପୂର୍ବରୁ କାମ କରୁଛି। ଏହାର ଅପଡେଟ୍ ଆପଣ ଏଠାରେ ପାଇବେ।"
+    ),
+    "notice_via_parent": "ଆପଣଙ୍କ ଟିକେଟ {number} ବିଷୟରେ ({parent}ର ଅଂଶ):\n{update}",
+    "team_reporter_replied": "{number} ବିଷୟରେ ରିପୋର୍ଟକାରୀଙ୍କ ଉତ୍ତର:\n{note}",
+    "team_not_solved": "ରିପୋର୍ଟକାରୀ କହୁଛନ୍ତି {number} ଏପର୍ଯ୍ୟନ୍ତ ସମାଧାନ ହୋଇନାହିଁ:\n{note}",
+    "sla_on_track": " · ସମୟସୀମା ଭିତରେ",
+    "sla_due_soon": " · ସମୟସୀମା ପାଖେଇ ଆସୁଛି",
+    "sla_breached": " · ସମୟସୀମା ଅତିକ୍ରମ ହୋଇଛି",
+    "sla_paused": " · ସ୍ଥଗିତ (ରିପୋର୍ଟକାରୀଙ୍କ ଉତ୍ତର ଅପେକ୍ଷାରେ)",
+    "sla_met": " · ସମୟ ଭିତରେ ଉତ୍ତର ଦିଆଯାଇଛି",
+    "sla_missed": " · ବିଳମ୍ବରେ ଉତ୍ତର ଦିଆଯାଇଛି",
+    "link_line": "\n{parent}ର ଅଂଶ ({kind})",
+    "link_kind_incident": "ଘଟଣା (incident)",
+    "link_kind_duplicate": "ଡୁପ୍ଲିକେଟ୍ (duplicate)",
+    "reminder_due_soon": ("ସ୍ମାରକ: {number} ({priority}) ପାଇଁ {team}ଙ୍କୁ {due} ସୁଦ୍ଧା ପ୍ରଥମ ଉତ୍ତର ଦେବାକୁ ହେବ।"),
+    "breach_notice": (
+        "SLA ଅତିକ୍ରମ: {number} ({priority}) {team} ପାଖରେ ଥାଇ ଉତ୍ତର ସମୟସୀମା ({due}) ପାର କରିଛି।"
+    ),
+    "breach_morning": (
+        "ଏବେ ବି ଅପେକ୍ଷାରେ: {number} ({priority}) {team} ପାଖରେ ଅଛି; ଉତ୍ତର ସମୟସୀମା {due} ଥିଲା।"
+    ),
+    "digest": (
+        "{team} ପାଇଁ ଦୈନିକ ସାରାଂଶ: {open}ଟି ଖୋଲା, {due_today}ଟିର ସମୟସୀମା ଆଜି, {breached}ଟିର ସମୟସୀମା ଅତିକ୍ରମ।"
+    ),
+    "digest_line": "{number} · {priority}{sla} · ସମୟସୀମା {due}",
+    "ask_ticket_reply": "ଟିକେଟ {number} ବିଷୟରେ ଆପଣଙ୍କ ଉତ୍ତର ଲେଖନ୍ତୁ:",
     "sorry_error": (
         "କ୍ଷମା କରିବେ, ଆମ ପକ୍ଷରୁ କିଛି ଅସୁବିଧା ହେଲା। ଆପଣଙ୍କ ସନ୍ଦେଶ ସାଇତା ହୋଇଛି ଏବଂ ହେଲ୍ପଡେସ୍କ "
         "ଏହାକୁ ଦେଖିବ। ଦୟାକରି ଏକ ମିନିଟ ପରେ ପୁଣି ଚେଷ୍ଟା କରନ୍ତୁ।"
