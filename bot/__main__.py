@@ -46,8 +46,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     report = commands.add_parser(
         "report", help="SLA compliance and volumes for tickets created in a range of days"
     )
-    report.add_argument("--from", dest="first_day", type=date.fromisoformat, metavar="YYYY-MM-DD")
-    report.add_argument("--to", dest="last_day", type=date.fromisoformat, metavar="YYYY-MM-DD")
+    report.add_argument(
+        "--from",
+        dest="first_day",
+        type=date.fromisoformat,
+        metavar="YYYY-MM-DD",
+        help="first day (default: 29 days before --to)",
+    )
+    report.add_argument(
+        "--to",
+        dest="last_day",
+        type=date.fromisoformat,
+        metavar="YYYY-MM-DD",
+        help="last day, included (default: today)",
+    )
     report.add_argument("--csv", type=Path, help="write the summary CSV here")
     report.add_argument("--tickets", type=Path, help="write one CSV row per ticket here")
     report.add_argument("--events", type=Path, help="write one CSV row per audit event here")

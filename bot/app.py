@@ -99,6 +99,7 @@ def create_app(helpdesk: Helpdesk, run_relay: bool = True) -> Starlette:
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         stop = asyncio.Event()
         relay = asyncio.create_task(helpdesk.relay.run(stop)) if run_relay else None
+        scheduler = asyncio.create_task(helpdesk.scheduler.run(stop)) if run_relay else None
         if telegram is not None:
             await telegram.start()
         try:
@@ -109,6 +110,8 @@ def create_app(helpdesk: Helpdesk, run_relay: bool = True) -> Starlette:
                 await telegram.stop()
             if relay is not None:
                 await relay
+            if scheduler is not None:
+                await scheduler
             if whatsapp is not None:
                 await whatsapp.close()
             await helpdesk.close()

@@ -15,6 +15,7 @@ from bot.clock import utc_now
 from bot.config import HelpdeskConfig, load_config
 from bot.dispatcher import Dispatcher
 from bot.outbox import OutboxRelay
+from bot.scheduler import Scheduler
 from bot.settings import Settings
 from bot.telegram import TelegramChannel
 from bot.whatsapp import WhatsAppChannel
@@ -33,6 +34,7 @@ class Helpdesk:
     dispatcher: Dispatcher
     relay: OutboxRelay
     clock: Callable[[], datetime]
+    scheduler: Scheduler
     telegram: TelegramChannel | None = None
     whatsapp: WhatsAppChannel | None = None
 
@@ -86,8 +88,27 @@ def build(
     )
     dispatcher = Dispatcher(units, config, clock, on_commit=relay.wake)
     relay.on_undeliverable = dispatcher.notifier.undeliverable
+    scheduler = Scheduler(
+        units,
+        config,
+        dispatcher.service,
+        dispatcher.notifier,
+        dispatcher.renderer,
+        clock,
+        settings.reports_dir,
+        on_commit=relay.wake,
+    )
     if telegram is not None:
         telegram.dispatcher = dispatcher
     return Helpdesk(
-        settings, config, engine, sessions, dispatcher, relay, clock, telegram, whatsapp
+        settings,
+        config,
+        engine,
+        sessions,
+        dispatcher,
+        relay,
+        clock,
+        scheduler,
+        telegram,
+        whatsapp,
     )

@@ -39,6 +39,8 @@ from flows.teamchat import card_actions, team_step
 
 log = logging.getLogger(__name__)
 
+# The kind of a reply refusing a reporter's answer about a ticket (sent like any reply).
+REFUSED_ANSWER = "refused"
 # Changes of a Problem that its linked tickets follow (and their reporters hear of).
 FOLLOWED = ("take", "escalate", "comment", "ask", "resolve", "close", "reopen")
 
@@ -134,11 +136,16 @@ class Dispatcher:
         answers: list[Outbound] = []
         for command in result.commands:
             answers += await self._execute(uow, inbound, actor, language, command, now)
-        conversation.state = result.state.to_json()
-        conversation.language = result.state.profile.language
+        state, replies = result.state, result.replies
+        if any(answer.kind == REFUSED_ANSWER for answer in answers):
+            # The ticket was not waiting for this answer (closed meanwhile, say): do not go
+            # on to the follow-up question the flow prepared.
+            state, replies = state.evolve(step="menu", ticket="", shown=()), ()
+        conversation.state = state.to_json()
+        conversation.language = state.profile.language
         conversation.updated_at = now
         # Answers to commands come before the flow's next question.
-        return [*answers, *result.replies]
+        return [*answers, *replies]
 
     async def _team_chat(
         self, uow: UnitOfWork, inbound: Inbound, team: Team, now: datetime
@@ -258,7 +265,8 @@ class Dispatcher:
             outcome = await service.rate(uow, address, command.number, command.rating, now)
         if not isinstance(outcome, Done):
             key = "ticket_not_found" if outcome.reason == "not_found" else "nothing_to_confirm"
-            return [Outbound(address, i18n.text(language, key, number=command.number))]
+            text = i18n.text(language, key, number=command.number)
+            return [Outbound(address, text, kind=REFUSED_ANSWER)]
         view = view_of(outcome.ticket, now)
         said = {
             "reply": "reply_sent",

@@ -99,7 +99,9 @@ class Notifier:
                 for chat in (*team.chats, *self.personal_chats(team.key))
             ]
         language = await self.reporter_language(uow, ticket)
-        notice = self.renderer.notice(language, view, done.action, done.note)
+        # A linked ticket's reporter hears what happened to the Problem (its team, its due).
+        about = view_of(done.source, now) if done.source is not None else view
+        notice = self.renderer.notice(language, about, done.action, done.note)
         if notice:
             if done.via:
                 notice = i18n.text(

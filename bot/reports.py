@@ -11,6 +11,7 @@ loaded history, the configuration and `now`.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
@@ -249,59 +250,42 @@ def stints_of(
     """
     calendar = config.calendar
     days = config.response_days[ticket.priority]
-    stints: list[Stint] = []
-    team = ""
-    start: datetime | None = None
-    answered: tuple[datetime, str] | None = None
 
-    def finish() -> None:
-        if start is None:
-            return
+    def judged(team: str, start: datetime, answer: tuple[datetime, str] | None) -> Stint:
         due = calendar.add_business_days(start, days)
-        if answered is not None:
-            at, how = answered
-            outcome = MET if at <= due else BREACHED
-            taken = hours(calendar.business_time_between(start, at))
-            stints.append(Stint(team, start, due, at, how, outcome, taken))
-        else:
-            outcome = BREACHED if now > due else OPEN
-            stints.append(Stint(team, start, due, None, "", outcome, None))
+        if answer is None:
+            return Stint(team, start, due, None, "", BREACHED if now > due else OPEN, None)
+        at, action = answer
+        taken = hours(calendar.business_time_between(start, at))
+        return Stint(team, start, due, at, action, MET if at <= due else BREACHED, taken)
 
-    def begin(new_team: str, at: datetime) -> None:
-        nonlocal team, start, answered
-        finish()
-        team, start, answered = new_team, at, None
-
-    ended = False
+    stints: list[Stint] = []
+    # A trail without its create event still starts with the intake team at creation.
+    team, start = config.directory.intake_team, ticket.created_at
+    answer: tuple[datetime, str] | None = None
     for event in events:
         detail = _detail(event)
         if event.action == "create":
-            begin(str(detail.get("team") or config.directory.intake_team), event.at)
-            ended = False
-            continue
-        if start is None:  # a trail without its create event: count from the creation
-            begin(config.directory.intake_team, ticket.created_at)
-        if event.action == "escalate":
-            if answered is None and not ended:
-                answered = (event.at, event.action)
-            begin(str(detail.get("to") or ticket.team), event.at)
-            ended = False
-        elif event.action == "reopen":
-            begin(team, event.at)
-            ended = False
-        elif ended:
-            continue  # a note on a resolved ticket answers nobody's wait
-        elif event.action in RESPONSES and event.actor != ticket.reporter_address:
-            if answered is None:
-                answered = (event.at, event.action)
-        elif event.to_status in DONE_STATUSES and event.from_status != event.to_status:
-            if answered is None:
-                answered = (event.at, event.action)
-            ended = True
-    if start is None:
-        begin(config.directory.intake_team, ticket.created_at)
-    finish()
+            team, start = str(detail.get("team") or team), event.at
+        elif event.action in ("escalate", "reopen"):
+            if event.action == "escalate" and answer is None:
+                answer = (event.at, event.action)  # passing it on answers this team's wait
+            stints.append(judged(team, start, answer))
+            if event.action == "escalate":
+                team = str(detail.get("to") or ticket.team)
+            start, answer = event.at, None
+        elif answer is None and _answers(event, ticket):
+            answer = (event.at, event.action)
+    stints.append(judged(team, start, answer))
     return stints
+
+
+def _answers(event: TicketEvent, ticket: Ticket) -> bool:
+    """A staff response, or the ticket resolved or closed (which also tells the reporter).
+    Once a stint is answered, later notes (even on a resolved ticket) change nothing."""
+    if event.action in RESPONSES:
+        return event.actor != ticket.reporter_address
+    return event.to_status in DONE_STATUSES and event.from_status != event.to_status
 
 
 def ticket_figures(history: TicketHistory, config: HelpdeskConfig, now: datetime) -> TicketFigures:
@@ -446,6 +430,7 @@ def compute_report(
 # -- the terminal -----------------------------------------------------------------------------
 
 LABEL_WIDTH = 36
+BAR_WIDTH = 40  # characters for the busiest day
 
 
 def _hours_text(value: float | None) -> str:
@@ -491,7 +476,10 @@ def render_text(report: Report) -> str:
     ]
     lines += _table(report)
     lines += ["", "Tickets created per day"]
-    lines += [f"  {day:%a} {_day_text(day):<12} {count:>4}" for day, count in report.per_day]
+    busiest = max((count for _, count in report.per_day), default=0)
+    for day, count in report.per_day:
+        bar = "#" * math.ceil(BAR_WIDTH * count / busiest) if count else ""
+        lines.append(f"  {day:%a} {_day_text(day):<12} {count:>4}  {bar}".rstrip())
     return "\n".join(lines) + "\n"
 
 
@@ -523,7 +511,9 @@ def _table(report: Report) -> list[str]:
 
     top = " " * (width + 2 + 7 + 2 + 4 + 2 + 8 + 2 + 4 + 2 + 6 + 3)
     lines = [
-        "SLA response compliance, per team stint (hours are business hours)",
+        "SLA response compliance (hours are business hours). Met, Breached and Open count",
+        "team stints: a ticket passed from L1 to another team counts once for each team.",
+        "",
         f"{top}{'First response':>15}   {'Resolution':>15}",
         row(["", "Tickets", "Met", "Breached", "Open", "Met %", "median", "p90", "median", "p90"]),
     ]
@@ -746,6 +736,20 @@ async def load_weeks(
     return weekly_figures(histories, config, now, last_day, weeks)
 
 
+async def weekly_chart_for(
+    uow: UnitOfWork, config: HelpdeskConfig, now: datetime, weeks: int = WEEKS
+) -> bytes:
+    """The chart of the last complete weeks before `now`, for the weekly summary message."""
+    figures = await load_weeks(uow, config, now, weeks=weeks)
+    # Drawing takes a good part of a second: keep it off the event loop that serves chats.
+    return await asyncio.to_thread(weekly_chart, figures)
+
+
+async def weekly_caption_for(uow: UnitOfWork, config: HelpdeskConfig, now: datetime) -> str:
+    """The caption for `weekly_chart_for`: the last complete week before `now`."""
+    return weekly_caption(await load_weeks(uow, config, now, weeks=2))
+
+
 def _week_label(monday: date) -> str:
     return f"{monday.day} {monday:%b}"
 
@@ -788,6 +792,7 @@ def weekly_chart(weeks: Sequence[Week]) -> bytes:
                 xytext=(0, -18 if value > 90 else 9),
                 ha="center",
                 fontsize=11,
+                bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none"},
             )
     sla.set_title("SLA response compliance", fontsize=14, loc="left")
     sla.set_ylabel("Responses on time (%)", fontsize=13)

@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     # Keep a copy of photos, documents and voice notes (downloaded with the account's keys).
     twilio_keep_media: bool = False
     media_dir: Path = Path("data/media")
+    # Where the weekly summary charts are kept.
+    reports_dir: Path = Path("data/reports")
 
     def whatsapp_templates(self, kind: str) -> dict[str, str]:
         """Language → ContentSid for "update" (to reporters) or "team" (staff alerts)."""
@@ -72,7 +74,7 @@ class Settings(BaseSettings):
         pairs = (item.split("=", 1) for item in raw.split(",") if "=" in item)
         return {language.strip(): sid.strip() for language, sid in pairs}
 
-    @field_validator("media_dir")
+    @field_validator("media_dir", "reports_dir")
     @classmethod
     def media_from_root(cls, path: Path) -> Path:
         return path if path.is_absolute() else ROOT / path

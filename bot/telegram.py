@@ -12,6 +12,8 @@ import logging
 import warnings
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlparse
 
 from aiolimiter import AsyncLimiter
 from telegram import (
@@ -137,17 +139,21 @@ class TelegramSender:
         for item in wire.telegram_files(message):
             await self.limits.wait(chat_id)
             caption = message.ticket_number or None
+            # A file the helpdesk made itself (a chart) is uploaded; others are Telegram's.
+            upload: str | Path = (
+                Path(urlparse(item.ref).path) if item.ref.startswith("file://") else item.ref
+            )
             # Telegram checks that a file ID is sent with its own kind's method.
             if item.kind == "photo":
-                await self.bot.send_photo(chat_id, item.ref, caption=caption)
+                await self.bot.send_photo(chat_id, upload, caption=caption)
             elif item.kind == "voice":
-                await self.bot.send_voice(chat_id, item.ref, caption=caption)
+                await self.bot.send_voice(chat_id, upload, caption=caption)
             elif item.kind == "audio":
-                await self.bot.send_audio(chat_id, item.ref, caption=caption)
+                await self.bot.send_audio(chat_id, upload, caption=caption)
             elif item.kind == "video":
-                await self.bot.send_video(chat_id, item.ref, caption=caption)
+                await self.bot.send_video(chat_id, upload, caption=caption)
             else:
-                await self.bot.send_document(chat_id, item.ref, caption=caption)
+                await self.bot.send_document(chat_id, upload, caption=caption)
         return str(sent.message_id) if sent else ""
 
     async def _edit(self, chat_id: int, message_id: int, rendered: wire.Rendered) -> bool:

@@ -43,7 +43,7 @@ LEADS_TO = {
 NEEDS_NOTE = ("comment", "resolve", "reopen", "ask")
 LINKS = ("link", "duplicate")
 # Staff actions that count as the team's first response (they stop the SLA clock).
-RESPONSES = ("take", "comment", "ask")
+RESPONSES = ("take", "comment", "ask", "link", "duplicate")
 TYPE_WORDS = {
     "problem": "problem",
     "incident": "incident",
@@ -65,6 +65,7 @@ class Done:
     previous_team: str = ""
     # Set when this ticket changed because the Problem it is linked to did.
     via: str = ""
+    source: Ticket | None = None
 
 
 @dataclass(frozen=True)
@@ -305,7 +306,9 @@ class TicketService:
                     before,
                     {"parent": parent.number},
                 )
-            followers.append(Done(child, done.action, done.note, child.team, parent.number))
+            followers.append(
+                Done(child, done.action, done.note, child.team, parent.number, source=parent)
+            )
         return followers
 
     # -- reporters answering --------------------------------------------------------------------

@@ -18,6 +18,7 @@ from db.models import (
     Counter,
     InboundMessage,
     OutboxMessage,
+    ScheduledNotice,
     Ticket,
     TicketEvent,
     UTCDateTime,
@@ -283,6 +284,24 @@ class OutboxRepository:
             .limit(1)
         )
         return result.scalar_one_or_none()
+
+    async def claim_notice(self, key: str, now: datetime) -> bool:
+        """Record that the notice `key` is being sent; False if it already was (by anyone)."""
+        insert = _insert(self.session)
+        result = await self.session.execute(
+            insert(ScheduledNotice)
+            .values(key=key, at=now)
+            .on_conflict_do_nothing(index_elements=["key"])
+            .returning(ScheduledNotice.id)
+        )
+        return result.scalar_one_or_none() is not None
+
+    async def notice_pending(self, key: str) -> bool:
+        """Not sent yet (checked before costly work; `claim_notice` still decides)."""
+        result = await self.session.execute(
+            select(ScheduledNotice.id).where(ScheduledNotice.key == key)
+        )
+        return result.scalar_one_or_none() is None
 
     async def settle(self, row_id: int, values: dict[str, object]) -> None:
         await self.session.execute(

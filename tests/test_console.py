@@ -129,7 +129,7 @@ def test_check_config_accepts_the_shipped_configuration(env: dict[str, str]) -> 
     done = bot(["check-config"], env)
 
     assert done.returncode == 0, done.stderr
-    assert "helpdesk.toml: OK (2 ULBs, 5 teams, 5 staff)" in done.stdout
+    assert "helpdesk.toml: OK (2 ULBs, 6 teams, 5 staff)" in done.stdout
 
 
 def test_a_missing_configuration_file_stops_with_a_clear_message(tmp_path: Path) -> None:

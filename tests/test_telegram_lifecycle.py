@@ -42,6 +42,7 @@ GROUPS = {
     "hudd_tech": -1003,
     "egov_tech": -1004,
     "egov": -1005,
+    "hudd_admin": -1006,
 }
 SECRET = "webhook-secret_42"
 
