@@ -863,3 +863,26 @@ async def test_each_team_gets_one_daily_digest_on_business_days(
     )
     # A ticket already answered is not "due today" any more.
     assert texts(channel, EGOV_TECH, DIGEST_PREFIX)[-1] == egov_friday
+
+
+async def test_the_weekly_summary_chart_reaches_the_admins_once_on_monday_morning(
+    helpdesk: Helpdesk, channel: MemoryChannel, clock: FixedClock
+) -> None:
+    await reporter_with_ticket(helpdesk, channel, RAMESH)
+    admins = Address("console", "team-hudd-admin")
+    advance_to(clock, ist(2026, 11, 30, 9, 59))  # Monday, before the summary's time
+    await helpdesk.scheduler.sweep()
+    await helpdesk.relay.deliver_due()
+    assert not [m for m in channel.by_address[admins] if m.kind == "summary"]
+
+    advance_to(clock, ist(2026, 11, 30, 10, 0))
+    await helpdesk.scheduler.sweep()
+    await helpdesk.scheduler.sweep()
+    await helpdesk.relay.deliver_due()
+    summaries = [m for m in channel.by_address[admins] if m.kind == "summary"]
+    assert len(summaries) == 1
+    assert summaries[0].text.startswith("Week of 23 Nov – 29 Nov 2026: 1 ticket created")
+    (chart,) = summaries[0].attachments
+    assert chart.kind == "photo" and chart.content_type == "image/png"
+    picture = Path(chart.ref.removeprefix("file://"))
+    assert (await asyncio.to_thread(picture.read_bytes)).startswith(b"\x89PNG\r\n\x1a\n")
