@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
+import json
 import logging
 from collections.abc import AsyncIterator
 from urllib.parse import parse_qsl
@@ -16,6 +17,7 @@ from starlette.routing import Route
 
 from adapters import whatsapp as whatsapp_wire
 from bot.build import Helpdesk
+from bot.jira import WEBHOOK_PATH as JIRA_WEBHOOK
 from bot.whatsapp import STATUS_PATH, WEBHOOK_PATH, apply_receipt, receipt_of
 
 log = logging.getLogger(__name__)
@@ -95,11 +97,36 @@ def create_app(helpdesk: Helpdesk, run_relay: bool = True) -> Starlette:
         routes.append(Route(WEBHOOK_PATH, whatsapp_webhook, methods=["POST"]))
         routes.append(Route(STATUS_PATH, whatsapp_status, methods=["POST"]))
 
+    jira = helpdesk.jira
+    if jira is not None:
+
+        async def jira_webhook(request: Request) -> Response:
+            body = await request.body()
+            signature = request.headers.get("X-Hub-Signature", "")
+            secret = request.query_params.get("secret", "")
+            if not jira.inbound.authentic(secret, signature, body):
+                return Response(status_code=403)
+            try:
+                payload = json.loads(body)
+            except ValueError:
+                return Response("not JSON", status_code=400)
+            if not isinstance(payload, dict):
+                return Response("not a JIRA event", status_code=400)
+            await jira.receive(payload)
+            return Response(status_code=204)
+
+        routes.append(Route(JIRA_WEBHOOK, jira_webhook, methods=["POST"]))
+
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         stop = asyncio.Event()
         relay = asyncio.create_task(helpdesk.relay.run(stop)) if run_relay else None
         scheduler = asyncio.create_task(helpdesk.scheduler.run(stop)) if run_relay else None
+        polling = (
+            asyncio.create_task(jira.run_poll(stop))
+            if jira is not None and run_relay and helpdesk.settings.jira_poll_seconds > 0
+            else None
+        )
         if telegram is not None:
             await telegram.start()
         try:
@@ -112,6 +139,10 @@ def create_app(helpdesk: Helpdesk, run_relay: bool = True) -> Starlette:
                 await relay
             if scheduler is not None:
                 await scheduler
+            if polling is not None:
+                await polling
+            if jira is not None:
+                await jira.close()
             if whatsapp is not None:
                 await whatsapp.close()
             await helpdesk.close()

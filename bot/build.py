@@ -14,6 +14,8 @@ from adapters.whatsapp import CHANNEL as WHATSAPP
 from bot.clock import utc_now
 from bot.config import HelpdeskConfig, load_config
 from bot.dispatcher import Dispatcher
+from bot.jira import CHANNEL as JIRA
+from bot.jira import JiraMirror
 from bot.outbox import OutboxRelay
 from bot.scheduler import Scheduler
 from bot.settings import Settings
@@ -37,6 +39,7 @@ class Helpdesk:
     scheduler: Scheduler
     telegram: TelegramChannel | None = None
     whatsapp: WhatsAppChannel | None = None
+    jira: JiraMirror | None = None
 
     def unit_of_work(self) -> UnitOfWork:
         return UnitOfWork(self.sessions)
@@ -86,8 +89,13 @@ def build(
         batch_size=settings.outbox_batch_size,
         poll_seconds=settings.outbox_poll_seconds,
     )
-    dispatcher = Dispatcher(units, config, clock, on_commit=relay.wake)
+    mirrored = frozenset(config.jira.teams) if settings.jira_url else frozenset()
+    dispatcher = Dispatcher(units, config, clock, on_commit=relay.wake, mirrored_teams=mirrored)
     relay.on_undeliverable = dispatcher.notifier.undeliverable
+    jira = None
+    if settings.jira_url:
+        jira = JiraMirror(settings, config, units, clock, dispatcher)
+        relay.senders = {**relay.senders, JIRA: jira.sender}
     scheduler = Scheduler(
         units,
         config,
@@ -111,4 +119,5 @@ def build(
         scheduler,
         telegram,
         whatsapp,
+        jira,
     )

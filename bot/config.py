@@ -140,6 +140,23 @@ class RemindersModel(_Model):
     sweep_seconds: float = Field(default=60, gt=0)
 
 
+class JiraModel(_Model):
+    """How tickets are mirrored into JIRA (used only when JIRA_URL is set)."""
+
+    teams: list[str] = ["egov_tech", "egov"]
+    issue_types: dict[str, str] = {
+        "bug_fix": "Bug",
+        "change_request": "Story",
+        "incident": "Task",
+        "problem": "Task",
+        "": "Task",
+    }
+    priorities: dict[str, str] = {"P1": "Highest", "P2": "High", "P3": "Medium", "P4": "Low"}
+    resolved_statuses: list[str] = ["Done", "Resolved", "Closed"]
+    # A JIRA comment starting with this goes to the reporter; others stay in JIRA.
+    reporter_marker: str = "[reporter]"
+
+
 class HelpdeskModel(_Model):
     ticket_prefix: str = Field(default="MK", pattern="^[A-Z]{2,4}$")
     timezone: str = "Asia/Kolkata"
@@ -161,6 +178,7 @@ class ConfigModel(_Model):
     calendar: CalendarModel = CalendarModel()
     sla: dict[Priority, SlaModel]
     reminders: RemindersModel = RemindersModel()
+    jira: JiraModel = JiraModel()
     routes: dict[str, Key]
     ulbs: list[OptionModel] = Field(min_length=1)
     modules: list[ModuleModel] = Field(min_length=1)
@@ -204,6 +222,9 @@ class ConfigModel(_Model):
             team = getattr(reminders, field)
             if team and team not in teams:
                 problems.append(f"reminders.{field}: unknown team '{team}'")
+        for team in self.jira.teams:
+            if team not in teams:
+                problems.append(f"jira.teams: unknown team '{team}'")
         if reminders.weekly_summary_day not in WEEKDAYS:
             problems.append(f"reminders.weekly_summary_day: one of {', '.join(WEEKDAYS)}")
         for day in self.calendar.workdays:
@@ -231,6 +252,7 @@ class HelpdeskConfig:
     response_days: dict[str, float]
     resolution_days: dict[str, float]
     reminders: RemindersModel
+    jira: JiraModel
     timezone: str
     resume_after_hours: float
 
@@ -302,6 +324,7 @@ def build_config(model: ConfigModel) -> HelpdeskConfig:
             if target.resolution_business_days is not None
         },
         reminders=model.reminders,
+        jira=model.jira,
         timezone=model.helpdesk.timezone,
         resume_after_hours=model.helpdesk.resume_after_hours,
     )

@@ -58,6 +58,7 @@ class Dispatcher:
         config: HelpdeskConfig,
         clock: Callable[[], datetime],
         on_commit: Callable[[], None] = lambda: None,
+        mirrored_teams: frozenset[str] = frozenset(),
     ) -> None:
         self.units = units
         self.config = config
@@ -66,7 +67,7 @@ class Dispatcher:
         self.on_commit = on_commit
         self.service = TicketService(config)
         self.renderer = Renderer(config.directory, config.timezone)
-        self.notifier = Notifier(config.directory, self.renderer)
+        self.notifier = Notifier(config.directory, self.renderer, mirrored_teams)
         self._locks: dict[str, asyncio.Lock] = {}
         self._waiting: dict[str, int] = {}
 

@@ -19,9 +19,13 @@ PERSONAL_CHANNELS = ("whatsapp",)
 
 
 class Notifier:
-    def __init__(self, directory: Directory, renderer: Renderer) -> None:
+    def __init__(
+        self, directory: Directory, renderer: Renderer, mirrored_teams: frozenset[str] = frozenset()
+    ) -> None:
         self.directory = directory
         self.renderer = renderer
+        # Teams whose tickets are mirrored into JIRA (empty when the mirror is off).
+        self.mirrored_teams = mirrored_teams
 
     def team_cards(
         self, ticket: Ticket, *team_keys: str, now: datetime | None = None
@@ -50,6 +54,21 @@ class Notifier:
             ]
         return cards
 
+    def jira_updates(self, done: Done) -> list[Outbound]:
+        """The JIRA mirror: create the issue when a ticket reaches a mirrored team, then note
+        every later change on it (JIRA's own changes are not echoed back)."""
+        ticket = done.ticket
+        address = Address("jira", ticket.number)
+        if ticket.team in self.mirrored_teams and done.action == "escalate":
+            return [Outbound(address, "", ticket_number=ticket.number, kind="jira_create")]
+        if not (ticket.jira_key or ticket.team in self.mirrored_teams):
+            return []
+        if done.action in ("type", "rate"):
+            return []
+        return [
+            Outbound(address, _jira_line(done), ticket_number=ticket.number, kind="jira_comment")
+        ]
+
     def personal_chats(self, team_key: str) -> list[Address]:
         """Team members' own chats on channels without group chats (WhatsApp)."""
         return [
@@ -59,6 +78,11 @@ class Notifier:
             for address in member.addresses
             if address.channel in PERSONAL_CHANNELS
         ]
+
+    def jira_unreachable(self, reason: str) -> list[Outbound]:
+        intake = self.directory.team(self.directory.intake_team)
+        text = i18n.text(intake.language, "jira_unreachable", reason=reason)
+        return [Outbound(chat, text, kind="alert") for chat in intake.chats]
 
     def undeliverable(self, row: OutboxMessage, reason: str) -> list[Outbound]:
         """Tell the L1 helpdesk that a message could not be delivered, never silently drop it."""
@@ -84,7 +108,9 @@ class Notifier:
     def created(self, ticket: Ticket, now: datetime) -> list[Outbound]:
         return self.team_cards(ticket, ticket.team, now=now)
 
-    async def changed(self, uow: UnitOfWork, done: Done, now: datetime) -> list[Outbound]:
+    async def changed(
+        self, uow: UnitOfWork, done: Done, now: datetime, mirror: bool = True
+    ) -> list[Outbound]:
         """Cards for the teams concerned, a notice to the reporter, and for the reporter's own
         answers a word to the team."""
         ticket = done.ticket
@@ -98,6 +124,8 @@ class Notifier:
                 Outbound(chat, text, ticket_number=ticket.number, kind="reply")
                 for chat in (*team.chats, *self.personal_chats(team.key))
             ]
+        if mirror:
+            messages += self.jira_updates(done)
         language = await self.reporter_language(uow, ticket)
         # A linked ticket's reporter hears what happened to the Problem (its team, its due).
         about = view_of(done.source, now) if done.source is not None else view
@@ -125,6 +153,13 @@ class Notifier:
                 )
             )
         return messages
+
+
+def _jira_line(done: Done) -> str:
+    ticket = done.ticket
+    status = i18n.text("en", f"status_{ticket.status}")
+    text = f"[Helpdesk {ticket.number}] {done.action.replace('_', ' ')} · {status}"
+    return f"{text}\n{done.note}" if done.note else text
 
 
 def confirmation_choices(language: str, number: str) -> tuple[Choice, ...]:

@@ -74,12 +74,41 @@ class Settings(BaseSettings):
         pairs = (item.split("=", 1) for item in raw.split(",") if "=" in item)
         return {language.strip(): sid.strip() for language, sid in pairs}
 
+    # JIRA mirror of the tickets that reach eGov (off unless JIRA_URL is set).
+    jira_url: str = ""
+    jira_email: str = ""
+    jira_api_token: SecretStr | None = None  # JIRA Cloud: email + API token
+    jira_personal_access_token: SecretStr | None = None  # Data Center: a bearer token instead
+    jira_project_key: str = ""
+    jira_webhook_secret: SecretStr | None = None
+    jira_timeout_seconds: float = Field(default=10, gt=0)
+    jira_poll_seconds: float = Field(default=0, ge=0)  # 0: rely on the webhook
+
+    @model_validator(mode="after")
+    def jira_needs_credentials(self) -> Settings:
+        if self.jira_url:
+            if not self.jira_project_key:
+                raise ValueError("JIRA_URL is set but JIRA_PROJECT_KEY is not")
+            token = self.jira_api_token is not None and bool(self.jira_email)
+            if not token and self.jira_personal_access_token is None:
+                raise ValueError(
+                    "JIRA needs JIRA_EMAIL and JIRA_API_TOKEN (Cloud) or "
+                    "JIRA_PERSONAL_ACCESS_TOKEN (Data Center)"
+                )
+        return self
+
     @field_validator("media_dir", "reports_dir")
     @classmethod
     def media_from_root(cls, path: Path) -> Path:
         return path if path.is_absolute() else ROOT / path
 
-    @field_validator("twilio_auth_token", mode="before")
+    @field_validator(
+        "twilio_auth_token",
+        "jira_api_token",
+        "jira_personal_access_token",
+        "jira_webhook_secret",
+        mode="before",
+    )
     @classmethod
     def empty_token_is_unset(cls, value: object) -> object:
         return None if value == "" else value

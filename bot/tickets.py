@@ -435,4 +435,5 @@ def view_of(ticket: Ticket, now: datetime | None = None) -> TicketView:
         sla_state=sla_state(ticket, now) if now is not None else "",
         parent_number=ticket.parent_number,
         link_kind=ticket.link_kind,
+        jira_key=ticket.jira_key,
     )

@@ -98,6 +98,8 @@ class Ticket(Base):
     # Linked incidents: the Problem (or original) this ticket follows, and how.
     parent_number: Mapped[str] = mapped_column(String(20), default="", index=True)
     link_kind: Mapped[str] = mapped_column(String(20), default="")  # "duplicate" | "incident"
+    # The JIRA issue mirroring this ticket, once created (also its idempotency key).
+    jira_key: Mapped[str] = mapped_column(String(40), default="", index=True)
 
     attachments: Mapped[list[TicketAttachment]] = relationship(
         back_populates="ticket", lazy="selectin", order_by="TicketAttachment.id"

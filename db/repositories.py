@@ -78,6 +78,12 @@ class TicketRepository:
         query = query.order_by(Ticket.response_due_at.asc(), Ticket.id.asc()).limit(limit)
         return (await self.session.execute(query)).scalars().all()
 
+    async def by_jira_key(self, key: str) -> Ticket | None:
+        if not key:
+            return None
+        result = await self.session.execute(select(Ticket).where(Ticket.jira_key == key))
+        return result.scalars().first()
+
     async def children(self, number: str) -> Sequence[Ticket]:
         """Tickets linked to this one (its incidents and duplicates)."""
         result = await self.session.execute(

@@ -104,7 +104,9 @@ class Renderer:
         return "\n".join(lines)
 
     def team_card(self, language: str, view: TicketView) -> str:
-        return i18n.text(language, "team_card", **self.labels(language, view))
+        card = i18n.text(language, "team_card", **self.labels(language, view))
+        # The JIRA key is the same in every language: shown as it is.
+        return f"{card}\nJIRA: {view.jira_key}" if view.jira_key else card
 
     def notice(self, language: str, view: TicketView, action: str, note: str) -> str | None:
         """What the reporter is told after a staff action, or None if it is not news to them."""

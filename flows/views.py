@@ -32,3 +32,4 @@ class TicketView:
     sla_state: str = ""
     parent_number: str = ""
     link_kind: str = ""
+    jira_key: str = ""

@@ -273,6 +273,10 @@ MESSAGES: dict[str, str] = {
     "digest": "Daily summary for {team}: {open} open, {due_today} due today, {breached} breached.",
     "digest_line": "{number} · {priority}{sla} · due {due}",
     "ask_ticket_reply": "Type your answer about ticket {number}:",
+    "jira_unreachable": (
+        "The JIRA mirror cannot reach JIRA ({reason}). Tickets keep working in the helpdesk; "
+        "JIRA is brought up to date when it is back."
+    ),
     "sorry_error": (
         "Sorry, something went wrong on our side. Your message is saved and the helpdesk "
         "will see it. Please try again in a minute."
