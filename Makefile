@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell sha1sum requirements.lock | cut -c1-12)
 
-.PHONY: run serve test lint check clean
+.PHONY: run serve test bench lint check clean
 
 $(STAMP): requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,11 @@ serve: $(STAMP)
 test: $(STAMP)
 	scripts/ensure-postgres.sh
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## bench: the benchmarks (bench/README.md), ~5 minutes; BENCH_ARGS="--quick" for ~1 minute
+bench: $(STAMP)
+	scripts/ensure-postgres.sh
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 ## lint: ruff and mypy, as CI runs them
 lint: $(STAMP)

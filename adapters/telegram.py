@@ -28,6 +28,7 @@ from flows.messages import Address, Attachment, Inbound, Outbound
 CHANNEL = "telegram"
 # Telegram allows 4096 characters (counted in UTF-16 units): keep a margin for emoji.
 MAX_TEXT = 4000
+TELEGRAM_LIMIT = 4096
 CALLBACK_DATA_LIMIT = 64
 CARD_KINDS = ("team_card", "card")
 CARD_BUTTONS_PER_ROW = 3
@@ -57,6 +58,11 @@ class Incoming:
 class Rendered:
     chunks: tuple[str, ...]
     markup: InlineKeyboardMarkup | ForceReply | None
+
+
+def fits(text: str) -> bool:
+    """Telegram counts its 4,096-character limit in UTF-16 units."""
+    return len(text.encode("utf-16-le")) // 2 <= TELEGRAM_LIMIT
 
 
 def address_of(chat_id: int) -> Address:
@@ -243,14 +249,20 @@ def render(message: Outbound) -> Rendered:
     markup: InlineKeyboardMarkup | ForceReply | None = None
     if message.kind in CARD_KINDS:
         # A card is one message that is edited in place: it must fit.
-        chunks: tuple[str, ...] = (shorten(text, MAX_TEXT),)
+        card = shorten(text, MAX_TEXT)
+        chunks: tuple[str, ...] = (card if fits(card) else shorten(text, MAX_TEXT // 2),)
         rows = [
             buttons[i : i + CARD_BUTTONS_PER_ROW]
             for i in range(0, len(buttons), CARD_BUTTONS_PER_ROW)
         ]
         markup = InlineKeyboardMarkup(rows) if rows else None
     else:
-        chunks = tuple(split_text(text, MAX_TEXT))
+        chunks = tuple(
+            piece
+            for chunk in split_text(text, MAX_TEXT)
+            # Emoji count twice: a chunk that is too long in UTF-16 is split again.
+            for piece in ([chunk] if fits(chunk) else split_text(chunk, MAX_TEXT // 2))
+        )
         if buttons:
             markup = InlineKeyboardMarkup([[button] for button in buttons])
         elif message.kind == "prompt":

@@ -1,27 +1,86 @@
-"""The HTTP side: health check now, channel webhooks as channels are enabled."""
+"""The HTTP side: health check now, channel webhooks as channels are enabled.
+
+Webhooks never answer 500. A request that is not what the provider sends (wrong secret or
+signature, content type, size, shape) gets the 4xx that says so and changes nothing; an
+ignored update gets a polite 2xx. When the message cannot be handled now (typically the
+database is unreachable) the answer is 503, which the providers treat as "try again later";
+redelivery is safe because every message is deduplicated by its provider ID.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hmac
-import json
 import logging
-from collections.abc import AsyncIterator
-from urllib.parse import parse_qsl
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from telegram import Update
 
+from adapters import telegram as telegram_wire
 from adapters import whatsapp as whatsapp_wire
 from bot.build import Helpdesk
 from bot.jira import WEBHOOK_PATH as JIRA_WEBHOOK
+from bot.jira import changes_in
+from bot.ratelimit import InboundLimiter
+from bot.webinput import (
+    FORM,
+    JSON,
+    Refused,
+    form_fields,
+    json_object,
+    read_body,
+    require_type,
+    storable,
+)
 from bot.whatsapp import STATUS_PATH, WEBHOOK_PATH, apply_receipt, receipt_of
 
 log = logging.getLogger(__name__)
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+# How long a provider should wait before delivering again after a 503.
+RETRY_AFTER_SECONDS = 30
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def guarded(handler: Handler) -> Handler:
+    """A webhook that answers `Refused` with its 4xx, and anything else going wrong with 503.
+
+    The dispatcher keeps a message that failed as "failed" and raises only when it cannot even
+    do that, so an exception here means the helpdesk cannot take the message now: the
+    provider should deliver it again, and the transaction that failed has left nothing behind.
+    """
+
+    @functools.wraps(handler)
+    async def run(request: Request) -> Response:
+        try:
+            return await handler(request)
+        except Refused as refusal:
+            log.info(
+                "webhook request refused",
+                extra={
+                    "path": request.url.path,
+                    "status": refusal.status,
+                    "reason": refusal.reason,
+                },
+            )
+            return refusal.response()
+        except Exception:
+            log.exception(
+                "webhook not handled; the sender should retry", extra={"path": request.url.path}
+            )
+            return Response(
+                "temporarily unavailable",
+                status_code=503,
+                headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+            )
+
+    return run
 
 
 def create_app(helpdesk: Helpdesk, run_relay: bool = True) -> Starlette:
@@ -34,22 +93,42 @@ def create_app(helpdesk: Helpdesk, run_relay: bool = True) -> Starlette:
         return JSONResponse(body, status_code=200 if healthy else 503)
 
     routes = [Route("/healthz", healthz)]
+    # Every channel's messages come in through this app (webhooks, and Telegram polling
+    # started by its lifespan), so this is where the per-chat limit is switched on.
+    if helpdesk.dispatcher.limiter is None:
+        helpdesk.dispatcher.limiter = InboundLimiter(helpdesk.settings.inbound_per_minute)
     telegram = helpdesk.telegram
     if telegram is not None and helpdesk.settings.telegram_mode == "webhook":
         secret = helpdesk.settings.telegram_webhook_secret
         expected = secret.get_secret_value().encode() if secret else b""
 
+        def update_of(data: dict[str, object]) -> Update:
+            """The update, if it has the shape of one: Telegram's own always do, so one with
+            a number where text belongs (say) is refused rather than half-handled."""
+            try:
+                update = telegram.parse(data)
+                if update is None:
+                    raise Refused(400, "not an update")
+                me = telegram.bot.bot
+                identity = telegram_wire.BotIdentity(me.id, me.username or "")
+                telegram_wire.to_incoming(update, identity, helpdesk.clock())
+            except Refused:
+                raise
+            except Exception as error:  # PTB and the translation raise all kinds on odd shapes
+                raise Refused(400, "not an update") from error
+            return update
+
+        @guarded
         async def telegram_webhook(request: Request) -> Response:
             # Authenticate before reading anything: Telegram sends the secret we registered.
             given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "").encode()
             if not expected or not hmac.compare_digest(given, expected):
                 return Response(status_code=403)
-            try:
-                update = telegram.parse(await request.json())
-            except ValueError:
-                return Response("not an update", status_code=400)
-            if update is not None:
-                await telegram.handle(update)
+            require_type(request, JSON)
+            update = update_of(json_object(await read_body(request)))
+            # Kinds the bot does not take (edits, channel posts, stickers, bots' messages)
+            # are translated to nothing by the channel: acknowledged, nothing stored.
+            await telegram.handle(update)
             return Response(status_code=200)
 
         routes.append(Route(telegram.webhook_path, telegram_webhook, methods=["POST"]))
@@ -58,30 +137,32 @@ def create_app(helpdesk: Helpdesk, run_relay: bool = True) -> Starlette:
     if whatsapp is not None:
         notifier = helpdesk.dispatcher.notifier
 
-        async def signed_form(request: Request) -> dict[str, str] | None:
-            """Twilio's form, or None when the signature is missing or wrong."""
-            body = (await request.body()).decode("utf-8", errors="replace")
-            form = dict(parse_qsl(body, keep_blank_values=True))
+        async def signed_form(request: Request) -> dict[str, str]:
+            """Twilio's form, its text made storable; refused when not signed by Twilio."""
+            require_type(request, FORM)
+            form = form_fields(await read_body(request))
             signature = request.headers.get("X-Twilio-Signature", "")
             if not whatsapp.is_signed(request.url.path, request.url.query, form, signature):
-                return None
-            return form
+                raise Refused(403, "not signed by Twilio")
+            cleaned: dict[str, str] = storable(form)
+            return cleaned
 
+        @guarded
         async def whatsapp_webhook(request: Request) -> Response:
             form = await signed_form(request)
-            if form is None:
-                return Response(status_code=403)
-            inbound = whatsapp_wire.to_inbound(form, helpdesk.clock())
+            try:
+                inbound = whatsapp_wire.to_inbound(form, helpdesk.clock())
+            except ValueError as error:  # no phone number in From, NumMedia not a number
+                raise Refused(400, "not a WhatsApp message") from error
             if inbound is not None:
                 await helpdesk.dispatcher.handle(inbound)
                 whatsapp.keep_media_copies([item.ref for item in inbound.attachments])
             # Empty TwiML: replies go out through the outbox and Twilio's REST API.
             return Response(EMPTY_TWIML, media_type="text/xml")
 
+        @guarded
         async def whatsapp_status(request: Request) -> Response:
             form = await signed_form(request)
-            if form is None:
-                return Response(status_code=403)
             receipt = receipt_of(form)
             if receipt is not None:
                 async with helpdesk.unit_of_work() as uow:
@@ -100,18 +181,19 @@ def create_app(helpdesk: Helpdesk, run_relay: bool = True) -> Starlette:
     jira = helpdesk.jira
     if jira is not None:
 
+        @guarded
         async def jira_webhook(request: Request) -> Response:
-            body = await request.body()
+            require_type(request, JSON)
+            body = await read_body(request)
             signature = request.headers.get("X-Hub-Signature", "")
             secret = request.query_params.get("secret", "")
             if not jira.inbound.authentic(secret, signature, body):
                 return Response(status_code=403)
+            payload = json_object(body)
             try:
-                payload = json.loads(body)
-            except ValueError:
-                return Response("not JSON", status_code=400)
-            if not isinstance(payload, dict):
-                return Response("not a JIRA event", status_code=400)
+                changes_in(payload, jira.config)  # pure: a payload it cannot read is refused
+            except (AttributeError, TypeError, ValueError, KeyError) as error:
+                raise Refused(400, "not a JIRA event") from error
             await jira.receive(payload)
             return Response(status_code=204)
 

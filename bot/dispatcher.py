@@ -16,6 +16,7 @@ from enum import StrEnum
 from bot.config import HelpdeskConfig
 from bot.logs import masked
 from bot.notifications import Notifier
+from bot.ratelimit import InboundLimiter, Verdict
 from bot.tickets import Done, TicketService, view_of
 from db.uow import UnitOfWork
 from flows import i18n
@@ -49,6 +50,7 @@ class Handled(StrEnum):
     PROCESSED = "processed"
     DUPLICATE = "duplicate"
     FAILED = "failed"
+    RATE_LIMITED = "rate_limited"
 
 
 class Dispatcher:
@@ -59,6 +61,7 @@ class Dispatcher:
         clock: Callable[[], datetime],
         on_commit: Callable[[], None] = lambda: None,
         mirrored_teams: frozenset[str] = frozenset(),
+        limiter: InboundLimiter | None = None,
     ) -> None:
         self.units = units
         self.config = config
@@ -70,6 +73,8 @@ class Dispatcher:
         self.notifier = Notifier(config.directory, self.renderer, mirrored_teams)
         self._locks: dict[str, asyncio.Lock] = {}
         self._waiting: dict[str, int] = {}
+        # None: no limit (tests and the console); the served app always sets one.
+        self.limiter = limiter
 
     @asynccontextmanager
     async def _one_at_a_time(self, key: str) -> AsyncIterator[None]:
@@ -85,6 +90,22 @@ class Dispatcher:
                 del self._waiting[key], self._locks[key]
 
     async def handle(self, inbound: Inbound) -> Handled:
+        # The per-chat limit comes first. Only new messages count against it: one that turns
+        # out to be a redelivery, or that could not be taken at all, is taken off again.
+        now = self.clock()
+        verdict = self._rate(inbound, now)
+        if verdict in (Verdict.TELL, Verdict.QUIET):
+            return await self._keep_rate_limited(inbound, verdict is Verdict.TELL, now)
+        try:
+            outcome = await self._take(inbound)
+        except BaseException:
+            self._uncount(inbound, verdict, now)
+            raise
+        if outcome is Handled.DUPLICATE:
+            self._uncount(inbound, verdict, now)
+        return outcome
+
+    async def _take(self, inbound: Inbound) -> Handled:
         async with self._one_at_a_time(str(inbound.address)):
             try:
                 outcome = await self._process(inbound)
@@ -98,6 +119,46 @@ class Dispatcher:
         if outcome is Handled.PROCESSED:
             self.on_commit()
         return outcome
+
+    def _rate(self, inbound: Inbound, now: datetime) -> Verdict | None:
+        """The limiter's verdict; None for who is not limited: staff and team chats (they may
+        work through a backlog quickly, and the limit is there to stop floods, not them)."""
+        address = inbound.address
+        team, staff = self.directory.team_for_chat(address), self.directory.staff_at(address)
+        if self.limiter is None or team is not None or staff is not None:
+            return None
+        return self.limiter.check(str(address), now)
+
+    def _uncount(self, inbound: Inbound, verdict: Verdict | None, now: datetime) -> None:
+        if self.limiter is not None and verdict is Verdict.ALLOW:
+            self.limiter.forget(str(inbound.address), now)
+
+    async def _keep_rate_limited(self, inbound: Inbound, tell: bool, now: datetime) -> Handled:
+        """Over the limit: keep the message (nothing typed is lost) but do not act on it;
+        the first time in a window, ask the person to slow down."""
+        told = False
+        try:
+            async with self.units() as uow:
+                if not await uow.inbound.record(inbound, status=Handled.RATE_LIMITED.value):
+                    return Handled.DUPLICATE
+                if tell:
+                    language = await uow.conversations.language_of(str(inbound.address))
+                    text = i18n.text(language or i18n.DEFAULT_LANGUAGE, "slow_down")
+                    uow.outbox.add(Outbound(inbound.address, text), now)
+                await uow.commit()
+                told = tell
+        finally:
+            if tell and not told and self.limiter is not None:
+                # Not sent (a redelivery, or nothing could be stored): the next message over
+                # the limit asks instead.
+                self.limiter.untell(str(inbound.address), now)
+        log.info(
+            "inbound message over the rate limit",
+            extra={"address": masked(inbound.address), "provider_id": inbound.provider_id},
+        )
+        if tell:
+            self.on_commit()
+        return Handled.RATE_LIMITED
 
     async def _process(self, inbound: Inbound) -> Handled:
         now = self.clock()

@@ -14,6 +14,8 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
+from bot.ratelimit import DEFAULT_PER_MINUTE
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -31,6 +33,8 @@ class Settings(BaseSettings):
     outbox_max_attempts: int = Field(default=8, ge=1)
     outbox_poll_seconds: float = Field(default=2.0, gt=0)
     outbox_batch_size: int = Field(default=100, ge=1)
+    # Messages one chat may send in a minute; more are kept but not answered (bot.ratelimit).
+    inbound_per_minute: int = Field(default=DEFAULT_PER_MINUTE, ge=1)
 
     # Where the service is reachable from the internet (webhooks), e.g. https://helpdesk.example
     public_url: str = ""

@@ -233,7 +233,7 @@ async def apply_receipt(
     )
     if receipt.status not in ("failed", "undelivered"):
         return False
-    code = int(receipt.error_code) if receipt.error_code.isdigit() else 0
+    code = int(receipt.error_code) if receipt.error_code.isdecimal() else 0
     message = decode_outbound(row.payload)
     if code == OUTSIDE_WINDOW and not message.template_only:
         # The window closed before it arrived: send the approved template instead.

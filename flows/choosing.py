@@ -61,7 +61,7 @@ def pick(text: str, choice: str, shown: Sequence[str], candidates: Iterable[Cand
     answer = normalise(text)
     if not answer:
         return NoMatch()
-    if answer.isdigit():
+    if answer.isdecimal():
         index = int(answer) - 1
         if 0 <= index < len(shown) and shown[index] in keys:
             return Picked(shown[index])

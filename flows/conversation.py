@@ -517,6 +517,10 @@ class _Turn:
         if self.inbound.choice == "done" or answer in done_words:
             self.goto("confirm")
             return
+        if not answer:
+            # Nothing readable (a sticker, a location): ask again rather than stay silent.
+            self.prompt()
+            return
         if answer:
             # More words after the description belong to it; nothing typed is dropped.
             description = f"{self.draft.description}\n{self.inbound.text.strip()}"
@@ -601,7 +605,7 @@ class _Turn:
         verb, rest = match.group(1).lower(), match.group(3).strip()
         if verb == "rate":
             rating = normalise(rest)
-            if rating.isdigit() and 1 <= int(rating) <= 5:
+            if rating.isdecimal() and 1 <= int(rating) <= 5:
                 self.commands.append(RateTicket(number, int(rating)))
                 self.back_to_what_was_asked()
                 return True
@@ -676,7 +680,7 @@ class _Turn:
 
     def on_rate(self) -> None:
         answer = normalise(self.inbound.text)
-        if answer.isdigit() and 1 <= int(answer) <= 5:
+        if answer.isdecimal() and 1 <= int(answer) <= 5:
             self.answer_about_ticket(f"rate {self.state.ticket} {answer}")
         else:
             # Not a rating: the person has moved on; treat it as any message at the menu.

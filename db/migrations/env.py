@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from alembic import context
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from db.engine import create_engine
@@ -13,7 +14,13 @@ from db.models import Base
 target_metadata = Base.metadata
 
 
+# Several processes may start at once on a fresh PostgreSQL database: one migrates at a time.
+MIGRATION_LOCK = 0x4D4B4D47  # "MKMG"
+
+
 def run_sync(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

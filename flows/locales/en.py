@@ -281,4 +281,8 @@ MESSAGES: dict[str, str] = {
         "Sorry, something went wrong on our side. Your message is saved and the helpdesk "
         "will see it. Please try again in a minute."
     ),
+    "slow_down": (
+        "You are sending messages very fast; please wait a minute, then send your last "
+        "message again."
+    ),
 }

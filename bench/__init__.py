@@ -1,0 +1,1 @@
+"""Benchmarks of the MUKTA Helpdesk: `python -m bench` (see bench/README.md)."""

@@ -1,0 +1,547 @@
+"""Benchmark 1: inbound throughput, end to end, in one process.
+
+The real helpdesk (`build` + `create_app`, webhook mode, relay and scheduler running) is served
+by uvicorn on loopback, configured as `python -m bot serve` configures it. Reporters in the
+middle of an intake post Telegram updates with the secret header through httpx (keep-alive,
+`concurrency` senders side by side); each reporter's answers go one after the other, each
+after the previous one was answered, as Telegram delivers a chat's updates. Replies go through
+the outbox to a FakeTelegram (no limits enforced there; the relay keeps Telegram's own).
+
+Everything runs in this one process and one event loop: the load generator's own cost is in
+the measured figures, and equally in baseline (c), which is the same client against a trivial
+app on the same uvicorn setup.
+
+Baselines, in the same run:
+  (a) `json.loads` + PTB `Update.de_json` + a no-op handler, per update (serial);
+  (b) raw sqlite3 committing one small row per transaction, WAL, same pragmas and disk as the
+      helpdesk's file (for the PostgreSQL run: raw asyncpg, one small row per transaction on
+      the same server);
+  (c) an empty POST to a trivial Starlette app on the same uvicorn setup, same client.
+The serial ceiling is 1 / (a + b + c) per message; our throughput is reported as its share.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import cProfile
+import io
+import json
+import logging
+import os
+import pstats
+import socket
+import sqlite3
+import tempfile
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import uvicorn
+from pydantic import SecretStr
+from sqlalchemy import func, select
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.types import ASGIApp
+from telegram import Bot, Update
+
+from adapters import telegram as wire
+from bench.common import Report, Target, percentile, progress
+from bench.databases import fresh_postgres, postgres_reachable, raw_dsn, sqlite_url
+from bench.fakeproc import fake_telegram_process
+from bench.sqlclock import StatementClock
+from bot import logs
+from bot.app import create_app
+from bot.build import Helpdesk, build
+from bot.config import load_config
+from bot.settings import Settings
+from db.models import InboundMessage, Ticket
+from tests.telegram_fake import BOT_ID, BOT_USERNAME, private_text
+from tests.test_telegram_lifecycle import telegram_config
+
+BENCH = "inbound"
+SECRET = "bench-webhook-secret_1"
+WEBHOOK = "/telegram/webhook"
+DESCRIPTION = "Wage bill for muster roll MR/2026/118 is stuck at 'pending approval' for 3 days."
+# A new English reporter's answers from the first message to a submitted ticket (typed, as a
+# reporter may instead of pressing the buttons): language, menu, ULB, role, name, module,
+# kind of problem, description, no attachments, submit.
+SCRIPT = ("hi", "1", "1", "1", "1", "{name}", "5", "2", DESCRIPTION, "1", "1")
+MESSAGES_PER_REPORTER = len(SCRIPT)
+
+THROUGHPUT = Target("min", 1000, ">= 1,000 msg/s")
+SHARE = Target("min", 0.40, ">= 40% of the ceiling", on="ratio")
+P99 = Target("max", 50, "< 50 ms")
+
+
+@dataclass(frozen=True)
+class InboundOptions:
+    reporters: int = 200
+    warmup_reporters: int = 10
+    concurrency: int = 50
+    serial_reporters: int = 30
+    postgres: bool = True
+    profile: bool = False
+    deadline_s: float = 150.0
+
+
+@dataclass
+class Load:
+    """What a load run saw from the client side."""
+
+    sent: int = 0
+    elapsed: float = 0.0
+    latencies: list[float] = field(default_factory=list)
+    statuses: Counter[int] = field(default_factory=Counter)
+    timed_out: bool = False
+    cpu: float = 0.0  # CPU seconds of the event loop's thread during the run
+
+    def busy(self) -> str:
+        """How busy the event loop's thread was, and its CPU per request."""
+        share = self.cpu / self.elapsed if self.elapsed else 0.0
+        each = self.cpu / self.sent * 1000 if self.sent else 0.0
+        return f"event loop thread busy {share:.0%} of the time, {each:.2f} ms CPU a request"
+
+    @property
+    def rate(self) -> float:
+        return self.sent / self.elapsed if self.elapsed else 0.0
+
+    def ms(self, share: float) -> float:
+        return percentile(self.latencies, share) * 1000
+
+
+# -- serving and driving ----------------------------------------------------------------------
+
+
+class _Server(uvicorn.Server):
+    """uvicorn without its signal handlers: the benchmark owns Ctrl-C."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+@contextlib.asynccontextmanager
+async def serving(app: ASGIApp) -> AsyncIterator[str]:
+    """`app` (with its lifespan) on a free loopback port, configured as `python -m bot serve`
+    configures uvicorn (no log config, no access log); yields its base URL."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="on")
+    server = _Server(config)
+    task = asyncio.create_task(server.serve(sockets=[listener]))
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+        listener.close()
+
+
+async def drive(
+    base_url: str,
+    path: str,
+    conversations: Sequence[Sequence[bytes]],
+    headers: dict[str, str],
+    concurrency: int,
+    deadline_s: float,
+    on_start: Callable[[], None] | None = None,
+) -> Load:
+    """Post each conversation's bodies in order, `concurrency` conversations at a time.
+
+    Each sender has its own httpx client and keep-alive connection, made before the clock
+    starts: one client shared by 50 tasks spends most of its time in httpcore's pool
+    bookkeeping (encode/httpx#3215), which would measure httpx rather than the helpdesk.
+    """
+    load = Load()
+    pending = iter(conversations)
+    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+    clients = [
+        httpx.AsyncClient(base_url=base_url, limits=limits, timeout=60.0)
+        for _ in range(concurrency)
+    ]
+
+    async def sender(client: httpx.AsyncClient) -> None:
+        for bodies in pending:
+            for body in bodies:
+                started = time.perf_counter()
+                response = await client.post(path, content=body, headers=headers)
+                load.latencies.append(time.perf_counter() - started)
+                load.statuses[response.status_code] += 1
+                load.sent += 1
+
+    if on_start is not None:
+        on_start()
+    started, cpu = time.perf_counter(), time.thread_time()
+    try:
+        async with asyncio.timeout(deadline_s):
+            await asyncio.gather(*(sender(client) for client in clients))
+    except TimeoutError:
+        load.timed_out = True
+    load.elapsed = time.perf_counter() - started
+    load.cpu = time.thread_time() - cpu
+    for client in clients:
+        await client.aclose()
+    return load
+
+
+def updates_for(first_user: int, reporters: int, update_ids: Iterator[int]) -> list[list[bytes]]:
+    """Each reporter's webhook bodies, serialised before the clock starts."""
+    conversations = []
+    for user in range(first_user, first_user + reporters):
+        bodies = []
+        for text in SCRIPT:
+            update = private_text(user, text.format(name=f"Reporter {user}"), f"R{user}")
+            update["update_id"] = next(update_ids)
+            bodies.append(json.dumps(update).encode())
+        conversations.append(bodies)
+    return conversations
+
+
+# -- baselines ----------------------------------------------------------------------------------
+
+
+def baseline_sqlite_commit(directory: Path, count: int) -> float:
+    """(b) seconds per transaction: raw sqlite3, one small row per transaction, WAL and the
+    helpdesk's pragmas (synchronous=NORMAL, BEGIN IMMEDIATE), on the same disk."""
+    path = directory / "baseline.db"
+    connection = sqlite3.connect(path, isolation_level=None)
+    try:
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA synchronous=NORMAL")
+        connection.execute("CREATE TABLE rows (id INTEGER PRIMARY KEY, address TEXT, body TEXT)")
+        best = float("inf")
+        for _ in range(3):
+            started = time.perf_counter()
+            for index in range(count):
+                connection.execute("BEGIN IMMEDIATE")
+                connection.execute(
+                    "INSERT INTO rows (address, body) VALUES (?, ?)",
+                    (f"telegram:{index}", "a small row"),
+                )
+                connection.execute("COMMIT")
+            best = min(best, (time.perf_counter() - started) / count)
+        return best
+    finally:
+        connection.close()
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+async def baseline_postgres_commit(url: str, count: int) -> float:
+    """(b, PostgreSQL) seconds per transaction: raw asyncpg, one small row per transaction."""
+    connection = await asyncpg.connect(raw_dsn(url), timeout=10)
+    try:
+        await connection.execute(
+            "CREATE TABLE bench_rows (id serial PRIMARY KEY, address text, body text)"
+        )
+        best = float("inf")
+        for _ in range(3):
+            started = time.perf_counter()
+            for index in range(count):
+                async with connection.transaction():
+                    await connection.execute(
+                        "INSERT INTO bench_rows (address, body) VALUES ($1, $2)",
+                        f"telegram:{index}",
+                        "a small row",
+                    )
+            best = min(best, (time.perf_counter() - started) / count)
+        await connection.execute("DROP TABLE bench_rows")
+        return best
+    finally:
+        await connection.close()
+
+
+async def baseline_http(conversations: Sequence[Sequence[bytes]], options: InboundOptions) -> Load:
+    """(c) an empty POST to a trivial Starlette app, same uvicorn setup, same client."""
+
+    async def empty(_request: Request) -> Response:
+        return Response(status_code=200)
+
+    app = Starlette(routes=[Route(WEBHOOK, empty, methods=["POST"])])
+    empties = [[b"" for _ in bodies] for bodies in conversations]
+    async with serving(app) as base:
+        await drive(base, WEBHOOK, empties[: options.warmup_reporters], {}, 10, 30)
+        return await drive(base, WEBHOOK, empties, {}, options.concurrency, options.deadline_s)
+
+
+# -- the helpdesk ----------------------------------------------------------------------------
+
+
+@dataclass
+class HelpdeskRun:
+    load: Load
+    tickets: int
+    stored: int
+    breakdown: str
+    serial_rate: float
+    serial_breakdown: str
+
+
+async def run_helpdesk(
+    database_url: str,
+    work: Path,
+    options: InboundOptions,
+    label: str,
+    profiler: cProfile.Profile | None = None,
+) -> HelpdeskRun:
+    """The measured HTTP run, then a serial pass straight into the dispatcher (no HTTP, relay
+    stopped) with other reporters, on the same database."""
+    update_ids = iter(range(1_000_001, 10**9))
+    warmup = updates_for(900_000, options.warmup_reporters, update_ids)
+    measured = updates_for(1_000_000, options.reporters, update_ids)
+    serial = updates_for(2_000_000, options.serial_reporters, update_ids)
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"}
+    async with fake_telegram_process() as fake:
+        settings = Settings(  # type: ignore[call-arg]
+            _env_file=None,
+            database_url=database_url,
+            telegram_bot_token=SecretStr(fake.token),
+            telegram_api_base_url=fake.base_url,
+            telegram_mode="webhook",
+            public_url="https://helpdesk.example.org",
+            telegram_webhook_secret=SecretStr(SECRET),
+            reports_dir=work / "reports",
+            media_dir=work / "media",
+        )
+        config = telegram_config(load_config(settings.helpdesk_config))
+        helpdesk = build(settings, config=config)
+        await helpdesk.migrate()
+        statements = StatementClock(helpdesk.engine)
+        app = create_app(helpdesk)
+
+        def start() -> None:
+            statements.enabled = True
+            if profiler is not None:
+                profiler.enable()
+
+        async with serving(app) as base:
+            progress(f"inbound {label}: warming up ({options.warmup_reporters} reporters)")
+            await drive(base, WEBHOOK, warmup, headers, min(10, options.concurrency), 60)
+            progress(
+                f"inbound {label}: {options.reporters} reporters x {MESSAGES_PER_REPORTER} "
+                f"messages, {options.concurrency} senders"
+            )
+            load = await drive(
+                base, WEBHOOK, measured, headers, options.concurrency, options.deadline_s, start
+            )
+            if profiler is not None:
+                profiler.disable()
+            statements.enabled = False
+            breakdown = statements.breakdown(max(load.sent, 1))
+            async with helpdesk.unit_of_work() as uow:
+                tickets = (await uow.session.execute(select(func.count(Ticket.id)))).scalar_one()
+                stored = (
+                    await uow.session.execute(select(func.count(InboundMessage.id)))
+                ).scalar_one()
+        # The lifespan has stopped the relay and the scheduler and disposed of the engine's
+        # pool; the dispatcher reconnects on first use.
+        progress(f"inbound {label}: serial pass, {options.serial_reporters} reporters, no HTTP")
+        serial_rate, serial_breakdown = await serial_pass(helpdesk, serial, statements)
+        await helpdesk.close()
+    return HelpdeskRun(load, int(tickets), int(stored), breakdown, serial_rate, serial_breakdown)
+
+
+async def serial_pass(
+    helpdesk: Helpdesk, conversations: Sequence[Sequence[bytes]], statements: StatementClock
+) -> tuple[float, str]:
+    """Messages a second through `Dispatcher.handle` alone, one at a time."""
+    bot = Bot("123456789:TEST-TOKEN-mukta")
+    identity = wire.BotIdentity(BOT_ID, BOT_USERNAME)
+    inbounds = []
+    for bodies in conversations:
+        for body in bodies:
+            incoming = wire.to_incoming(
+                Update.de_json(json.loads(body), bot), identity, helpdesk.clock()
+            )
+            assert incoming is not None
+            inbounds.append(incoming.inbound)
+    statements.reset()
+    statements.enabled = True
+    started, cpu = time.perf_counter(), time.thread_time()
+    for inbound in inbounds:
+        await helpdesk.dispatcher.handle(inbound)
+    elapsed, cpu = time.perf_counter() - started, time.thread_time() - cpu
+    statements.enabled = False
+    count = len(inbounds)
+    where = (
+        f"{elapsed / count * 1000:.2f} ms a message, of which {cpu / count * 1000:.2f} ms "
+        f"CPU in the event loop's thread; SQL {statements.breakdown(count)}"
+    )
+    return count / elapsed, where
+
+
+def report_run(
+    report: Report,
+    db: str,
+    run: HelpdeskRun,
+    options: InboundOptions,
+    costs: dict[str, float],
+    http: Load,
+) -> None:
+    load = run.load
+    expected = options.reporters * MESSAGES_PER_REPORTER
+    ceiling = 1 / sum(costs.values())
+    parts = " + ".join(f"{name} {cost * 1e6:.0f} us" for name, cost in costs.items())
+    report.add(
+        BENCH,
+        f"{db}.throughput",
+        load.rate,
+        "msg/s",
+        baseline=ceiling,
+        baseline_name="serial ceiling",
+        target=THROUGHPUT,
+        note=f"ceiling = 1/({parts}); {load.busy()} (load generator, server, helpdesk and "
+        f"relay together); SQL per message: {run.breakdown}",
+    )
+    report.add(
+        BENCH,
+        f"{db}.share_of_ceiling",
+        load.rate / ceiling * 100,
+        "%",
+        baseline=ceiling,
+        baseline_name="ceiling msg/s",
+        ratio=load.rate / ceiling,
+        target=SHARE,
+    )
+    report.add(BENCH, f"{db}.latency_p50", load.ms(0.50), "ms", baseline=http.ms(0.50),
+               baseline_name="empty POST p50")  # fmt: skip
+    report.add(BENCH, f"{db}.latency_p99", load.ms(0.99), "ms", baseline=http.ms(0.99),
+               baseline_name="empty POST p99", target=P99)  # fmt: skip
+    report.add(
+        BENCH,
+        f"{db}.serial_dispatcher",
+        run.serial_rate,
+        "msg/s",
+        baseline=1 / costs["b" if "b" in costs else "b_pg"],
+        baseline_name="raw commits/s",
+        note=f"Dispatcher.handle alone, one message at a time, no HTTP, relay stopped: "
+        f"{run.serial_breakdown}",
+    )
+    errors = sum(count for status, count in load.statuses.items() if status != 200)
+    created = run.tickets - options.warmup_reporters
+    report.add(
+        BENCH,
+        f"{db}.tickets_created",
+        created,
+        "tickets",
+        baseline=options.reporters,
+        baseline_name="reporters",
+        note=f"{load.sent}/{expected} messages sent, {errors} non-200 answers, "
+        f"{run.stored} inbound rows stored (all runs)",
+    )
+    if load.timed_out:
+        report.note(f"inbound {db}: stopped at the {options.deadline_s:.0f} s deadline")
+    if created != options.reporters or errors:
+        report.note(f"inbound {db}: not every intake completed ({dict(load.statuses)})")
+
+
+async def run(report: Report, options: InboundOptions) -> None:
+    with tempfile.TemporaryDirectory(prefix="mukta-bench-inbound-") as tmp:
+        work = Path(tmp)
+        _quiet_production_logging()
+        sample = updates_for(1_000_000, options.reporters, iter(range(1, 10**9)))
+        bodies = [body for conversation in sample for body in conversation]
+
+        progress("inbound: baselines (a) parse, (b) commit, (c) empty POST")
+        parse = await _best_async(lambda: _parse_cost(bodies), 3)
+        commit = baseline_sqlite_commit(work, min(len(bodies), 5_000))
+        http = await baseline_http(sample, options)
+        report.add(BENCH, "baseline.a_parse_update", parse * 1e6, "us/msg",
+                   note="json.loads + Update.de_json + no-op handler")  # fmt: skip
+        report.add(BENCH, "baseline.b_sqlite_commit", commit * 1e6, "us/msg",
+                   note="raw sqlite3, WAL, one row per transaction")  # fmt: skip
+        report.add(BENCH, "baseline.c_empty_post", http.rate, "req/s",
+                   note=f"trivial Starlette app, {options.concurrency} senders, "
+                   f"p50 {http.ms(0.5):.2f} ms, p99 {http.ms(0.99):.2f} ms; "
+                   f"{http.busy()}")  # fmt: skip
+        http_cost = 1 / http.rate
+
+        profiler = cProfile.Profile() if options.profile else None
+        database = work / "helpdesk.db"
+        result = await run_helpdesk(sqlite_url(database), work, options, "sqlite", profiler)
+        costs = {"a": parse, "b": commit, "c": http_cost}
+        report_run(report, "sqlite", result, options, costs, http)
+        if profiler is not None:
+            print_profile(profiler)
+
+        if not options.postgres:
+            return
+        unreachable = await postgres_reachable()
+        if unreachable:
+            report.note(f"inbound postgres: skipped, server unreachable ({unreachable})")
+            return
+        async with fresh_postgres("inbound") as url:
+            pg_commit = await baseline_postgres_commit(url, min(len(bodies), 3_000))
+            report.add(BENCH, "baseline.b_postgres_commit", pg_commit * 1e6, "us/msg",
+                       note="raw asyncpg, one row per transaction")  # fmt: skip
+            result = await run_helpdesk(url, work, options, "postgres")
+        costs = {"a": parse, "b_pg": pg_commit, "c": http_cost}
+        report_run(report, "postgres", result, options, costs, http)
+
+
+async def _parse_cost(bodies: Sequence[bytes]) -> float:
+    bot = Bot("123456789:TEST-TOKEN-mukta")
+
+    async def handler(_update: Update) -> None:
+        return None
+
+    started = time.perf_counter()
+    for body in bodies:
+        update = Update.de_json(json.loads(body), bot)
+        await handler(update)
+    return (time.perf_counter() - started) / len(bodies)
+
+
+async def _best_async(run: Callable[[], Awaitable[float]], times: int) -> float:
+    return min([await run() for _ in range(times)])
+
+
+def _quiet_production_logging() -> None:
+    """Production's logging (JSON lines at INFO), written to /dev/null: its cost is real, its
+    lines would only bury the figures."""
+    logs.configure("INFO", "json")
+    handler = logging.getLogger().handlers[0]
+    assert isinstance(handler, logging.StreamHandler)
+    handler.setStream(open(os.devnull, "w"))  # noqa: SIM115 - lives as long as the process
+
+
+def print_profile(profiler: cProfile.Profile, top: int = 25) -> None:
+    """Where the main thread's time went (SQLite itself runs in aiosqlite's threads)."""
+    stats = pstats.Stats(profiler)
+    by_package: Counter[str] = Counter()
+    raw: Any = stats.stats  # type: ignore[attr-defined]
+    for (filename, _line, _name), (_cc, _nc, tottime, _ct, _callers) in raw.items():
+        by_package[_package(filename)] += tottime
+    total = sum(by_package.values()) or 1.0
+    print("\n# profile of the SQLite run (main thread, own time by package):", flush=True)
+    for package, seconds in by_package.most_common(15):
+        print(f"#   {package:<28} {seconds:7.2f} s  {seconds / total:6.1%}")
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(top)
+    print("\n".join(f"# {line}" for line in out.getvalue().splitlines() if line.strip()))
+
+
+def _package(filename: str) -> str:
+    path = filename.replace("\\", "/")
+    if "site-packages/" in path:
+        return path.split("site-packages/", 1)[1].split("/", 1)[0]
+    for local in ("bot", "db", "flows", "adapters", "tests", "bench"):
+        if f"/{local}/" in path:
+            return f"(helpdesk) {local}"
+    if path.startswith("~") or path.startswith("<"):
+        return "(builtins)"
+    parts = path.split("/")
+    return f"(stdlib) {parts[-2] if len(parts) > 1 else path}"

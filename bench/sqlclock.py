@@ -1,0 +1,58 @@
+"""Where a unit of work's time goes: the wall time of each SQL statement, by kind."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+
+class StatementClock:
+    """Wall time of each SQL statement as the event loop's side sees it (queueing for the
+    driver's thread, SQLite's write lock, the network), by kind: where a message's time goes.
+    Costs a few microseconds a statement."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.seconds: Counter[str] = Counter()
+        self.count: Counter[str] = Counter()
+        self.enabled = False
+        sync = engine.sync_engine
+        event.listen(sync, "before_cursor_execute", self._before)
+        event.listen(sync, "after_cursor_execute", self._after)
+
+    def _before(self, conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        conn.info.setdefault("bench_started", []).append(time.perf_counter())
+
+    def _after(self, conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        started = conn.info["bench_started"].pop()
+        if self.enabled:
+            kind = _kind(statement)
+            self.seconds[kind] += time.perf_counter() - started
+            self.count[kind] += 1
+
+    def reset(self) -> None:
+        self.seconds.clear()
+        self.count.clear()
+
+    def breakdown(self, messages: int) -> str:
+        """Mean milliseconds and statements per message, by kind."""
+        parts = [
+            f"{kind} {seconds / messages * 1000:.2f} ms ({self.count[kind] / messages:.1f}x)"
+            for kind, seconds in self.seconds.most_common()
+        ]
+        total = sum(self.seconds.values()) / messages * 1000
+        statements = sum(self.count.values()) / messages
+        return f"{total:.2f} ms in {statements:.1f} statements: " + ", ".join(parts)
+
+
+def _kind(statement: str) -> str:
+    words = statement.split(None, 3)
+    verb = words[0].upper() if words else "?"
+    if verb == "BEGIN":
+        return "BEGIN IMMEDIATE (wait for the write lock)"
+    if verb == "SELECT":
+        return "SELECT"
+    return verb
