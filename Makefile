@@ -26,7 +26,7 @@ test: $(STAMP)
 	scripts/ensure-postgres.sh
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-## bench: the benchmarks (bench/README.md), ~5 minutes; BENCH_ARGS="--quick" for ~1 minute
+## bench: the benchmarks (bench/README.md), ~4 minutes; BENCH_ARGS="--quick" for ~1 minute
 bench: $(STAMP)
 	scripts/ensure-postgres.sh
 	$(BIN)/python -m bench $(BENCH_ARGS)
