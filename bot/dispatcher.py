@@ -31,7 +31,7 @@ from flows.commands import (
     StaffAction,
     SubmitTicket,
 )
-from flows.conversation import FlowContext, step
+from flows.conversation import FlowContext, confirmation_keys, step
 from flows.directory import Staff, Team
 from flows.messages import Address, Inbound, Outbound
 from flows.render import Renderer
@@ -348,14 +348,12 @@ class Dispatcher:
         asks = {"resolve": "confirm_resolution", "ask": "reply_ticket"}.get(change.action)
         if asks is None:
             return
-        ticket = change.ticket
-        conversation = await uow.conversations.lock(ticket.reporter_address, now)
-        state = ConversationState.from_json(conversation.state)
-        if state.draft is not None and state.step not in ("menu", "start"):
-            return
-        shown: tuple[str, ...] = ()
-        if asks == "confirm_resolution":
-            shown = (f"solved {ticket.number} yes", f"solved {ticket.number} no")
-        state = state.evolve(step=asks, ticket=ticket.number, shown=shown, action="")
-        conversation.state = state.to_json()
-        conversation.updated_at = now
+        number = change.ticket.number
+        shown = confirmation_keys(number) if asks == "confirm_resolution" else ()
+
+        def wait_for_answer(state: ConversationState) -> ConversationState | None:
+            if state.draft is not None and state.step not in ("menu", "start"):
+                return None
+            return state.evolve(step=asks, ticket=number, shown=shown, action="")
+
+        await uow.conversations.update_state(change.ticket.reporter_address, now, wait_for_answer)

@@ -9,6 +9,7 @@ from bot.tickets import Done, view_of
 from db.models import OutboxMessage, Ticket
 from db.uow import UnitOfWork
 from flows import i18n
+from flows.conversation import confirmation_keys
 from flows.directory import Directory
 from flows.messages import Address, Attachment, Choice, Outbound
 from flows.render import Renderer
@@ -164,9 +165,10 @@ def _jira_line(done: Done) -> str:
 
 def confirmation_choices(language: str, number: str) -> tuple[Choice, ...]:
     """Is it solved? The keys are the reporter's answers in the flows' own words."""
+    yes, no = confirmation_keys(number)
     return (
-        Choice(f"solved {number} yes", i18n.text(language, "confirm_yes")),
-        Choice(f"solved {number} no", i18n.text(language, "confirm_no")),
+        Choice(yes, i18n.text(language, "confirm_yes")),
+        Choice(no, i18n.text(language, "confirm_no")),
     )
 
 

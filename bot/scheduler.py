@@ -227,11 +227,14 @@ class Scheduler:
 
     async def release_reporter(self, uow: UnitOfWork, ticket: Ticket, now: datetime) -> None:
         """The reporter's chat no longer waits for a yes/no about a ticket closed for them."""
-        conversation = await uow.conversations.lock(ticket.reporter_address, now)
-        state = ConversationState.from_json(conversation.state)
-        if state.ticket == ticket.number and state.step in ("confirm_resolution", "not_solved"):
-            conversation.state = state.evolve(step="menu", ticket="", shown=()).to_json()
-            conversation.updated_at = now
+
+        def release(state: ConversationState) -> ConversationState | None:
+            waiting = state.step in ("confirm_resolution", "not_solved")
+            if state.ticket != ticket.number or not waiting:
+                return None
+            return state.evolve(step="menu", ticket="", shown=())
+
+        await uow.conversations.update_state(ticket.reporter_address, now, release)
 
     # -- the weekly summary ---------------------------------------------------------------------
 

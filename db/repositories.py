@@ -24,6 +24,7 @@ from db.models import (
     UTCDateTime,
 )
 from flows.messages import Inbound, Outbound
+from flows.state import ConversationState
 
 OPEN_STATUSES = ("new", "in_progress", "escalated", "reopened", "waiting")
 # Outbound kinds that show a ticket's card; a newer card edits the last one where it can.
@@ -143,6 +144,19 @@ class ConversationRepository:
             query = query.with_for_update()
         result = await self.session.execute(query.execution_options(populate_existing=True))
         return result.scalar_one()
+
+    async def update_state(
+        self,
+        address: str,
+        now: datetime,
+        change: Callable[[ConversationState], ConversationState | None],
+    ) -> None:
+        """Change someone's conversation from outside it (None: leave it as it is)."""
+        conversation = await self.lock(address, now)
+        changed = change(ConversationState.from_json(conversation.state))
+        if changed is not None:
+            conversation.state = changed.to_json()
+            conversation.updated_at = now
 
     async def language_of(self, address: str) -> str:
         result = await self.session.execute(

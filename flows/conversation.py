@@ -39,6 +39,16 @@ INTAKE_STEPS = ("ulb", "role", "name", "module", "category", "description", "att
 ROLES = ("ulb_employee", "cbo_member")
 STAFF_ACTIONS = staffcommands.VERBS
 # Staff actions that need a value or a note before they can be carried out.
+# The summary's choices, in the order shown.
+CONFIRM_KEYS = (
+    "submit",
+    "edit_ulb",
+    "edit_contact",
+    "edit_module",
+    "edit_category",
+    "edit_description",
+    "cancel_report",
+)
 FOLLOW_UP = {
     "type",
     "priority",
@@ -61,6 +71,11 @@ LANGUAGE_ALIASES = {
     "or": ("odia", "oriya", "ଓଡ଼ିଆ", "ଓଡିଆ", "ओड़िया", "उड़िया"),
     "hi": ("hindi", "हिंदी", "ହିନ୍ଦୀ"),
 }
+
+
+def confirmation_keys(number: str) -> tuple[str, str]:
+    """The reporter's "solved?" answers, as buttons carry them and as they can be typed."""
+    return f"solved {number} yes", f"solved {number} no"
 
 
 @dataclass(frozen=True)
@@ -529,15 +544,7 @@ class _Turn:
             self.prompt()
 
     def confirm_choices(self) -> list[Choice]:
-        keys = (
-            "submit",
-            "edit_ulb",
-            "edit_contact",
-            "edit_module",
-            "edit_category",
-            "edit_description",
-            "cancel_report",
-        )
+        keys = CONFIRM_KEYS
         return [Choice(key, self.t(key)) for key in keys]
 
     def ask_confirm(self) -> None:
@@ -654,10 +661,8 @@ class _Turn:
             self.say(self.t("ask_rating"), choices)
 
     def offer_confirmation(self, number: str) -> None:
-        choices = [
-            Choice(f"solved {number} yes", self.t("confirm_yes")),
-            Choice(f"solved {number} no", self.t("confirm_no")),
-        ]
+        yes, no = confirmation_keys(number)
+        choices = [Choice(yes, self.t("confirm_yes")), Choice(no, self.t("confirm_no"))]
         self.state = self.state.evolve(step="confirm_resolution", ticket=number)
         self.offer(self.t("notice_resolved", number=number, note="").replace("\n\n", "\n"), choices)
 

@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from flows import i18n
 from flows.choosing import Candidate, Picked, pick
 from flows.commands import SubmitTicket
-from flows.conversation import FlowContext, Step, step
+from flows.conversation import CONFIRM_KEYS, FlowContext, Step, step
 from flows.directory import Directory, Staff
 from flows.messages import Address, Attachment, Inbound
 from flows.staffcommands import VERBS
@@ -39,15 +39,6 @@ PROPERTIES = settings(
     derandomize=True,
     database=None,
     suppress_health_check=[HealthCheck.too_slow],
-)
-CONFIRM_KEYS = (
-    "submit",
-    "edit_ulb",
-    "edit_contact",
-    "edit_module",
-    "edit_category",
-    "edit_description",
-    "cancel_report",
 )
 _ODIA_DIGITS = "୦୧୨୩୪୫୬୭୮୯"
 _DEVANAGARI_DIGITS = "०१२३४५६७८९"
