@@ -23,33 +23,29 @@ The serial ceiling is 1 / (a + b + c) per message; our throughput is reported as
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import cProfile
 import io
 import json
 import logging
 import os
 import pstats
-import socket
 import sqlite3
 import tempfile
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 import httpx
-import uvicorn
 from pydantic import SecretStr
 from sqlalchemy import func, select
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from starlette.types import ASGIApp
 from telegram import Bot, Update
 
 from adapters import telegram as wire
@@ -63,6 +59,7 @@ from bot.build import Helpdesk, build
 from bot.config import load_config
 from bot.settings import Settings
 from db.models import InboundMessage, Ticket
+from tests.servers import serving
 from tests.telegram_fake import BOT_ID, BOT_USERNAME, private_text
 from tests.test_telegram_lifecycle import telegram_config
 
@@ -118,36 +115,6 @@ class Load:
 
 
 # -- serving and driving ----------------------------------------------------------------------
-
-
-class _Server(uvicorn.Server):
-    """uvicorn without its signal handlers: the benchmark owns Ctrl-C."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-
-@contextlib.asynccontextmanager
-async def serving(app: ASGIApp) -> AsyncIterator[str]:
-    """`app` (with its lifespan) on a free loopback port, configured as `python -m bot serve`
-    configures uvicorn (no log config, no access log); yields its base URL."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    port = listener.getsockname()[1]
-    config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="on")
-    server = _Server(config)
-    task = asyncio.create_task(server.serve(sockets=[listener]))
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
-        listener.close()
 
 
 async def drive(

@@ -30,21 +30,21 @@ import itertools
 import json
 import math
 import re
-import socket
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Self
 from urllib.parse import parse_qsl
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from telegram import Bot
+
+from tests.servers import serving
 
 JSONDict = dict[str, Any]
 
@@ -239,14 +239,6 @@ class ApiError(Exception):
         return body
 
 
-class _Server(uvicorn.Server):
-    """uvicorn without its signal capture: the test runner keeps SIGINT."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-
 class FakeTelegram:
     """The Bot API on 127.0.0.1:`port`, run as a task of the current event loop."""
 
@@ -275,8 +267,7 @@ class FakeTelegram:
         self._failures: dict[str, deque[_Failure]] = {}
         self._limits: _Limits | None = None
         self._file_ids = itertools.count(1)
-        self._server: _Server | None = None
-        self._task: asyncio.Task[None] | None = None
+        self._stack = contextlib.AsyncExitStack()
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -305,35 +296,11 @@ class FakeTelegram:
                 Route("/file/bot{token}/{file_path:path}", self._download, methods=["GET"]),
             ]
         )
-        config = uvicorn.Config(
-            app,
-            host="127.0.0.1",
-            port=0,
-            log_config=None,
-            access_log=False,
-            lifespan="off",
-            http="h11",
-            ws="none",
-            timeout_graceful_shutdown=2,
-        )
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
-        self.port = sock.getsockname()[1]
         self._update_arrived = asyncio.Event()
         self._closing = False
-        self._server = _Server(config)
-        self._task = asyncio.create_task(self._server.serve(sockets=[sock]))
-        deadline = time.monotonic() + 10.0
-        while not self._server.started:
-            if self._task.done():
-                sock.close()
-                self._task.result()  # raises what stopped it
-                raise RuntimeError("the fake Telegram server stopped while starting")
-            if time.monotonic() > deadline:
-                self._server.should_exit = True
-                raise RuntimeError("the fake Telegram server did not start within 10 s")
-            await asyncio.sleep(0.01)
+        self._stack = contextlib.AsyncExitStack()
+        url = await self._stack.enter_async_context(serving(app, lifespan="off"))
+        self.port = int(url.rsplit(":", 1)[1])
         return self
 
     async def __aexit__(
@@ -344,17 +311,7 @@ class FakeTelegram:
     ) -> None:
         self._closing = True
         self._update_arrived.set()  # wakes long-polling getUpdates
-        if self._server is not None and self._task is not None:
-            self._server.should_exit = True
-            try:
-                await asyncio.wait_for(self._task, timeout=10.0)
-            except TimeoutError:
-                self._server.force_exit = True
-                self._task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await self._task
-        self._server = None
-        self._task = None
+        await self._stack.aclose()
 
     # -- configuration ----------------------------------------------------------------------
 

@@ -42,11 +42,10 @@ import copy
 import functools
 import json
 import re
-import socket
 import time
 import uuid
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -55,12 +54,13 @@ from types import TracebackType
 from typing import Any, Self
 from urllib.parse import parse_qsl, urlsplit
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from twilio.request_validator import RequestValidator
+
+from tests.servers import serving
 
 JSONDict = dict[str, Any]
 
@@ -306,14 +306,6 @@ class _Failure:
     message: str
 
 
-class _Server(uvicorn.Server):
-    """uvicorn without its signal capture: the test runner keeps SIGINT."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-
 class FakeTwilio:
     """Twilio's Messages API on 127.0.0.1:`port`, run as a task of the current event loop."""
 
@@ -332,8 +324,7 @@ class FakeTwilio:
         #: Media served by `add_media`, by media SID.
         self.media: dict[str, Media] = {}
         self._failures: deque[_Failure] = deque()
-        self._server: _Server | None = None
-        self._task: asyncio.Task[None] | None = None
+        self._stack = contextlib.AsyncExitStack()
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -362,33 +353,8 @@ class FakeTwilio:
                 ),
             ]
         )
-        config = uvicorn.Config(
-            app,
-            host="127.0.0.1",
-            port=0,
-            log_config=None,
-            access_log=False,
-            lifespan="off",
-            http="h11",
-            ws="none",
-            timeout_graceful_shutdown=2,
-        )
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
-        self.port = sock.getsockname()[1]
-        self._server = _Server(config)
-        self._task = asyncio.create_task(self._server.serve(sockets=[sock]))
-        deadline = time.monotonic() + 10.0
-        while not self._server.started:
-            if self._task.done():
-                sock.close()
-                self._task.result()  # raises what stopped it
-                raise RuntimeError("the fake Twilio server stopped while starting")
-            if time.monotonic() > deadline:
-                self._server.should_exit = True
-                raise RuntimeError("the fake Twilio server did not start within 10 s")
-            await asyncio.sleep(0.01)
+        url = await self._stack.enter_async_context(serving(app, lifespan="off"))
+        self.port = int(url.rsplit(":", 1)[1])
         return self
 
     async def __aexit__(
@@ -397,17 +363,7 @@ class FakeTwilio:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        if self._server is not None and self._task is not None:
-            self._server.should_exit = True
-            try:
-                await asyncio.wait_for(self._task, timeout=10.0)
-            except TimeoutError:
-                self._server.force_exit = True
-                self._task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await self._task
-        self._server = None
-        self._task = None
+        await self._stack.aclose()
 
     # -- configuration ----------------------------------------------------------------------
 
