@@ -100,6 +100,8 @@ class Ticket(Base):
     link_kind: Mapped[str] = mapped_column(String(20), default="")  # "duplicate" | "incident"
     # The JIRA issue mirroring this ticket, once created (also its idempotency key).
     jira_key: Mapped[str] = mapped_column(String(40), default="", index=True)
+    # How the ticket came in: "chat", or "phone" / "email" when an operator logged it.
+    source: Mapped[str] = mapped_column(String(10), default="chat")
 
     attachments: Mapped[list[TicketAttachment]] = relationship(
         back_populates="ticket", lazy="selectin", order_by="TicketAttachment.id"
@@ -189,3 +191,45 @@ class ScheduledNotice(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(200), unique=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class StaffAccount(Base):
+    """Who may sign in to the web console: a staff member bound to a team and a role.
+
+    The key is the same as the staff member's key in the configuration when they also work
+    in chat, so what they do on the web and in chat is recorded under one name."""
+
+    __tablename__ = "staff_accounts"
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(20))  # "l1" | "member" | "admin"
+    team: Mapped[str] = mapped_column(String(40))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class WebSession(Base):
+    """A signed-in browser. Only a hash of the cookie's token is stored, so a copy of the
+    database cannot be used to sign in; each session has its own CSRF token."""
+
+    __tablename__ = "web_sessions"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_key: Mapped[str] = mapped_column(ForeignKey("staff_accounts.key"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AdminChange(Base):
+    """Who changed the helpdesk's set-up (accounts, configuration), when, and what."""
+
+    __tablename__ = "admin_changes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor: Mapped[str] = mapped_column(String(60))
+    subject: Mapped[str] = mapped_column(String(60))  # "account:<key>" | "configuration"
+    action: Mapped[str] = mapped_column(String(30))
+    detail: Mapped[str] = mapped_column(Text, default="")
