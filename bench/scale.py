@@ -51,7 +51,7 @@ TICKET_COLUMNS = (
     "language", "team", "assignee", "assignee_name", "created_at", "updated_at",
     "team_since", "response_due_at", "first_response_at", "resolved_at", "closed_at",
     "last_note", "reminder_at", "resolution_due_at", "paused_at", "reopen_count",
-    "confirmation", "rating", "parent_number", "link_kind", "jira_key",
+    "confirmation", "rating", "parent_number", "link_kind", "jira_key", "source",
 )  # fmt: skip
 LOOKUPS = Target("min", 2000, ">= 2,000/s")
 LOOKUP_P99 = Target("max", 5, "< 5 ms")
@@ -138,6 +138,7 @@ def _tickets(options: ScaleOptions, directory: Any) -> Iterator[tuple[Any, ...]]
             "",
             "",
             "",
+            "chat",
         )
 
 
