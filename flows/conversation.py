@@ -50,6 +50,7 @@ CONFIRM_KEYS = (
     "cancel_report",
 )
 FOLLOW_UP = {
+    "note",
     "type",
     "priority",
     "escalate",
@@ -150,7 +151,9 @@ class _Turn:
         if not self.state.profile.language and self.state.step != "language":
             self.goto("language")
             return self.finish()
-        if not self.inbound.choice and self.handle_global_text():
+        # A caption is the description, never a keyword: "quit" under a photo of the error
+        # must not throw the report away.
+        if not self.inbound.choice and not self.inbound.attachments and self.handle_global_text():
             return self.finish()
         self.answer()
         return self.finish()
@@ -791,6 +794,7 @@ class _Turn:
             "ask": "ask_question",
             "link": "ask_parent",
             "duplicate": "ask_parent",
+            "note": "ask_internal_note",
         }
         question = self.t(questions[self.state.action], number=self.state.ticket)
         self.offer(question, self.value_choices())
