@@ -491,10 +491,12 @@ def test_photo_with_a_caption_at_the_description_step_gives_both() -> None:
 def test_a_caption_that_reads_like_a_keyword_is_the_description_not_a_cancel() -> None:
     chat, _ = reach("description")
     turn = chat.send("quit", attachments=[PHOTO])
-    assert turn.texts == [EN["attachment_added"].format(count=1), EN["ask_attachments"]]
-    chat.send("1")
+    # Kept, and treated as a (too short) description: the report goes on.
+    assert turn.texts[0] == EN["attachment_added"].format(count=1)
+    assert "at least" in turn.texts[1]
+    chat.run(DESCRIPTION, "done")
     ticket = chat.send("1").submitted
-    assert (ticket.description, ticket.attachments) == ("quit", (PHOTO,))
+    assert (ticket.description, ticket.attachments) == (DESCRIPTION, (PHOTO,))
 
 
 def test_attachment_without_a_draft_starts_a_new_report_holding_it() -> None:
