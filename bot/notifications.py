@@ -17,6 +17,8 @@ from flows.teamchat import card_actions
 
 # Channels with no group chats through their API: team members get cards in their own chat.
 PERSONAL_CHANNELS = ("whatsapp",)
+# How callers who logged a ticket by phone or email are reached: by the operator, not the bot.
+OFFLINE_CHANNELS = ("phone", "email")
 
 
 class Notifier:
@@ -106,6 +108,11 @@ class Notifier:
         """The language the reporter uses now, else the one they filed the ticket in."""
         return await uow.conversations.language_of(ticket.reporter_address) or ticket.language
 
+    @staticmethod
+    def offline(ticket: Ticket) -> bool:
+        """A caller without a chat: the bot has nowhere to write to them."""
+        return ticket.reporter_address.partition(":")[0] in OFFLINE_CHANNELS
+
     def created(self, ticket: Ticket, now: datetime) -> list[Outbound]:
         return self.team_cards(ticket, ticket.team, now=now)
 
@@ -131,7 +138,7 @@ class Notifier:
         # A linked ticket's reporter hears what happened to the Problem (its team, its due).
         about = view_of(done.source, now) if done.source is not None else view
         notice = self.renderer.notice(language, about, done.action, done.note)
-        if notice:
+        if notice and not self.offline(ticket):
             if done.via:
                 notice = i18n.text(
                     language,
@@ -172,5 +179,9 @@ def confirmation_choices(language: str, number: str) -> tuple[Choice, ...]:
     )
 
 
-# What the owning team is told when the reporter answers.
-TEAM_NOTES = {"reply": "team_reporter_replied", "not_solved": "team_not_solved"}
+# What the owning team is told when the reporter answers, or a colleague leaves a note.
+TEAM_NOTES = {
+    "reply": "team_reporter_replied",
+    "not_solved": "team_not_solved",
+    "note": "team_internal_note",
+}

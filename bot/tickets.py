@@ -31,6 +31,8 @@ ALLOWED_FROM: dict[str, tuple[str, ...]] = {
     "resolve": OPEN_STATUSES,
     "close": ("resolved",),
     "reopen": ("resolved", "closed"),
+    # An internal note: for the staff and the audit trail only; changes nothing else.
+    "note": (*OPEN_STATUSES, "resolved"),
 }
 LEADS_TO = {
     "ask": "waiting",
@@ -40,7 +42,7 @@ LEADS_TO = {
     "close": "closed",
     "reopen": "reopened",
 }
-NEEDS_NOTE = ("comment", "resolve", "reopen", "ask")
+NEEDS_NOTE = ("comment", "resolve", "reopen", "ask", "note")
 LINKS = ("link", "duplicate")
 # Staff actions that count as the team's first response (they stop the SLA clock).
 RESPONSES = ("take", "comment", "ask", "link", "duplicate")
@@ -263,7 +265,8 @@ class TicketService:
         if action == "close":
             ticket.closed_at = now
         if note:
-            ticket.last_note = note
+            if action != "note":  # the reporter reads the last note; internal ones stay out
+                ticket.last_note = note
             detail["note"] = note
         ticket.status = LEADS_TO.get(action, ticket.status)
         return detail

@@ -20,6 +20,7 @@ VERBS = (
     "ask",
     "link",
     "duplicate",
+    "note",
 )
 # The buttons under a ticket's card (linking takes a second ticket ID, so it is typed).
 CARD_VERBS = (
@@ -33,8 +34,9 @@ CARD_VERBS = (
     "close",
     "reopen",
 )
-# Actions the reporter will read a note for; they need one.
-NEEDS_NOTE = ("comment", "resolve", "reopen", "ask")
+# Actions that are nothing without their text (the reporter reads all but "note", which
+# stays with the staff).
+NEEDS_NOTE = ("comment", "resolve", "reopen", "ask", "note")
 # Actions whose value is another ticket's ID.
 NEEDS_TICKET = ("link", "duplicate")
 # Actions that need a value from a short list.

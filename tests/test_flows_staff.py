@@ -21,6 +21,7 @@ ACTION_LABELS = [
     "Ask the reporter",
     "Link to a Problem",
     "Mark as duplicate",
+    "Internal note",
     "Back to menu",
 ]
 STAFF_MENU = [
@@ -60,6 +61,10 @@ ONE_LINERS: list[tuple[str, Command]] = [
         StaffAction(NUMBER, "reopen", note="Reporter says the bill is stuck again"),
     ),
     ("close MK-1001", StaffAction(NUMBER, "close")),
+    (
+        "note MK-1001 Called the ULB: the bill is stuck in iFIX",
+        StaffAction(NUMBER, "note", note="Called the ULB: the bill is stuck in iFIX"),
+    ),
     ("ticket MK-1001", ShowTicket(NUMBER)),
 ]
 
