@@ -17,7 +17,7 @@ from bot.config import HelpdeskConfig
 from bot.logs import masked
 from bot.notifications import Notifier
 from bot.ratelimit import InboundLimiter, Verdict
-from bot.tickets import Done, TicketService, view_of
+from bot.tickets import Done, Outcome, TicketService, view_of
 from db.uow import UnitOfWork
 from flows import i18n
 from flows.commands import (
@@ -290,22 +290,32 @@ class Dispatcher:
             views = [view_of(ticket, now) for ticket in await self.service.queue(uow, actor)]
             return [reply(renderer.queue(language, actor.team, views))]
         assert isinstance(command, StaffAction)
-        outcome = await self.service.act(uow, actor, address.channel, command, now)
+        outcome, notices = await self.staff_action(uow, actor, address.channel, command, now)
         if not isinstance(outcome, Done):
             return [reply(renderer.refused(language, outcome.reason, **outcome.values))]
+        done = reply(renderer.done(language, view_of(outcome.ticket, now)), outcome.ticket.number)
+        return [done, *notices]
+
+    async def staff_action(
+        self, uow: UnitOfWork, actor: Staff, channel: str, command: StaffAction, now: datetime
+    ) -> tuple[Outcome, list[Outbound]]:
+        """A staff member changes a ticket, from a chat or from the web console: the change,
+        its linked tickets, and everyone who hears of it (the same whichever way it came)."""
+        outcome = await self.service.act(uow, actor, channel, command, now)
+        if not isinstance(outcome, Done):
+            return outcome, []
         log.info(
             "ticket changed",
             extra={"ticket": command.number, "action": command.action, "staff": actor.key},
         )
-        done = reply(renderer.done(language, view_of(outcome.ticket, now)), outcome.ticket.number)
-        messages = [done]
+        messages: list[Outbound] = []
         followers = []
         if outcome.action in FOLLOWED:
             followers = await self.service.follow_parent(uow, outcome, now)
         for change in (outcome, *followers):
             messages += await self.notifier.changed(uow, change, now)
             await self._await_reporter(uow, change, now)
-        return messages
+        return outcome, messages
 
     async def _reporter_answer(
         self,
