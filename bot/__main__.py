@@ -22,6 +22,7 @@ from bot.build import Helpdesk, build
 from bot.config import ConfigError, HelpdeskConfig, load_config
 from bot.outbox import OutboxRelay
 from bot.settings import Settings
+from bot.web.cli import add_account_commands, run_account
 from flows.directory import Directory
 from flows.messages import Address
 
@@ -64,6 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     report.add_argument("--tickets", type=Path, help="write one CSV row per ticket here")
     report.add_argument("--events", type=Path, help="write one CSV row per audit event here")
     report.add_argument("--chart", type=Path, help="write the weekly chart (PNG) here")
+    add_account_commands(commands)
     arguments = parser.parse_args(argv)
 
     settings = Settings()
@@ -89,6 +91,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         asyncio.run(helpdesk.migrate())
         print("database is up to date")
         return 0
+    if arguments.command == "account":
+        return asyncio.run(run_account(build(settings, config=config), arguments))
     if arguments.command == "report":
         return asyncio.run(run_report(build(settings, config=config), arguments))
     return asyncio.run(serve(settings, build(settings, config=config)))

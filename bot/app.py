@@ -1,4 +1,5 @@
-"""The HTTP side: health check now, channel webhooks as channels are enabled.
+"""The HTTP side: health check, the staff web console, and channel webhooks as channels are
+enabled.
 
 Webhooks never answer 500. A request that is not what the provider sends (wrong secret or
 signature, content type, size, shape) gets the 4xx that says so and changes nothing; an
@@ -18,8 +19,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
 from telegram import Update
 
 from adapters import telegram as telegram_wire
@@ -28,6 +29,8 @@ from bot.build import Helpdesk
 from bot.jira import WEBHOOK_PATH as JIRA_WEBHOOK
 from bot.jira import changes_in
 from bot.ratelimit import InboundLimiter
+from bot.web.app import console_mount
+from bot.web.console import PREFIX as CONSOLE
 from bot.webinput import (
     FORM,
     JSON,
@@ -92,7 +95,14 @@ def create_app(helpdesk: Helpdesk, run_relay: bool = True) -> Starlette:
         }
         return JSONResponse(body, status_code=200 if healthy else 503)
 
-    routes = [Route("/healthz", healthz)]
+    async def home(_request: Request) -> Response:
+        return RedirectResponse(f"{CONSOLE}/", status_code=303)
+
+    routes: list[BaseRoute] = [
+        Route("/healthz", healthz),
+        Route("/", home),
+        console_mount(helpdesk),
+    ]
     # Every channel's messages come in through this app (webhooks, and Telegram polling
     # started by its lifespan), so this is where the per-chat limit is switched on.
     if helpdesk.dispatcher.limiter is None:

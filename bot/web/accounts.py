@@ -1,0 +1,174 @@
+"""Who may sign in to the console, and the record of who changed the helpdesk's set-up."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.web.passwords import hash_password, needs_rehash, spend_as_if_verifying, verify_password
+from bot.web.sessions import Account
+from db.models import AdminChange, StaffAccount
+from flows.directory import STAFF_ROLES, Directory, Staff
+
+KEY = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,59}$")
+LANGUAGES = ("en", "or")
+
+
+class AccountError(ValueError):
+    """A change to an account that cannot be made; the message says why, for the admin."""
+
+
+def record_change(
+    session: AsyncSession, now: datetime, actor: str, subject: str, action: str, **detail: object
+) -> None:
+    session.add(
+        AdminChange(
+            at=now,
+            actor=actor,
+            subject=subject,
+            action=action,
+            detail=json.dumps(detail, ensure_ascii=False, sort_keys=True),
+        )
+    )
+
+
+def staff_of(account: Account, directory: Directory) -> Staff:
+    """The account as the ticket service knows staff: with their chat addresses when the
+    configuration lists them under the same key."""
+    configured = next((member for member in directory.staff if member.key == account.key), None)
+    addresses = configured.addresses if configured is not None else ()
+    return Staff(account.key, account.name, account.role, account.team, addresses)
+
+
+class Accounts:
+    def __init__(self, directory: Callable[[], Directory]) -> None:
+        # A function, not a value: an admin may reload the configuration while we run.
+        self.directory = directory
+
+    def _check(self, role: str, team: str, language: str) -> None:
+        if role not in STAFF_ROLES:
+            raise AccountError(f"role must be one of {', '.join(STAFF_ROLES)}")
+        teams = [item.key for item in self.directory().teams]
+        if team not in teams:
+            raise AccountError(f"team must be one of {', '.join(teams)}")
+        if language not in LANGUAGES:
+            raise AccountError(f"language must be one of {', '.join(LANGUAGES)}")
+
+    async def create(
+        self,
+        session: AsyncSession,
+        now: datetime,
+        actor: str,
+        key: str,
+        name: str,
+        role: str,
+        team: str,
+        password: str,
+        language: str = "en",
+    ) -> StaffAccount:
+        key, name = key.strip().lower(), name.strip()
+        if not KEY.match(key):
+            raise AccountError(
+                "a user name is 2-60 characters: small letters, digits, '.', '_' or '-'"
+            )
+        if not name:
+            raise AccountError("a name is needed")
+        self._check(role, team, language)
+        if await session.get(StaffAccount, key) is not None:
+            raise AccountError(f"there is already an account '{key}'")
+        try:
+            hashed = hash_password(password)
+        except ValueError as error:
+            raise AccountError(str(error)) from error
+        account = StaffAccount(
+            key=key,
+            name=name,
+            role=role,
+            team=team,
+            password_hash=hashed,
+            language=language,
+            active=True,
+            created_at=now,
+            password_changed_at=now,
+        )
+        session.add(account)
+        record_change(
+            session, now, actor, f"account:{key}", "create", name=name, role=role, team=team
+        )
+        return account
+
+    async def authenticate(
+        self, session: AsyncSession, key: str, password: str
+    ) -> StaffAccount | None:
+        account = await session.get(StaffAccount, key.strip().lower())
+        if account is None or not account.active:
+            spend_as_if_verifying(password)
+            return None
+        if not verify_password(account.password_hash, password):
+            return None
+        if needs_rehash(account.password_hash):  # the KDF's parameters were raised
+            account.password_hash = hash_password(password)
+        return account
+
+    async def update(
+        self,
+        session: AsyncSession,
+        now: datetime,
+        actor: str,
+        key: str,
+        *,
+        name: str,
+        role: str,
+        team: str,
+        language: str,
+        active: bool,
+    ) -> StaffAccount:
+        account = await self.get(session, key)
+        self._check(role, team, language)
+        if actor == key and (not active or role != account.role):
+            raise AccountError("you cannot switch off or change the role of your own account")
+        before: dict[str, object] = {"name": account.name, "role": account.role}
+        before |= {"team": account.team, "language": account.language, "active": account.active}
+        account.name, account.role, account.team = name.strip() or account.name, role, team
+        account.language, account.active = language, active
+        after: dict[str, object] = {"name": account.name, "role": role, "team": team}
+        after |= {"language": language, "active": active}
+        changed = {field: [before[field], after[field]] for field in after}
+        changed = {field: pair for field, pair in changed.items() if pair[0] != pair[1]}
+        if changed:
+            record_change(session, now, actor, f"account:{key}", "update", **changed)
+        return account
+
+    async def set_password(
+        self, session: AsyncSession, now: datetime, actor: str, key: str, password: str
+    ) -> None:
+        account = await self.get(session, key)
+        try:
+            account.password_hash = hash_password(password)
+        except ValueError as error:
+            raise AccountError(str(error)) from error
+        account.password_changed_at = now
+        record_change(session, now, actor, f"account:{key}", "password")
+
+    async def get(self, session: AsyncSession, key: str) -> StaffAccount:
+        account = await session.get(StaffAccount, key)
+        if account is None:
+            raise AccountError(f"there is no account '{key}'")
+        return account
+
+    async def all(self, session: AsyncSession) -> Sequence[StaffAccount]:
+        result = await session.execute(select(StaffAccount).order_by(StaffAccount.key))
+        return result.scalars().all()
+
+    async def count(self, session: AsyncSession) -> int:
+        return len(await self.all(session))
+
+
+async def recent_changes(session: AsyncSession, limit: int = 200) -> Sequence[AdminChange]:
+    result = await session.execute(select(AdminChange).order_by(AdminChange.id.desc()).limit(limit))
+    return result.scalars().all()

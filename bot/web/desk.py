@@ -1,0 +1,262 @@
+"""What the console reads and does that chat does not: a filterable queue sorted by SLA
+urgency, a ticket with its whole story, and tickets logged for callers."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields, replace
+from datetime import datetime, timedelta
+from urllib.parse import urlencode
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.sla import sla_state
+from db.models import InboundMessage, OutboxMessage, Ticket, TicketEvent
+from db.repositories import OPEN_STATUSES, decode_outbound
+from flows.directory import PRIORITIES, Directory
+from flows.messages import Address
+
+STATUSES = ("new", "in_progress", "waiting", "escalated", "reopened", "resolved", "closed")
+SLA_STATES = ("breached", "due_soon", "on_track", "paused", "missed", "met")
+CHANNELS = ("whatsapp", "telegram", "phone", "email", "console")
+# Most urgent first: the order of the queue.
+URGENCY = {state: rank for rank, state in enumerate(SLA_STATES)}
+QUEUE_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    team: str = ""
+    status: str = "open"  # "open" | "all" | one of STATUSES
+    priority: str = ""
+    ulb: str = ""
+    module: str = ""
+    category: str = ""
+    sla: str = ""
+    channel: str = ""
+    text: str = ""
+
+    @classmethod
+    def from_query(cls, params: Mapping[str, str], directory: Directory) -> QueueFilter:
+        """Only known values are taken; anything else means "any" (a stale bookmark still works)."""
+        allowed: dict[str, Sequence[str]] = {
+            "team": [team.key for team in directory.teams],
+            "status": ("open", "all", *STATUSES),
+            "priority": PRIORITIES,
+            "ulb": [item.key for item in directory.ulbs],
+            "module": [item.key for item in directory.modules],
+            "category": [item.key for item in directory.categories],
+            "sla": SLA_STATES,
+            "channel": CHANNELS,
+        }
+        values = {
+            name: params.get(name, "") for name in allowed if params.get(name, "") in allowed[name]
+        }
+        values.setdefault("status", "open")
+        return cls(**values, text=params.get("text", "").strip()[:100])
+
+    def only_team(self, team: str) -> QueueFilter:
+        return replace(self, team=team)
+
+    def query_string(self, **changes: str) -> str:
+        values = {field.name: getattr(self, field.name) for field in fields(self)} | changes
+        return urlencode({name: value for name, value in values.items() if value})
+
+    def statement(self) -> Select[Ticket]:
+        query = select(Ticket)
+        if self.status == "open":
+            query = query.where(Ticket.status.in_(OPEN_STATUSES))
+        elif self.status != "all":
+            query = query.where(Ticket.status == self.status)
+        for name in ("team", "priority", "ulb", "module", "category"):
+            if getattr(self, name):
+                query = query.where(getattr(Ticket, name) == getattr(self, name))
+        if self.channel:
+            query = query.where(Ticket.reporter_address.startswith(f"{self.channel}:"))
+        if self.text:
+            needle = f"%{_escape_like(self.text.casefold())}%"
+            query = query.where(
+                or_(
+                    *(
+                        func.lower(column).like(needle, escape="\\")
+                        for column in (
+                            Ticket.number,
+                            Ticket.description,
+                            Ticket.reporter_name,
+                            Ticket.reporter_address,
+                            Ticket.jira_key,
+                        )
+                    )
+                )
+            )
+        return query
+
+
+def _escape_like(text: str) -> str:
+    return re.sub(r"([\\%_])", r"\\\1", text)
+
+
+def urgency(ticket: Ticket, now: datetime) -> tuple[int, datetime, int, int]:
+    state = sla_state(ticket, now)
+    due = ticket.response_due_at or datetime.max.replace(tzinfo=now.tzinfo)
+    return (URGENCY.get(state, len(URGENCY)), due, PRIORITIES.index(ticket.priority), ticket.id)
+
+
+async def queue(
+    session: AsyncSession, wanted: QueueFilter, now: datetime, limit: int = QUEUE_LIMIT
+) -> list[Ticket]:
+    """Tickets matching the filter, most urgent first (breached, then due soon, …)."""
+    query = wanted.statement().order_by(Ticket.id.desc()).limit(limit)
+    tickets = list((await session.execute(query)).scalars().all())
+    if wanted.sla:
+        tickets = [ticket for ticket in tickets if sla_state(ticket, now) == wanted.sla]
+    return sorted(tickets, key=lambda ticket: urgency(ticket, now))
+
+
+async def queue_version(session: AsyncSession) -> str:
+    """Changes whenever any ticket does: the page asks for new rows only then."""
+    count, latest = (
+        await session.execute(select(func.count(Ticket.id), func.max(Ticket.updated_at)))
+    ).one()
+    return f"{count}-{latest.isoformat() if latest else ''}"
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One message between the reporter and the helpdesk, as it was sent."""
+
+    at: datetime
+    incoming: bool
+    text: str
+    attachments: tuple[dict[str, str], ...] = ()
+    status: str = ""
+
+
+@dataclass(frozen=True)
+class TicketStory:
+    ticket: Ticket
+    events: Sequence[TicketEvent]
+    conversation: Sequence[Exchange]
+    parent: Ticket | None
+    children: Sequence[Ticket]
+
+
+async def story(
+    session: AsyncSession, number: str, conversation_from: timedelta
+) -> TicketStory | None:
+    """The ticket with its audit trail, linked tickets, and the reporter's conversation from
+    a while before it was filed (the intake that led to it) until now."""
+    ticket = (
+        await session.execute(select(Ticket).where(Ticket.number == number))
+    ).scalar_one_or_none()
+    if ticket is None:
+        return None
+    events = (
+        (
+            await session.execute(
+                select(TicketEvent)
+                .where(TicketEvent.ticket_id == ticket.id)
+                .order_by(TicketEvent.at, TicketEvent.id)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    since = ticket.created_at - conversation_from
+    address = ticket.reporter_address
+    received = (
+        await session.execute(
+            select(InboundMessage)
+            .where(InboundMessage.address == address, InboundMessage.received_at >= since)
+            .order_by(InboundMessage.id)
+            .limit(300)
+        )
+    ).scalars()
+    sent = (
+        await session.execute(
+            select(OutboxMessage)
+            .where(OutboxMessage.address == address, OutboxMessage.created_at >= since)
+            .order_by(OutboxMessage.id)
+            .limit(300)
+        )
+    ).scalars()
+    conversation = [
+        Exchange(row.received_at, True, row.text, _attachments(row.attachments), row.status)
+        for row in received
+    ] + [
+        Exchange(row.created_at, False, decode_outbound(row.payload).text, (), row.status)
+        for row in sent
+    ]
+    conversation.sort(key=lambda exchange: (exchange.at, not exchange.incoming))
+    parent = None
+    if ticket.parent_number:
+        parent = (
+            await session.execute(select(Ticket).where(Ticket.number == ticket.parent_number))
+        ).scalar_one_or_none()
+    children = (
+        (
+            await session.execute(
+                select(Ticket).where(Ticket.parent_number == ticket.number).order_by(Ticket.id)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    return TicketStory(ticket, events, conversation, parent, children)
+
+
+def _attachments(stored: str) -> tuple[dict[str, str], ...]:
+    try:
+        items = json.loads(stored or "[]")
+    except ValueError:
+        return ()
+    return tuple({key: str(value) for key, value in item.items()} for item in items)
+
+
+# -- callers: tickets logged by an operator ---------------------------------------------------
+
+PHONE = re.compile(r"^\+?[0-9][0-9 \-]{6,18}[0-9]$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+TELEGRAM_CHAT = re.compile(r"^-?[0-9]{4,20}$")
+
+
+class CallerError(ValueError):
+    """The form cannot become a ticket; the message names the field (a key of the strings)."""
+
+    def __init__(self, field: str, key: str) -> None:
+        super().__init__(key)
+        self.field = field
+        self.key = key
+
+
+def e164_india(number: str) -> str:
+    """+91 numbers as WhatsApp gives them; a 10-digit number is taken as Indian."""
+    digits = re.sub(r"[^0-9]", "", number)
+    if len(digits) == 10:
+        digits = f"91{digits}"
+    return f"+{digits}"
+
+
+def caller_address(source: str, contact: str, updates_by: str, chat_contact: str) -> Address:
+    """Where the caller hears of their ticket: a chat if they want updates there, else their
+    phone or email (reached by the operator, not the bot)."""
+    contact, chat_contact = contact.strip(), chat_contact.strip()
+    if updates_by == "whatsapp":
+        number = chat_contact or contact
+        if not PHONE.match(number):
+            raise CallerError("chat_contact", "caller_bad_whatsapp")
+        return Address("whatsapp", e164_india(number))
+    if updates_by == "telegram":
+        if not TELEGRAM_CHAT.match(chat_contact):
+            raise CallerError("chat_contact", "caller_bad_telegram")
+        return Address("telegram", chat_contact)
+    if source == "email":
+        if not EMAIL.match(contact):
+            raise CallerError("contact", "caller_bad_email")
+        return Address("email", contact.lower())
+    if not PHONE.match(contact):
+        raise CallerError("contact", "caller_bad_phone")
+    return Address("phone", e164_india(contact))

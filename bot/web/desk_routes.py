@@ -1,0 +1,298 @@
+"""The operators' desk: signing in, the queue, a ticket's page and its actions, and tickets
+logged for callers. Actions go through `Dispatcher.staff_action`, exactly as in chat, so the
+reporter and the teams' chats hear of them the same way."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from bot.tickets import Done, view_of
+from bot.web import desk, sessions
+from bot.web.accounts import staff_of
+from bot.web.console import PREFIX, Console, Visit
+from bot.web.desk import CallerError, QueueFilter
+from bot.webinput import Refused, form_fields, read_body, storable_text
+from flows import i18n
+from flows.commands import StaffAction, SubmitTicket
+from flows.directory import PRIORITIES, TICKET_TYPES
+from flows.messages import Outbound
+from flows.staffcommands import VERBS
+
+log = logging.getLogger(__name__)
+LOGGERS = ("l1", "admin")  # who logs tickets for callers
+CALL_SOURCES = ("phone", "email")
+REPORTER_ROLES = ("ulb_employee", "cbo_member")
+
+
+def desk_routes(console: Console) -> list[BaseRoute]:
+    helpdesk = console.helpdesk
+    dispatcher = helpdesk.dispatcher
+
+    # -- signing in ------------------------------------------------------------------------
+
+    async def login_form(request: Request) -> Response:
+        if await console.signed_in(request) is not None:
+            return RedirectResponse(f"{PREFIX}/", status_code=303)
+        return console.html("login.html", request.query_params.get("lang", "en"))
+
+    async def login(request: Request) -> Response:
+        try:
+            form = form_fields(await read_body(request))
+        except Refused as refused:
+            return console.refusal("en", "refused_form", refused.status)
+        name = storable_text(form.get("username", "")).strip().lower()[:60]
+        password = form.get("password", "")
+        address = request.client.host if request.client else "unknown"
+        now = console.now()
+        if console.guard.blocked(name, address, now):
+            log.warning("sign-in refused: too many failures", extra={"account": name})
+            return console.html("login.html", "en", status_code=429, error="login_blocked")
+        async with helpdesk.unit_of_work() as uow:
+            account = await console.accounts.authenticate(uow.session, name, password)
+            if account is None:
+                console.guard.failed(name, address, now)
+                log.info("sign-in failed", extra={"account": name})
+                return console.html("login.html", "en", status_code=401, error="login_failed")
+            token = await sessions.start(uow.session, account, now)
+            await uow.commit()
+        console.guard.succeeded(name)
+        log.info("signed in", extra={"account": name})
+        response = RedirectResponse(f"{PREFIX}/", status_code=303)
+        response.set_cookie(
+            sessions.COOKIE,
+            token,
+            max_age=int(sessions.LIFETIME.total_seconds()),
+            path=PREFIX,
+            httponly=True,
+            secure=console.secure_cookies,
+            samesite="strict",
+        )
+        return response
+
+    @console.page()
+    async def logout(request: Request, visit: Visit) -> Response:
+        async with helpdesk.unit_of_work() as uow:
+            await sessions.end(uow.session, request.cookies.get(sessions.COOKIE, ""))
+            await uow.commit()
+        response = RedirectResponse(f"{PREFIX}/login", status_code=303)
+        response.delete_cookie(sessions.COOKIE, path=PREFIX)
+        return response
+
+    @console.page()
+    async def choose_language(request: Request, visit: Visit) -> Response:
+        language = visit.form.get("language", "")
+        if language in ("en", "or"):
+            async with helpdesk.unit_of_work() as uow:
+                account = await console.accounts.get(uow.session, visit.signed_in.account.key)
+                account.language = language
+                await uow.commit()
+        back = visit.form.get("back", "")
+        return RedirectResponse(back if back.startswith(f"{PREFIX}/") else f"{PREFIX}/", 303)
+
+    # -- the queue ---------------------------------------------------------------------------
+
+    def wanted(request: Request, visit: Visit) -> QueueFilter:
+        chosen = QueueFilter.from_query(request.query_params, console.directory)
+        staff = visit.staff
+        return chosen if staff.sees_every_team else chosen.only_team(staff.team)
+
+    async def rows(request: Request, visit: Visit) -> tuple[list[object], str, QueueFilter]:
+        chosen = wanted(request, visit)
+        now = console.now()
+        async with helpdesk.unit_of_work() as uow:
+            version = await desk.queue_version(uow.session)
+            tickets = await desk.queue(uow.session, chosen, now)
+            views: list[object] = [view_of(ticket, now) for ticket in tickets]
+        return views, version, chosen
+
+    @console.page()
+    async def queue_page(request: Request, visit: Visit) -> Response:
+        views, version, chosen = await rows(request, visit)
+        return console.html(
+            "queue.html",
+            visit.language,
+            visit,
+            views=views,
+            version=version,
+            chosen=chosen,
+            statuses=desk.STATUSES,
+            sla_states=desk.SLA_STATES,
+            channels=desk.CHANNELS,
+            priorities=PRIORITIES,
+            own_team_only=not visit.staff.sees_every_team,
+        )
+
+    @console.page()
+    async def queue_rows(request: Request, visit: Visit) -> Response:
+        """The queue's rows for the page's live update; 204 when nothing changed."""
+        async with helpdesk.unit_of_work() as uow:
+            version = await desk.queue_version(uow.session)
+        if version == request.query_params.get("since", ""):
+            return Response(status_code=204)
+        views, version, chosen = await rows(request, visit)
+        response = console.html("_rows.html", visit.language, visit, views=views, chosen=chosen)
+        response.headers["X-Queue-Version"] = version
+        return response
+
+    # -- a ticket ----------------------------------------------------------------------------
+
+    @console.page()
+    async def ticket_page(request: Request, visit: Visit) -> Response:
+        number = request.path_params["number"].upper()
+        window = timedelta(hours=helpdesk.config.resume_after_hours)
+        now = console.now()
+        async with helpdesk.unit_of_work() as uow:  # rendered while the rows are loaded
+            story = await desk.story(uow.session, number, window)
+            if story is None:
+                return console.refusal(visit.language, "ticket_missing", 404)
+            staff = visit.staff
+            if not staff.sees_every_team and story.ticket.team != staff.team:
+                return console.refusal(visit.language, "refused_other_team")
+            return console.html(
+                "ticket.html",
+                visit.language,
+                visit,
+                story=story,
+                view=view_of(story.ticket, now),
+                verbs=VERBS,
+                ticket_types=TICKET_TYPES,
+                priorities=PRIORITIES,
+                teams=console.directory.escalation_teams,
+                notice=request.query_params.get("done", ""),
+                refused=request.query_params.get("refused", ""),
+                created=request.query_params.get("created", "") == "1",
+                offline=dispatcher.notifier.offline(story.ticket),
+            )
+
+    @console.page()
+    async def act(request: Request, visit: Visit) -> Response:
+        number = request.path_params["number"].upper()
+        form = visit.form
+        action = form.get("action", "")
+        if action == "link" and form.get("link_kind") == "duplicate":
+            action = "duplicate"
+        command = StaffAction(
+            number, action, value=form.get("value", "").strip(), note=form.get("note", "").strip()
+        )
+        now = console.now()
+        staff = staff_of(visit.signed_in.account, console.directory)
+        async with helpdesk.unit_of_work() as uow:
+            outcome, messages = await dispatcher.staff_action(uow, staff, "web", command, now)
+            if isinstance(outcome, Done):
+                for message in messages:
+                    uow.outbox.add(message, now)
+                await uow.commit()
+        page = f"{PREFIX}/tickets/{number}"
+        if not isinstance(outcome, Done):
+            text = dispatcher.renderer.refused(visit.language, outcome.reason, **outcome.values)
+            return console.html(
+                "refused.html", visit.language, visit, status_code=409, text=text, back=page
+            )
+        dispatcher.on_commit()
+        return RedirectResponse(f"{page}?done={action}", status_code=303)
+
+    # -- a caller's ticket -------------------------------------------------------------------
+
+    def caller_form(
+        visit: Visit, values: dict[str, str], error: str = "", field: str = ""
+    ) -> Response:
+        return console.html(
+            "new_ticket.html",
+            visit.language,
+            visit,
+            status_code=400 if error else 200,
+            values=values,
+            error=error,
+            error_field=field,
+            sources=CALL_SOURCES,
+            roles=REPORTER_ROLES,
+            chat_languages=i18n.LANGUAGE_NAMES,
+        )
+
+    @console.page(*LOGGERS)
+    async def new_ticket_form(request: Request, visit: Visit) -> Response:
+        return caller_form(visit, {"source": "phone", "language": "or", "updates_by": ""})
+
+    @console.page(*LOGGERS)
+    async def new_ticket(request: Request, visit: Visit) -> Response:
+        values = {key: value.strip() for key, value in visit.form.items() if key != "csrf"}
+        directory = console.directory
+        checks = {
+            "source": CALL_SOURCES,
+            "reporter_role": REPORTER_ROLES,
+            "language": tuple(i18n.CATALOGS),
+            "ulb": [item.key for item in directory.ulbs],
+            "module": [item.key for item in directory.modules],
+            "category": [item.key for item in directory.categories],
+            "updates_by": ("", "whatsapp"),
+        }
+        for name, allowed in checks.items():
+            if values.get(name, "") not in allowed:
+                return caller_form(visit, values, "caller_choose", name)
+        if not values.get("reporter_name"):
+            return caller_form(visit, values, "caller_name_needed", "reporter_name")
+        if len(values.get("description", "")) < 10:
+            return caller_form(visit, values, "caller_description_short", "description")
+        try:
+            address = desk.caller_address(
+                values["source"],
+                values.get("contact", ""),
+                values["updates_by"],
+                values.get("chat_contact", ""),
+            )
+        except CallerError as error:
+            return caller_form(visit, values, error.key, error.field)
+        now = console.now()
+        staff = visit.staff
+        command = SubmitTicket(
+            language=values["language"],
+            reporter_role=values["reporter_role"],
+            reporter_name=values["reporter_name"][:120],
+            ulb=values["ulb"],
+            module=values["module"],
+            category=values["category"],
+            description=values["description"],
+        )
+        async with helpdesk.unit_of_work() as uow:
+            ticket = await dispatcher.service.create(uow, address, command, now)
+            ticket.source = values["source"]
+            await uow.tickets.record_event(
+                ticket, now, f"staff:{staff.key}", "web", "logged", "", {"source": ticket.source}
+            )
+            messages = dispatcher.notifier.created(ticket, now)
+            if not dispatcher.notifier.offline(ticket):
+                text = dispatcher.renderer.created(command.language, view_of(ticket, now))
+                messages.append(
+                    Outbound(
+                        address,
+                        text,
+                        ticket_number=ticket.number,
+                        kind="notice",
+                        language=command.language,
+                    )
+                )
+            for message in messages:
+                uow.outbox.add(message, now)
+            await uow.commit()
+            number = ticket.number
+        log.info("ticket logged for a caller", extra={"ticket": number, "staff": staff.key})
+        dispatcher.on_commit()
+        return RedirectResponse(f"{PREFIX}/tickets/{number}?created=1", status_code=303)
+
+    return [
+        Route("/login", login_form, methods=["GET"]),
+        Route("/login", login, methods=["POST"]),
+        Route("/logout", logout, methods=["POST"]),
+        Route("/language", choose_language, methods=["POST"]),
+        Route("/", queue_page, methods=["GET"]),
+        Route("/queue/rows", queue_rows, methods=["GET"]),
+        Route("/tickets/new", new_ticket_form, methods=["GET"]),
+        Route("/tickets/new", new_ticket, methods=["POST"]),
+        Route("/tickets/{number}", ticket_page, methods=["GET"]),
+        Route("/tickets/{number}/act", act, methods=["POST"]),
+    ]

@@ -1,0 +1,42 @@
+// The console's only script: the queue refreshes itself, and forms know where they are.
+"use strict";
+
+document.querySelectorAll("input[data-here]").forEach((input) => {
+  input.value = window.location.pathname + window.location.search;
+});
+
+const live = document.getElementById("live");
+const rows = document.getElementById("queue-rows");
+if (live && rows) {
+  const EVERY_MS = 3000;
+  let version = live.dataset.version || "";
+  const refresh = async () => {
+    try {
+      const since = encodeURIComponent(version);
+      const answer = await fetch(`${live.dataset.rows}&since=${since}`, {
+        credentials: "same-origin",
+        headers: { Accept: "text/html" },
+      });
+      if (answer.redirected) {
+        window.location.reload(); // signed out meanwhile: the page shows the sign-in form
+        return;
+      }
+      if (answer.status === 200) {
+        const before = new Set([...rows.querySelectorAll("tr[data-ticket]")].map((row) => row.dataset.ticket));
+        rows.innerHTML = await answer.text();
+        version = answer.headers.get("X-Queue-Version") || version;
+        rows.querySelectorAll("tr[data-ticket]").forEach((row) => {
+          if (!before.has(row.dataset.ticket)) row.classList.add("fresh");
+        });
+        live.dataset.version = version;
+      } else if (answer.status === 401 || answer.status === 403) {
+        window.location.reload();
+        return;
+      }
+    } catch (error) {
+      // The server is restarting or the network blinked: try again at the next tick.
+    }
+    window.setTimeout(refresh, EVERY_MS);
+  };
+  window.setTimeout(refresh, EVERY_MS);
+}

@@ -1,0 +1,5 @@
+"""The console's words in Odia (keys as in `bot.web.strings.ENGLISH`)."""
+
+from __future__ import annotations
+
+ODIA: dict[str, str] = {}
