@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.web import strings_admin, strings_dashboard
 from bot.web.strings_or import ODIA
 
 LANGUAGES = {"en": "English", "or": "ଓଡ଼ିଆ"}
@@ -174,10 +175,14 @@ ENGLISH: dict[str, str] = {
     "caller_bad_phone": "That is not a phone number (for example +91 98765 43210).",
 }
 
-CATALOGS = {"en": ENGLISH, "or": ODIA}
+# Each area of the console keeps its own words; one catalog per language holds them all.
+CATALOGS = {
+    "en": {**ENGLISH, **strings_dashboard.ENGLISH, **strings_admin.ENGLISH},
+    "or": {**ODIA, **strings_dashboard.ODIA, **strings_admin.ODIA},
+}
 
 
 def translate(language: str, key: str, **values: object) -> str:
-    catalog = CATALOGS.get(language, ENGLISH)
-    template = catalog.get(key) or ENGLISH.get(key, key)
+    catalog = CATALOGS.get(language, CATALOGS["en"])
+    template = catalog.get(key) or CATALOGS["en"].get(key, key)
     return template.format(**values) if values else template

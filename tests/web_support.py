@@ -1,0 +1,79 @@
+"""Drive the web console over HTTP as a browser would (cookies, forms, CSRF tokens), through
+the helpdesk's real ASGI app."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+
+from bot.app import create_app
+from bot.build import Helpdesk
+from bot.web.accounts import Accounts
+
+PASSWORD = "correct horse battery"
+BASE_URL = "http://helpdesk.test"
+_CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+async def make_account(
+    helpdesk: Helpdesk,
+    key: str,
+    role: str,
+    team: str,
+    password: str = PASSWORD,
+    name: str = "",
+    language: str = "en",
+) -> None:
+    accounts = Accounts(lambda: helpdesk.config.directory)
+    async with helpdesk.unit_of_work() as uow:
+        await accounts.create(
+            uow.session,
+            helpdesk.clock(),
+            "test",
+            key,
+            name or key.title(),
+            role,
+            team,
+            password,
+            language,
+        )
+        await uow.commit()
+
+
+class ConsoleClient:
+    def __init__(self, http: httpx.AsyncClient) -> None:
+        self.http = http
+
+    async def sign_in(self, key: str, password: str = PASSWORD) -> httpx.Response:
+        return await self.http.post("/console/login", data={"username": key, "password": password})
+
+    async def csrf(self, page: str = "/console/") -> str:
+        answer = await self.http.get(page)
+        found = _CSRF.search(answer.text)
+        assert found, f"no CSRF token on {page} ({answer.status_code})"
+        return found.group(1)
+
+    async def get(self, path: str) -> httpx.Response:
+        return await self.http.get(path)
+
+    async def post(
+        self, path: str, data: dict[str, str], csrf_from: str = "/console/"
+    ) -> httpx.Response:
+        """A form post with the session's CSRF token, as the page would send it."""
+        return await self.http.post(path, data={**data, "csrf": await self.csrf(csrf_from)})
+
+    async def act(self, number: str, action: str, **fields: str) -> httpx.Response:
+        page = f"/console/tickets/{number}"
+        return await self.post(f"{page}/act", {"action": action, **fields}, csrf_from=page)
+
+
+@asynccontextmanager
+async def console_client(helpdesk: Helpdesk) -> AsyncIterator[ConsoleClient]:
+    """A browser-like client of the console; the outbox relay is driven by the test."""
+    app = create_app(helpdesk, run_relay=False)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as http:
+        yield ConsoleClient(http)
