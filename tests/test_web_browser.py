@@ -1,0 +1,190 @@
+"""The web console in a real browser: Debian's Chromium, headless, driven by Playwright,
+against the helpdesk's real app served on loopback with its outbox relay running."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Browser, Page, async_playwright, expect
+from sqlalchemy import select
+from starlette.applications import Starlette
+from starlette.responses import HTMLResponse
+from starlette.routing import Route
+
+from adapters.memory import MemoryChannel
+from bot.app import create_app
+from bot.build import Helpdesk
+from db.models import Ticket
+from flows.messages import Address
+from tests.servers import serving
+from tests.support import Person, file_ticket
+from tests.web_support import PASSWORD, make_account
+
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+L1_CHAT = Address("console", "team-l1")
+WAIT_MS = 15_000
+
+
+@pytest.fixture
+def database_url(sqlite_url: str) -> str:
+    """SQLite only: what these tests add is the browser; the pages' database work is
+    covered on both databases by the other tests/test_web_*.py."""
+    return sqlite_url
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing: .ci/run installs Debian's chromium package")
+        pytest.skip(f"no Chromium at {CHROMIUM} (scripts/ensure-chromium.sh installs it)")
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=["--no-sandbox"] if os.geteuid() == 0 else [],
+        )
+        try:
+            yield launched
+        finally:
+            await launched.close()
+
+
+@pytest.fixture
+async def console_url(helpdesk: Helpdesk) -> AsyncIterator[str]:
+    async with serving(create_app(helpdesk)) as url:
+        yield url
+
+
+async def sign_in(page: Page, url: str, key: str, password: str = PASSWORD) -> None:
+    await page.goto(f"{url}/console/")
+    await page.fill("input[name=username]", key)
+    await page.fill("input[name=password]", password)
+    await page.click("#sign-in")
+
+
+async def status_of(helpdesk: Helpdesk, number: str) -> str:
+    async with helpdesk.unit_of_work() as uow:
+        found = await uow.session.execute(select(Ticket.status).where(Ticket.number == number))
+        return str(found.scalar_one())
+
+
+async def test_an_operator_works_a_chat_ticket_from_the_console(
+    helpdesk: Helpdesk, channel: MemoryChannel, browser: Browser, console_url: str
+) -> None:
+    await make_account(helpdesk, "anita", "l1", "l1", name="Anita Mohanty")
+    page = await browser.new_page(viewport={"width": 1366, "height": 768})
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    await sign_in(page, console_url, "anita")
+    await expect(page.locator("#queue-rows")).to_contain_text("No tickets match")
+
+    # A reporter files a ticket on chat; the open queue shows it without a reload.
+    reporter = Person(helpdesk, channel, "memory:reporter-1")
+    number = await file_ticket(reporter, "Wage bill shows error 500 on submit")
+    row = page.locator(f"tr[data-ticket='{number}']")
+    await expect(row).to_be_visible(timeout=WAIT_MS)
+    await expect(row).to_contain_text("Wage bill shows error 500 on submit")
+
+    await row.locator("a").click()
+    await expect(page.locator("h1")).to_contain_text(number)
+    await expect(page.locator("#conversation")).to_contain_text("Ramesh Sahu")
+
+    await page.click("form[data-action=take] button")
+    await expect(page.locator("#done")).to_contain_text("You took this ticket")
+    await expect(page.locator("#assignee")).to_have_text("Anita Mohanty")
+    assert await eventually(reporter_heard(reporter, "started working"))
+
+    await page.fill("form[data-action=resolve] textarea", "Bill re-submitted after the iFIX fix")
+    await page.click("form[data-action=resolve] button")
+    await expect(page.locator("#status")).to_have_text("Resolved")
+    assert await eventually(reporter_heard(reporter, "Bill re-submitted after the iFIX fix"))
+    assert await status_of(helpdesk, number) == "resolved"
+    # The L1 group's card was edited in place, as when staff act in chat.
+    assert channel.last(L1_CHAT).replaces and "Resolved" in channel.last(L1_CHAT).text
+    assert errors == []
+
+
+async def eventually(check: Callable[[], Awaitable[bool]]) -> bool:
+    """True as soon as `check` is (the relay delivers in the background), False after a while."""
+    deadline = asyncio.get_running_loop().time() + WAIT_MS / 1000
+    while asyncio.get_running_loop().time() < deadline:
+        if await check():
+            return True
+        await asyncio.sleep(0.05)
+    return False
+
+
+def reporter_heard(reporter: Person, words: str) -> Callable[[], Awaitable[bool]]:
+    heard: list[str] = []
+
+    async def check() -> bool:
+        heard.extend(message.text for message in reporter.new_messages())
+        return any(words in text for text in heard)
+
+    return check
+
+
+async def test_an_operator_logs_a_phone_call_and_reads_out_the_id(
+    helpdesk: Helpdesk, browser: Browser, console_url: str
+) -> None:
+    await make_account(helpdesk, "anita", "l1", "l1")
+    page = await browser.new_page(viewport={"width": 1366, "height": 768})
+    await sign_in(page, console_url, "anita")
+    await page.click("#nav-new")
+    await page.select_option("select[name=source]", "phone")
+    await page.fill("input[name=reporter_name]", "Sabita Nayak")
+    await page.select_option("select[name=reporter_role]", "cbo_member")
+    await page.fill("input[name=contact]", "98765 43210")
+    await page.select_option("select[name=ulb]", "jatni")
+    await page.select_option("select[name=module]", "wage_bills")
+    await page.select_option("select[name=category]", "app_error")
+    await page.fill("textarea[name=description]", "Muster roll 12 wage bill stuck since Monday")
+    await page.click("#log-ticket")
+    await expect(page.locator("#created .big-id")).to_have_text("MK-1001")
+    await expect(page.locator("#contact")).to_contain_text("+919876543210")
+    await page.goto(f"{console_url}/console/?channel=phone")
+    await expect(page.locator("tr[data-ticket='MK-1001']")).to_contain_text("Phone")
+
+
+async def test_refusals_a_member_and_a_forged_form_from_another_site_change_nothing(
+    helpdesk: Helpdesk, channel: MemoryChannel, browser: Browser, console_url: str
+) -> None:
+    number = await file_ticket(Person(helpdesk, channel, "memory:reporter-1"))
+    await make_account(helpdesk, "ravi", "member", "master_trainers")
+    page = await browser.new_page()
+    await sign_in(page, console_url, "ravi")
+    await page.goto(f"{console_url}/console/tickets/{number}")
+    await expect(page.locator("#refusal")).to_contain_text("another team")
+    await expect(page.locator("#nav-new")).to_have_count(0)
+
+    # Another site, open in the same browser, posts a form at the console.
+    async def evil(_request: object) -> HTMLResponse:
+        return HTMLResponse(
+            f"<form id=f method=post action='{console_url}/console/tickets/{number}/act'>"
+            "<input name=action value=take></form>"
+            "<script>document.getElementById('f').submit()</script>"
+        )
+
+    async with serving(Starlette(routes=[Route("/", evil)]), lifespan="off") as evil_url:
+        await page.goto(evil_url.replace("127.0.0.1", "localhost"))
+        await expect(page.locator("#refusal")).to_be_visible(timeout=WAIT_MS)
+    assert await status_of(helpdesk, number) == "new"
+
+
+async def test_the_queue_fits_a_phone_screen(
+    helpdesk: Helpdesk, channel: MemoryChannel, browser: Browser, console_url: str
+) -> None:
+    await file_ticket(Person(helpdesk, channel, "memory:reporter-1"))
+    await make_account(helpdesk, "anita", "l1", "l1")
+    page = await browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
+    await sign_in(page, console_url, "anita")
+    await expect(page.locator("tr[data-ticket='MK-1001']")).to_be_attached()
+    overflow = await page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0  # the table scrolls inside its box, the page does not
