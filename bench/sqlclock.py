@@ -9,11 +9,17 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from db.engine import READ_ONLY
+
 
 class StatementClock:
     """Wall time of each SQL statement as the event loop's side sees it (queueing for the
     driver's thread, SQLite's write lock, the network), by kind: where a message's time goes.
-    Costs a few microseconds a statement."""
+    Costs a few microseconds a statement.
+
+    On SQLite a transaction's BEGIN is sent along with its first statement (one trip to the
+    driver's thread), so waiting for SQLite's own lock counts in that statement; the time a
+    writer queues for the write lock inside the process, before that, is counted as BEGIN."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.seconds: Counter[str] = Counter()
@@ -22,6 +28,21 @@ class StatementClock:
         sync = engine.sync_engine
         event.listen(sync, "before_cursor_execute", self._before)
         event.listen(sync, "after_cursor_execute", self._after)
+        if sync.dialect.name == "sqlite":
+            # Around the engine's own `begin` listener: first and last of them.
+            event.listen(sync, "begin", self._begin_started, insert=True)
+            event.listen(sync, "begin", self._begun)
+
+    def _begin_started(self, conn: Any) -> None:
+        conn.info["bench_begin"] = time.perf_counter()
+
+    def _begun(self, conn: Any) -> None:
+        started = conn.info.pop("bench_begin", None)
+        if self.enabled and started is not None:
+            read = conn.get_execution_options().get(READ_ONLY)
+            kind = "BEGIN (read)" if read else "BEGIN IMMEDIATE (wait for the write lock)"
+            self.seconds[kind] += time.perf_counter() - started
+            self.count[kind] += 1
 
     def _before(self, conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         conn.info.setdefault("bench_started", []).append(time.perf_counter())

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import sqlite3
+from collections import deque
+from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+import aiosqlite
+from sqlalchemy import event, exc, util
+from sqlalchemy.dialects.sqlite.aiosqlite import (
+    AsyncAdapt_aiosqlite_connection,
+    AsyncAdapt_aiosqlite_cursor,
+    AsyncAdapt_aiosqlite_dbapi,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -13,8 +23,13 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.pool import PoolResetState
+from sqlalchemy.util import await_
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+# Execution option of a connection that only reads (see `db.uow.ReadOnlyUnitOfWork`): on SQLite
+# its transaction is a plain deferred one, which never takes the write lock.
+READ_ONLY = "mukta_read_only"
 
 
 def is_sqlite(url: str) -> bool:
@@ -27,6 +42,11 @@ def create_engine(url: str, **options: Any) -> AsyncEngine:
     database = make_url(url).database
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
+    # A connection goes back to the pool already outside any transaction (its unit of work
+    # committed or rolled back); `on_reset` below rolls back only one that is not.
+    options.setdefault("pool_reset_on_return", None)
+    if make_url(url).get_driver_name() == "aiosqlite":
+        options.setdefault("module", _OneStepDriver(aiosqlite, sqlite3))
     engine = create_async_engine(url, **options)
     _tune_sqlite(engine)
     return engine
@@ -46,9 +66,166 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def on_begin(connection: Any) -> None:
+        if connection.get_execution_options().get(READ_ONLY):
+            # Reads only: one consistent snapshot (WAL), no write lock, no waiting on writers.
+            _begin(connection, "BEGIN")
+            return
         # Writers queue on the busy timeout instead of failing at their first write
         # (a deferred transaction that reads first cannot be upgraded safely).
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        _begin(connection, "BEGIN IMMEDIATE")
+
+    @event.listens_for(engine.sync_engine.pool, "reset")
+    def on_reset(dbapi_connection: Any, _record: Any, state: PoolResetState) -> None:
+        if not state.asyncio_safe or state.transaction_was_reset:
+            return
+        if isinstance(dbapi_connection, _OneStepConnection):
+            dbapi_connection.begin_pending = None
+        if dbapi_connection.driver_connection.in_transaction:
+            dbapi_connection.rollback()
+
+
+def _begin(connection: Any, statement: str) -> None:
+    adapted = connection.connection.dbapi_connection
+    if isinstance(adapted, _OneStepConnection):
+        # Sent with the transaction's first statement, in the same step.
+        adapted.begin_pending = statement
+        return
+    driver = connection.connection.driver_connection
+    try:
+        await_(driver.execute_fetchall(statement))
+    except sqlite3.Error as error:
+        # As from any other statement: sqlalchemy.exc.OperationalError "database is locked", …
+        raise exc.DBAPIError.instance(statement, None, error, sqlite3.Error) from error
+
+
+# -- SQLite statements in one step each ------------------------------------------------------
+#
+# aiosqlite runs the sqlite3 connection on a thread of its own; every call is a trip there and
+# back (a queue put, a thread wake-up, a wake-up of the event loop). SQLAlchemy's adapter makes
+# four trips a statement (open a cursor, execute, fetch, close). These classes make one: the
+# cursor is opened, executed, read and closed on the driver's thread in a single call, and a
+# transaction's BEGIN goes along with its first statement. The results, and SQLite's own
+# behaviour (locks, busy timeout, errors), are unchanged.
+
+
+def _run(
+    driver: aiosqlite.Connection,
+    begin: str | None,
+    operation: str,
+    parameters: Any,
+    many: bool,
+) -> tuple[Any, list[Any] | None, int, int | None]:
+    """On the driver's thread: BEGIN if due, the statement, and everything it returned."""
+    connection = driver._conn
+    if begin is not None:
+        connection.execute(begin)
+    cursor = connection.cursor()
+    try:
+        if many:
+            cursor.executemany(operation, parameters)
+        elif parameters is None:
+            cursor.execute(operation)
+        else:
+            cursor.execute(operation, parameters)
+        description = cursor.description
+        rows = cursor.fetchall() if description else None
+        return description, rows, cursor.rowcount, cursor.lastrowid
+    finally:
+        cursor.close()
+
+
+class _OneStepCursor(AsyncAdapt_aiosqlite_cursor):
+    __slots__ = ("_description", "_lastrowid", "_rowcount")
+
+    def __init__(self, adapt_connection: Any) -> None:
+        self._adapt_connection = adapt_connection
+        self._connection = adapt_connection._connection
+        self._soft_closed_memoized = util.EMPTY_DICT
+        self._rows = deque()
+        self._description: Any = None
+        self._rowcount = -1
+        self._lastrowid: int | None = None
+
+    @property
+    def description(self) -> Any:
+        return self._description
+
+    @property
+    def rowcount(self) -> int:
+        return self._rowcount
+
+    @property
+    def lastrowid(self) -> Any:
+        return self._lastrowid
+
+    async def _async_soft_close(self) -> None:
+        return None
+
+    def close(self) -> None:
+        self._rows.clear()
+
+    def execute(self, operation: Any, parameters: Any = None) -> Any:
+        return self._step(operation, parameters, many=False)
+
+    def executemany(self, operation: Any, seq_of_parameters: Sequence[Any]) -> Any:
+        return self._step(operation, seq_of_parameters, many=True)
+
+    def _step(self, operation: Any, parameters: Any, many: bool) -> None:
+        adapted: _OneStepConnection = self._adapt_connection  # type: ignore[assignment]
+        begin, adapted.begin_pending = adapted.begin_pending, None
+        try:
+            description, rows, rowcount, lastrowid = await_(
+                self._step_async(begin, operation, parameters, many)
+            )
+        except Exception as error:
+            adapted._handle_exception(error)
+        self._description, self._rowcount, self._lastrowid = description, rowcount, lastrowid
+        self._rows = deque(rows) if rows is not None else deque()
+
+    async def _step_async(
+        self, begin: str | None, operation: Any, parameters: Any, many: bool
+    ) -> tuple[Any, list[Any] | None, int, int | None]:
+        driver: aiosqlite.Connection = self._connection  # type: ignore[assignment]
+        async with self._adapt_connection._execute_mutex:
+            step = partial(_run, driver, begin, operation, parameters, many)
+            result: tuple[Any, list[Any] | None, int, int | None] = await driver._execute(  # type: ignore[no-untyped-call]
+                step
+            )
+            return result
+
+    def nextset(self) -> None:
+        return None
+
+    def setinputsizes(self, *inputsizes: Any) -> None:
+        return None
+
+
+class _OneStepConnection(AsyncAdapt_aiosqlite_connection):
+    __slots__ = ("begin_pending",)
+    _cursor_cls = _OneStepCursor
+
+    def __init__(self, dbapi: Any, connection: Any) -> None:
+        super().__init__(dbapi, connection)
+        # The BEGIN this transaction starts with, until its first statement takes it along.
+        self.begin_pending: str | None = None
+
+    def commit(self) -> None:
+        if self.begin_pending is not None:
+            self.begin_pending = None  # nothing was run: nothing to end
+            return
+        super().commit()
+
+    def rollback(self) -> None:
+        if self.begin_pending is not None:
+            self.begin_pending = None
+            return
+        super().rollback()
+
+
+class _OneStepDriver(AsyncAdapt_aiosqlite_dbapi):
+    def connect(self, *arg: Any, **kw: Any) -> _OneStepConnection:
+        adapted = super().connect(*arg, **kw)
+        return _OneStepConnection(self, adapted._connection)
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

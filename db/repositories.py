@@ -8,10 +8,10 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy import and_, bindparam, exists, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, joinedload
 
 from db.models import (
     Conversation,
@@ -41,6 +41,14 @@ def _insert(session: AsyncSession) -> Callable[..., Any]:
     return postgresql.insert if _on_postgresql(session) else sqlite.insert
 
 
+# A ticket and its attachments in one statement (one round trip, not two), built once.
+_BY_NUMBER = (
+    select(Ticket)
+    .where(Ticket.number == bindparam("number"))
+    .options(joinedload(Ticket.attachments))
+)
+
+
 class TicketRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -60,8 +68,8 @@ class TicketRepository:
         self.session.add(ticket)
 
     async def by_number(self, number: str) -> Ticket | None:
-        result = await self.session.execute(select(Ticket).where(Ticket.number == number))
-        return result.scalar_one_or_none()
+        result = await self.session.execute(_BY_NUMBER, {"number": number})
+        return result.unique().scalar_one_or_none()
 
     async def for_reporter(self, address: str, limit: int = 10) -> Sequence[Ticket]:
         result = await self.session.execute(

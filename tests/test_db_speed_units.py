@@ -1,0 +1,172 @@
+"""Read-only units of work, and SQLite statements made in one step on the driver's thread."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select, text, update
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+import db.engine
+from bot.config import load_config
+from bot.settings import ROOT
+from bot.tickets import TicketService
+from db.engine import create_engine, session_factory
+from db.models import Ticket
+from db.uow import ReadOnlyError, UnitOfWork
+from flows.messages import Address, Attachment
+from tests.helpers import submit_command
+
+NOW = datetime(2026, 11, 27, 5, 30, tzinfo=UTC)
+
+
+async def _ticket(units: UnitOfWork) -> str:
+    service = TicketService(load_config(ROOT / "config" / "helpdesk.toml"))
+    command = replace(
+        submit_command(),
+        attachments=(
+            Attachment("photo", "file-1", "image/jpeg", "a.jpg"),
+            Attachment("photo", "file-2", "image/jpeg", "b.jpg"),
+        ),
+    )
+    async with units as uow:
+        ticket = await service.create(uow, Address("memory", "ramesh"), command, NOW)
+        await uow.commit()
+        return ticket.number
+
+
+async def test_a_read_only_unit_reads_what_was_committed_and_keeps_it_loaded(
+    database_url: str,
+) -> None:
+    engine = create_engine(database_url)
+    try:
+        number = await _ticket(UnitOfWork(session_factory(engine)))
+        async with UnitOfWork(session_factory(engine)).read_only() as uow:
+            ticket = await uow.tickets.by_number(number)
+            missing = await uow.tickets.by_number("MK-999999")
+        assert missing is None
+        assert ticket is not None and ticket.number == number
+        # Loaded with its attachments, in order, and still readable after the unit ended.
+        assert [item.ref for item in ticket.attachments] == ["file-1", "file-2"]
+        assert ticket.reporter_address == "memory:ramesh"
+    finally:
+        await engine.dispose()
+
+
+async def test_a_read_only_unit_cannot_write(database_url: str) -> None:
+    engine = create_engine(database_url)
+    try:
+        number = await _ticket(UnitOfWork(session_factory(engine)))
+        async with UnitOfWork(session_factory(engine)).read_only() as uow:
+            ticket = await uow.tickets.by_number(number)
+            assert ticket is not None
+            ticket.status = "closed"
+            with pytest.raises(ReadOnlyError):
+                await uow.session.flush()
+        with pytest.raises(ReadOnlyError):
+            async with UnitOfWork(session_factory(engine)).read_only() as uow:
+                await uow.commit()
+        if not database_url.startswith("sqlite"):
+            # PostgreSQL itself refuses writes in the read-only transaction.
+            with pytest.raises(DBAPIError):
+                async with UnitOfWork(session_factory(engine)).read_only() as uow:
+                    await uow.session.execute(
+                        update(Ticket).where(Ticket.number == number).values(status="closed")
+                    )
+        else:
+            # SQLite: whatever a read-only unit did is never committed.
+            async with UnitOfWork(session_factory(engine)).read_only() as uow:
+                await uow.session.execute(
+                    update(Ticket).where(Ticket.number == number).values(status="closed")
+                )
+        async with UnitOfWork(session_factory(engine)) as uow:
+            status = await uow.session.scalar(select(Ticket.status).where(Ticket.number == number))
+        assert status == "new"
+    finally:
+        await engine.dispose()
+
+
+async def test_on_sqlite_reads_do_not_wait_for_a_writer(sqlite_url: str) -> None:
+    engine = create_engine(sqlite_url)
+    try:
+        number = await _ticket(UnitOfWork(session_factory(engine)))
+        path = sqlite_url.split("///", 1)[1]
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+        other.execute("UPDATE tickets SET status = 'in_progress' WHERE number = ?", (number,))
+        try:
+            started = time.perf_counter()
+            async with UnitOfWork(session_factory(engine)).read_only() as uow:
+                ticket = await uow.tickets.by_number(number)
+            assert time.perf_counter() - started < 1.0
+            # The last committed state, not the writer's uncommitted one.
+            assert ticket is not None and ticket.status == "new"
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+    finally:
+        await engine.dispose()
+
+
+async def test_on_sqlite_a_writer_still_waits_for_the_write_lock_then_fails_cleanly(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(db.engine, "SQLITE_BUSY_TIMEOUT_MS", 200)
+    engine = create_engine(sqlite_url)
+    try:
+        path = sqlite_url.split("///", 1)[1]
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        try:
+            with pytest.raises(OperationalError, match="database is locked"):
+                await _ticket(UnitOfWork(session_factory(engine)))
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        # Nothing of it was written, and the same engine works again at once.
+        number = await _ticket(UnitOfWork(session_factory(engine)))
+        async with UnitOfWork(session_factory(engine)).read_only() as uow:
+            count = await uow.tickets.count()
+            assert await uow.tickets.by_number(number) is not None
+        assert count == 1
+    finally:
+        await engine.dispose()
+
+
+async def test_on_sqlite_a_transaction_is_whole_or_nothing(sqlite_url: str) -> None:
+    engine = create_engine(sqlite_url)
+    try:
+        async with UnitOfWork(session_factory(engine)) as uow:
+            await uow.session.execute(text("CREATE TABLE scratch (n INTEGER)"))
+            await uow.commit()
+        with pytest.raises(RuntimeError):
+            async with UnitOfWork(session_factory(engine)) as uow:
+                await uow.session.execute(text("INSERT INTO scratch VALUES (1)"))
+                raise RuntimeError("crash half-way")
+        async with UnitOfWork(session_factory(engine)) as uow:
+            await uow.session.execute(text("INSERT INTO scratch VALUES (2), (3)"))
+            await uow.commit()
+        async with UnitOfWork(session_factory(engine)).read_only() as uow:
+            rows = (await uow.session.execute(text("SELECT n FROM scratch ORDER BY n"))).all()
+        assert [row.n for row in rows] == [2, 3]
+        # A unit that ran nothing, committed or not, leaves the connection clean.
+        async with UnitOfWork(session_factory(engine)) as uow:
+            await uow.commit()
+        async with UnitOfWork(session_factory(engine)):
+            pass
+        sessions = session_factory(engine)
+        results = await asyncio.gather(*(_count(sessions) for _ in range(20)))
+        assert results == [2] * 20
+    finally:
+        await engine.dispose()
+
+
+async def _count(sessions: async_sessionmaker[AsyncSession]) -> int:
+    async with UnitOfWork(sessions).read_only() as uow:
+        return int((await uow.session.execute(text("SELECT count(*) FROM scratch"))).scalar_one())
