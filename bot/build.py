@@ -15,7 +15,7 @@ from bot.clock import utc_now
 from bot.config import HelpdeskConfig, load_config
 from bot.dispatcher import Dispatcher
 from bot.jira import CHANNEL as JIRA
-from bot.jira import JiraMirror
+from bot.jira import JiraInbound, JiraMirror
 from bot.outbox import OutboxRelay
 from bot.scheduler import Scheduler
 from bot.settings import Settings
@@ -57,6 +57,32 @@ class Helpdesk:
 
     async def close(self) -> None:
         await self.engine.dispose()
+
+    def reconfigure(self, config: HelpdeskConfig) -> None:
+        """Switch the running helpdesk to `config` (already checked) without a restart: the
+        next message, sweep, JIRA change or console page uses it. The switch happens all at
+        once (nothing here waits)."""
+        mirrored = frozenset(config.jira.teams) if self.settings.jira_url else frozenset()
+        dispatcher = self.dispatcher
+        dispatcher.use_config(config, mirrored)
+        self.relay.on_undeliverable = dispatcher.notifier.undeliverable
+        self.scheduler.use_config(
+            config, dispatcher.service, dispatcher.notifier, dispatcher.renderer
+        )
+        if self.jira is not None:
+            _reconfigure_jira(self.jira, config, dispatcher, self.settings)
+        self.config = config
+
+
+def _reconfigure_jira(
+    jira: JiraMirror, config: HelpdeskConfig, dispatcher: Dispatcher, settings: Settings
+) -> None:
+    # The sender keeps its client and whether it has told of an outage; what it reads from
+    # the configuration, and whom it alerts, change.
+    jira.config = config
+    jira.sender.config, jira.sender.directory = config, config.directory
+    jira.sender.alert = dispatcher.notifier.jira_unreachable
+    jira.inbound = JiraInbound(dispatcher.service, dispatcher.notifier, config, settings)
 
 
 def build(

@@ -5,6 +5,10 @@ Validated at start-up; a mistake stops the service with a message naming the pla
 
 from __future__ import annotations
 
+import contextlib
+import os
+import shutil
+import tempfile
 import tomllib
 from dataclasses import dataclass
 from datetime import date, time
@@ -328,3 +332,52 @@ def build_config(model: ConfigModel) -> HelpdeskConfig:
         timezone=model.helpdesk.timezone,
         resume_after_hours=model.helpdesk.resume_after_hours,
     )
+
+
+def load_config_text(text: str, source: str = "the configuration") -> HelpdeskConfig:
+    """The configuration in `text`, checked exactly as the file is at start-up (the admin
+    pages check an edited configuration with this before anything changes)."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{source} is not valid TOML: {error}") from error
+    try:
+        model = ConfigModel.model_validate(raw)
+    except ValidationError as error:
+        lines = [
+            f"  {'.'.join(str(part) for part in item['loc']) or '(file)'}: {item['msg']}"
+            for item in error.errors()
+        ]
+        raise ConfigError(f"{source} has problems:\n" + "\n".join(lines)) from error
+    return build_config(model)
+
+
+def previous_version(path: Path) -> Path:
+    """Where the version before the last change through the admin pages is kept."""
+    return path.with_name(f"{path.name}.previous")
+
+
+def write_config_text(path: Path, text: str) -> None:
+    """Replace the configuration file with `text`, all at once: a reader (or a crash) sees
+    the old file or the new one, never half of one. The old file is kept beside it as
+    `<name>.previous`."""
+    old = path.read_bytes() if path.exists() else None
+    if old is not None:
+        _replace_atomically(previous_version(path), old, path)
+    _replace_atomically(path, text.encode("utf-8"), path)
+
+
+def _replace_atomically(target: Path, content: bytes, like: Path) -> None:
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(content)
+            file.flush()
+            os.fsync(file.fileno())
+        if like.exists():
+            shutil.copymode(like, temporary)
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise

@@ -367,3 +367,10 @@ class Dispatcher:
             return state.evolve(step=asks, ticket=number, shown=shown, action="")
 
         await uow.conversations.update_state(change.ticket.reporter_address, now, wait_for_answer)
+
+    def use_config(self, config: HelpdeskConfig, mirrored_teams: frozenset[str]) -> None:
+        """Work with a new (already checked) configuration from the next message on."""
+        self.config, self.directory = config, config.directory
+        self.service = TicketService(config)
+        self.renderer = Renderer(config.directory, config.timezone)
+        self.notifier = Notifier(config.directory, self.renderer, mirrored_teams)

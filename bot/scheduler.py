@@ -272,3 +272,15 @@ class Scheduler:
             queued = await self._once(uow, key, now, messages)
             await uow.commit()
         return queued
+
+    def use_config(
+        self,
+        config: HelpdeskConfig,
+        service: TicketService,
+        notifier: Notifier,
+        renderer: Renderer,
+    ) -> None:
+        """Sweep with a new (already checked) configuration from the next sweep on."""
+        self.config, self.directory = config, config.directory
+        self.calendar, self.reminders = config.calendar, config.reminders
+        self.service, self.notifier, self.renderer = service, notifier, renderer
