@@ -158,6 +158,7 @@ def to_incoming(update: Update, bot: BotIdentity, now: datetime) -> Incoming | N
             sent_at,
             sender_name=_sender_name(update),
             attachments=attachments,
+            handle=message.from_user.username or "",
         )
         return Incoming(inbound)
     group_text = _group_text(message, bot)

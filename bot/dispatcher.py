@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -18,6 +18,7 @@ from bot.logs import masked
 from bot.notifications import Notifier
 from bot.ratelimit import InboundLimiter, Verdict
 from bot.tickets import Done, Outcome, TicketService, view_of
+from db.models import Ticket
 from db.uow import UnitOfWork
 from flows import i18n
 from flows.commands import (
@@ -193,9 +194,12 @@ class Dispatcher:
         conversation = await uow.conversations.lock(str(inbound.address), now)
         state = ConversationState.from_json(conversation.state)
         actor = self.directory.staff_at(inbound.address)
+        claimed: Sequence[Ticket] = ()
+        if inbound.handle:
+            claimed = await self.service.claim_by_handle(uow, inbound.address, inbound.handle, now)
         result = step(state, inbound, self._context(actor, now))
         language = result.state.profile.language or i18n.DEFAULT_LANGUAGE
-        answers: list[Outbound] = []
+        answers = [self._linked(inbound.address, ticket, now) for ticket in claimed]
         for command in result.commands:
             answers += await self._execute(uow, inbound, actor, language, command, now)
         state, replies = result.state, result.replies
@@ -208,6 +212,14 @@ class Dispatcher:
         conversation.updated_at = now
         # Answers to commands come before the flow's next question.
         return [*answers, *replies]
+
+    def _linked(self, address: Address, ticket: Ticket, now: datetime) -> Outbound:
+        """Tell a caller that the ticket logged for them now reports to this chat."""
+        language = ticket.language
+        view = view_of(ticket, now)
+        text = i18n.text(language, "ticket_linked_to_chat", number=ticket.number)
+        text = f"{text}\n\n{self.renderer.status(language, view)}"
+        return Outbound(address, text, ticket_number=ticket.number, kind="notice")
 
     async def _team_chat(
         self, uow: UnitOfWork, inbound: Inbound, team: Team, now: datetime

@@ -110,8 +110,10 @@ class Notifier:
 
     @staticmethod
     def offline(ticket: Ticket) -> bool:
-        """A caller without a chat: the bot has nowhere to write to them."""
-        return ticket.reporter_address.partition(":")[0] in OFFLINE_CHANNELS
+        """A caller without a chat, or one whose Telegram chat is not known yet (only their
+        @username, until they write to the bot): the bot has nowhere to write to them."""
+        channel, _, chat_id = ticket.reporter_address.partition(":")
+        return channel in OFFLINE_CHANNELS or chat_id.startswith("@")
 
     def created(self, ticket: Ticket, now: datetime) -> list[Outbound]:
         return self.team_cards(ticket, ticket.team, now=now)

@@ -164,6 +164,21 @@ class TicketService:
             return ticket
         return ticket if ticket.reporter_address == str(requester) else None
 
+    async def claim_by_handle(
+        self, uow: UnitOfWork, chat: Address, handle: str, now: datetime
+    ) -> Sequence[Ticket]:
+        """Tickets an operator logged for a caller under their Telegram @username follow the
+        caller's chat from their first message on: the bot could not write to them before."""
+        pending = f"{chat.channel}:@{handle.casefold()}"
+        tickets = await uow.tickets.for_reporter(pending, limit=100)
+        for ticket in tickets:
+            ticket.reporter_address = str(chat)
+            ticket.updated_at = now
+            await uow.tickets.record_event(
+                ticket, now, str(chat), chat.channel, "chat_linked", ticket.status, {}
+            )
+        return tickets
+
     async def mine(self, uow: UnitOfWork, reporter: Address) -> Sequence[Ticket]:
         return await uow.tickets.for_reporter(str(reporter))
 

@@ -56,6 +56,8 @@ class Inbound:
     choice: str = ""
     # Who wrote, when that is not the chat itself (a member of a team's group chat).
     sender: Address | None = None
+    # The writer's public user name on the channel (Telegram's @username), when they have one.
+    handle: str = ""
 
 
 @dataclass(frozen=True, slots=True)

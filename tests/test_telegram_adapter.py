@@ -162,6 +162,14 @@ def test_command_for_another_bot_is_ignored(ptb: Bot) -> None:
     assert incoming(private_text(USER, "/status@other_bot MK-1001"), ptb) is None
 
 
+def test_the_writers_telegram_username_comes_with_a_private_message(ptb: Bot) -> None:
+    """So tickets logged for a caller under their @username can follow their chat."""
+    payload = private_text(USER, "hi", first_name="Sabita")
+    assert expect(payload, ptb).inbound.handle == ""
+    payload["message"]["from"]["username"] = "Sabita_N"
+    assert expect(payload, ptb).inbound.handle == "Sabita_N"
+
+
 def test_private_photo_keeps_the_largest_size_and_the_caption(ptb: Bot) -> None:
     found = expect(private_photo(USER, "PHOTO-BIG", caption="Error on the MB page"), ptb)
 

@@ -11,7 +11,9 @@ from sqlalchemy import select
 from adapters.memory import MemoryChannel
 from bot.build import Helpdesk
 from db.models import OutboxMessage, Ticket, TicketEvent
-from flows.messages import Address
+from db.repositories import decode_outbound
+from flows import i18n
+from flows.messages import Address, Inbound
 from tests.conftest import FixedClock
 from tests.support import Person, file_ticket
 from tests.web_support import PASSWORD, ConsoleClient, console_client, make_account
@@ -366,3 +368,48 @@ async def test_a_bad_caller_form_says_what_is_wrong_and_keeps_what_was_typed(
         assert "not an email address" in email.text
     async with helpdesk.unit_of_work() as uow:
         assert await uow.tickets.count() == 0
+
+
+async def test_a_telegram_caller_gets_updates_once_they_write_to_the_bot(
+    helpdesk: Helpdesk,
+) -> None:
+    await make_account(helpdesk, "anita", "l1", "l1")
+    async with console_client(helpdesk) as browser:
+        await browser.sign_in("anita")
+        number = await log_call(browser, updates_by="telegram", chat_contact="@Sabita_N")
+        page = (await browser.get(f"/console/tickets/{number}")).text
+        assert "once @sabita_n writes to the helpdesk bot" in page
+        await browser.act(number, "take")
+        # Nowhere to write yet: nothing queued for an address the bot cannot reach.
+        assert await outbox_to(helpdesk, "telegram:@sabita_n") == []
+
+        async def writes(chat: str, handle: str) -> None:
+            await helpdesk.dispatcher.handle(
+                Inbound(
+                    Address("telegram", chat),
+                    f"update-{chat}",
+                    "hi",
+                    helpdesk.clock(),
+                    handle=handle,
+                )
+            )
+
+        await writes("5550002", "someone_else")
+        assert await outbox_to(helpdesk, "telegram:5550002") != []
+        assert (await ticket(helpdesk, number)).reporter_address == "telegram:@sabita_n"
+
+        await writes("5550001", "Sabita_N")
+        told = [
+            decode_outbound(row.payload).text
+            for row in await outbox_to(helpdesk, "telegram:5550001")
+        ]
+        # In the language the caller chose on the phone (Odia).
+        linked = i18n.text("or", "ticket_linked_to_chat", number=number)
+        assert any(text.startswith(linked) for text in told)
+        assert (await ticket(helpdesk, number)).reporter_address == "telegram:5550001"
+
+        await browser.act(number, "resolve", note="DSC renewed; bill approved")
+        notices = await outbox_to(helpdesk, "telegram:5550001")
+        assert any(
+            "DSC renewed; bill approved" in decode_outbound(row.payload).text for row in notices
+        )

@@ -220,7 +220,7 @@ def _attachments(stored: str) -> tuple[dict[str, str], ...]:
 
 PHONE = re.compile(r"^\+?[0-9][0-9 \-]{6,18}[0-9]$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-TELEGRAM_CHAT = re.compile(r"^-?[0-9]{4,20}$")
+TELEGRAM_USER = re.compile(r"^@?([A-Za-z][A-Za-z0-9_]{4,31})$")
 
 
 class CallerError(ValueError):
@@ -250,9 +250,12 @@ def caller_address(source: str, contact: str, updates_by: str, chat_contact: str
             raise CallerError("chat_contact", "caller_bad_whatsapp")
         return Address("whatsapp", e164_india(number))
     if updates_by == "telegram":
-        if not TELEGRAM_CHAT.match(chat_contact):
+        # A bot cannot write first to a Telegram user: the tickets wait under the @username
+        # and follow the caller's chat when they first write to the bot.
+        user = TELEGRAM_USER.match(chat_contact)
+        if user is None:
             raise CallerError("chat_contact", "caller_bad_telegram")
-        return Address("telegram", chat_contact)
+        return Address("telegram", f"@{user.group(1).casefold()}")
     if source == "email":
         if not EMAIL.match(contact):
             raise CallerError("contact", "caller_bad_email")

@@ -229,7 +229,7 @@ def desk_routes(console: Console) -> list[BaseRoute]:
             "ulb": [item.key for item in directory.ulbs],
             "module": [item.key for item in directory.modules],
             "category": [item.key for item in directory.categories],
-            "updates_by": ("", "whatsapp"),
+            "updates_by": ("", "whatsapp", "telegram"),
         }
         for name, allowed in checks.items():
             if values.get(name, "") not in allowed:

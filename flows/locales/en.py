@@ -254,6 +254,10 @@ MESSAGES: dict[str, str] = {
     "notice_via_parent": "About your ticket {number} (part of {parent}):\n{update}",
     "team_reporter_replied": "The reporter answered on {number}:\n{note}",
     "team_internal_note": "📝 Internal note on {number}: {note}",
+    "ticket_linked_to_chat": (
+        "Ticket {number}, which the helpdesk logged for you, will send its updates to this "
+        "chat from now on."
+    ),
     "team_not_solved": "The reporter says {number} is not solved yet:\n{note}",
     "sla_on_track": " · on track",
     "sla_due_soon": " · DUE SOON",

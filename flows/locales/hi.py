@@ -240,6 +240,9 @@ MESSAGES: dict[str, str] = {
     "notice_via_parent": "आपके टिकट {number} के बारे में ({parent} का हिस्सा):\n{update}",
     "team_reporter_replied": "रिपोर्टकर्ता ने {number} पर जवाब दिया:\n{note}",
     "team_internal_note": "📝 {number} पर आंतरिक टिप्पणी: {note}",
+    "ticket_linked_to_chat": (
+        "हेल्पडेस्क ने आपके लिए जो टिकट {number} दर्ज किया था, उसके अपडेट अब से इसी चैट में आएंगे।"
+    ),
     "team_not_solved": "रिपोर्टकर्ता के अनुसार {number} अभी हल नहीं हुआ है:\n{note}",
     "sla_on_track": " · समय पर",
     "sla_due_soon": " · समय-सीमा नज़दीक",

@@ -235,6 +235,7 @@ MESSAGES: dict[str, str] = {
     "notice_via_parent": "ଆପଣଙ୍କ ଟିକେଟ {number} ବିଷୟରେ ({parent}ର ଅଂଶ):\n{update}",
     "team_reporter_replied": "{number} ବିଷୟରେ ରିପୋର୍ଟକାରୀଙ୍କ ଉତ୍ତର:\n{note}",
     "team_internal_note": "📝 {number} ଉପରେ ଆଭ୍ୟନ୍ତରୀଣ ଟିପ୍ପଣୀ: {note}",
+    "ticket_linked_to_chat": "ହେଲ୍ପଡେସ୍କ ଆପଣଙ୍କ ପାଇଁ ଦର୍ଜ କରିଥିବା ଟିକେଟ {number} ର ଅପଡେଟ୍ ଏବେଠାରୁ ଏହି ଚାଟ୍‌ରେ ଆସିବ।",
     "team_not_solved": "ରିପୋର୍ଟକାରୀ କହୁଛନ୍ତି {number} ଏପର୍ଯ୍ୟନ୍ତ ସମାଧାନ ହୋଇନାହିଁ:\n{note}",
     "sla_on_track": " · ସମୟସୀମା ଭିତରେ",
     "sla_due_soon": " · ସମୟସୀମା ପାଖେଇ ଆସୁଛି",
