@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.tickets import Done, view_of
-from bot.web import desk, sessions
+from bot.web import attachments, desk, sessions
 from bot.web.accounts import staff_of
 from bot.web.console import PREFIX, Console, Visit
 from bot.web.desk import CallerError, QueueFilter
@@ -170,6 +171,40 @@ def desk_routes(console: Console) -> list[BaseRoute]:
             )
 
     @console.page()
+    async def attachment(request: Request, visit: Visit) -> Response:
+        number = request.path_params["number"].upper()
+        async with helpdesk.unit_of_work() as uow:
+            found = await uow.tickets.by_number(number)
+            item = next(
+                (
+                    a
+                    for a in (found.attachments if found else [])
+                    if a.id == request.path_params["item"]
+                ),
+                None,
+            )
+            if found is None or item is None:
+                return console.refusal(visit.language, "attachment_missing", 404)
+            if not visit.staff.sees_every_team and found.team != visit.staff.team:
+                return console.refusal(visit.language, "refused_other_team")
+            channel = found.reporter_address.partition(":")[0]
+            ref, content_type, name = item.ref, item.content_type, item.filename
+        fetched = await attachments.fetch(helpdesk, channel, ref, content_type)
+        if fetched is None:
+            return console.refusal(visit.language, "attachment_unavailable", 404)
+        inline = fetched.content_type in attachments.INLINE_TYPES
+        filename = name or f"{number}-{request.path_params['item']}"
+        disposition = "inline" if inline else "attachment"
+        headers = {
+            "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(filename)}",
+            "Content-Security-Policy": "sandbox; default-src 'none'",
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "private, max-age=3600",
+        }
+        media_type = fetched.content_type if inline else "application/octet-stream"
+        return Response(fetched.content, media_type=media_type, headers=headers)
+
+    @console.page()
     async def act(request: Request, visit: Visit) -> Response:
         number = request.path_params["number"].upper()
         form = visit.form
@@ -295,4 +330,5 @@ def desk_routes(console: Console) -> list[BaseRoute]:
         Route("/tickets/new", new_ticket, methods=["POST"]),
         Route("/tickets/{number}", ticket_page, methods=["GET"]),
         Route("/tickets/{number}/act", act, methods=["POST"]),
+        Route("/tickets/{number}/attachments/{item:int}", attachment, methods=["GET"]),
     ]

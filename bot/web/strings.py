@@ -107,6 +107,9 @@ ENGLISH: dict[str, str] = {
     "kind_voice": "Voice note",
     "kind_video": "Video",
     "open": "open",
+    "attachment_missing": "There is no such attachment on this ticket.",
+    "attachment_unavailable": "The chat service could not give this file now (it may have "
+    "expired there). Ask the reporter to send it again.",
     "reporter": "Reporter",
     "name": "Name",
     "reporter_role": "Works as",

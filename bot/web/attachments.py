@@ -1,0 +1,62 @@
+"""Reporters' photos, documents and voice notes, fetched from the channel that holds them so
+staff can open them on the ticket page (chat channels keep only references on our side)."""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+from dataclasses import dataclass
+
+import httpx
+from telegram.error import TelegramError
+
+from bot.build import Helpdesk
+from bot.logs import masked
+from bot.whatsapp import media_file_name
+
+log = logging.getLogger(__name__)
+# Shown in the page itself; anything else is downloaded (a file a reporter sent is not
+# trusted to render as part of the console).
+INLINE_TYPES = ("image/jpeg", "image/png", "image/webp", "image/gif", "application/pdf")
+MAX_BYTES = 25 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Fetched:
+    content: bytes
+    content_type: str
+
+
+async def fetch(helpdesk: Helpdesk, channel: str, ref: str, content_type: str) -> Fetched | None:
+    """The attachment's bytes, or None when its channel cannot give them (any more)."""
+    try:
+        if channel == "telegram" and helpdesk.telegram is not None:
+            file = await helpdesk.telegram.bot.get_file(ref)
+            content = bytes(await file.download_as_bytearray())
+            guessed = mimetypes.guess_type(file.file_path or "")[0]
+            return Fetched(content, content_type or guessed or "application/octet-stream")
+        if channel == "whatsapp" and helpdesk.whatsapp is not None:
+            return await _from_twilio(helpdesk, ref, content_type)
+    except (TelegramError, httpx.HTTPError, OSError) as error:
+        log.warning("attachment not fetched", extra={"channel": channel, "error": repr(error)})
+    return None
+
+
+async def _from_twilio(helpdesk: Helpdesk, url: str, content_type: str) -> Fetched | None:
+    settings = helpdesk.settings
+    kept = settings.media_dir / media_file_name(url)
+    if kept.is_file():  # TWILIO_KEEP_MEDIA made a copy when it arrived
+        return Fetched(kept.read_bytes(), content_type or "application/octet-stream")
+    token = settings.twilio_auth_token
+    if token is None or not url.startswith(settings.twilio_api_base_url.rstrip("/")):
+        # Only the account's own media URLs get its credentials.
+        log.warning("attachment URL is not Twilio's", extra={"url": masked(url)})
+        return None
+    auth = (settings.twilio_account_sid, token.get_secret_value())
+    async with httpx.AsyncClient(auth=auth, follow_redirects=True, timeout=30) as http:
+        response = await http.get(url)
+        response.raise_for_status()
+        if len(response.content) > MAX_BYTES:
+            return None
+        served = content_type or response.headers.get("content-type", "")
+        return Fetched(response.content, served or "application/octet-stream")
