@@ -11,12 +11,15 @@ from pathlib import Path
 
 import httpx
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import select, update
 
 from adapters.memory import MemoryChannel
-from bot.build import Helpdesk
-from bot.settings import ROOT
+from bot.build import Helpdesk, build
+from bot.config import HelpdeskConfig, load_config_text
+from bot.settings import ROOT, Settings
 from db.models import AdminChange, Ticket
+from tests.conftest import FixedClock
 from tests.support import Person, file_ticket
 from tests.test_config import toml_document
 from tests.web_support import PASSWORD, ConsoleClient, console_client, make_account
@@ -337,3 +340,43 @@ async def test_the_admin_pages_speak_odia(helpdesk: Helpdesk, config_file: Path)
             answer = await admin.get(page)
             assert answer.status_code == 200
             assert words in answer.text
+
+
+async def test_reconfigure_reaches_every_part_that_reads_the_configuration(
+    sqlite_url: str, config: HelpdeskConfig, clock: FixedClock, channel: MemoryChannel
+) -> None:
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        database_url=sqlite_url,
+        jira_url="http://jira.test",
+        jira_email="helpdesk@example.org",
+        jira_api_token=SecretStr("token"),
+        jira_project_key="EGOV",
+        jira_webhook_secret=SecretStr("secret"),
+    )
+    desk = build(settings, senders={"memory": channel}, clock=clock, config=config)
+    shipped = contents(ROOT / "config" / "helpdesk.toml")
+    new = load_config_text(shipped.replace('teams = ["egov_tech", "egov"]', 'teams = ["egov"]'))
+    try:
+        desk.reconfigure(new)
+        dispatcher, jira = desk.dispatcher, desk.jira
+        assert jira is not None
+        assert desk.config is new and dispatcher.config is new
+        assert dispatcher.directory is new.directory
+        assert dispatcher.service.config is new
+        assert dispatcher.renderer.directory is new.directory
+        assert dispatcher.notifier.directory is new.directory
+        assert dispatcher.notifier.mirrored_teams == frozenset({"egov"})
+        assert desk.relay.on_undeliverable == dispatcher.notifier.undeliverable
+        scheduler = desk.scheduler
+        assert scheduler.config is new and scheduler.calendar is new.calendar
+        assert scheduler.service is dispatcher.service
+        assert scheduler.notifier is dispatcher.notifier
+        assert jira.config is new and jira.sender.config is new
+        assert jira.sender.alert == dispatcher.notifier.jira_unreachable
+        assert jira.inbound.service is dispatcher.service
+        assert jira.inbound.notifier is dispatcher.notifier
+    finally:
+        if desk.jira is not None:
+            await desk.jira.close()
+        await desk.close()

@@ -124,7 +124,7 @@ ODIA: dict[str, str] = {
     "acc_done_password": "'{account}' ପାଇଁ ନୂଆ ପାସୱାର୍ଡ ଦିଆଗଲା; ଆକାଉଣ୍ଟଟି ସାଇନ୍ ଆଉଟ୍ ହୋଇଛି।",
     "cfg_in_use": "ଏବେ ବ୍ୟବହାରରେ",
     "cfg_checked": "ଯାଞ୍ଚ ହୋଇଥିବା ବିନ୍ୟାସରେ ଅଛି",
-    "cfg_count_ulbs": "ULB",
+    "cfg_count_ulbs": "ULB ଗୁଡ଼ିକ",
     "cfg_count_modules": "ମଡ୍ୟୁଲ",
     "cfg_count_categories": "ବର୍ଗ",
     "cfg_count_teams": "ଦଳ",
