@@ -167,6 +167,22 @@ async def test_the_queue_filters_and_puts_the_most_urgent_first(
         assert (await browser.get("/console/?priority=P9&team=nope")).status_code == 200
 
 
+async def test_the_queue_shows_what_i_took_and_what_nobody_has_taken_yet(
+    helpdesk: Helpdesk, channel: MemoryChannel
+) -> None:
+    mine = await file_ticket(Person(helpdesk, channel, "memory:r1"), "Bill stuck in approval")
+    free = await file_ticket(Person(helpdesk, channel, "memory:r2"), "Muster roll not saving")
+    await make_account(helpdesk, "anita", "l1", "l1")
+    async with console_client(helpdesk) as browser:
+        await browser.sign_in("anita")
+        await browser.act(mine, "take")
+        taken = (await browser.get("/console/?assignee=mine")).text
+        nobody = (await browser.get("/console/?assignee=none")).text
+    assert mine in taken and free not in taken
+    assert free in nobody and mine not in nobody
+    assert 'href="/console/export.csv?status=open&amp;assignee=mine"' in taken
+
+
 async def test_the_queue_updates_live_when_a_chat_ticket_arrives(
     helpdesk: Helpdesk, reporter: Person
 ) -> None:

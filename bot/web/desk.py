@@ -38,6 +38,8 @@ class QueueFilter:
     sla: str = ""
     channel: str = ""
     text: str = ""
+    # "" (anyone), "none" (nobody has taken it yet), or an account key (set from "mine").
+    assignee: str = ""
 
     @classmethod
     def from_query(cls, params: Mapping[str, str], directory: Directory) -> QueueFilter:
@@ -58,11 +60,20 @@ class QueueFilter:
         values.setdefault("status", "open")
         return cls(**values, text=params.get("text", "").strip()[:100])
 
+    def for_viewer(self, params: Mapping[str, str], viewer: str) -> QueueFilter:
+        """ "Taken by me" and "not taken yet" need to know who is looking."""
+        wanted = params.get("assignee", "")
+        return replace(
+            self, assignee=viewer if wanted == "mine" else "none" if wanted == "none" else ""
+        )
+
     def only_team(self, team: str) -> QueueFilter:
         return replace(self, team=team)
 
     def query_string(self, **changes: str) -> str:
         values = {field.name: getattr(self, field.name) for field in fields(self)} | changes
+        if values["assignee"] not in ("", "none"):
+            values["assignee"] = "mine"  # a bookmark means "mine" for whoever opens it
         return urlencode({name: value for name, value in values.items() if value})
 
     def statement(self) -> Select[Ticket]:
@@ -76,6 +87,10 @@ class QueueFilter:
                 query = query.where(getattr(Ticket, name) == getattr(self, name))
         if self.channel:
             query = query.where(Ticket.reporter_address.startswith(f"{self.channel}:"))
+        if self.assignee:
+            query = query.where(
+                Ticket.assignee == ("" if self.assignee == "none" else self.assignee)
+            )
         if self.text:
             needle = f"%{_escape_like(self.text.casefold())}%"
             query = query.where(
