@@ -145,7 +145,6 @@ def create_app(helpdesk: Helpdesk, run_relay: bool = True) -> Starlette:
 
     whatsapp = helpdesk.whatsapp
     if whatsapp is not None:
-        notifier = helpdesk.dispatcher.notifier
 
         async def signed_form(request: Request) -> dict[str, str]:
             """Twilio's form, its text made storable; refused when not signed by Twilio."""
@@ -177,7 +176,11 @@ def create_app(helpdesk: Helpdesk, run_relay: bool = True) -> Starlette:
             if receipt is not None:
                 async with helpdesk.unit_of_work() as uow:
                     again = await apply_receipt(
-                        uow, receipt, helpdesk.clock(), notifier.undeliverable
+                        # The notifier of the configuration in use now (an admin may reload it).
+                        uow,
+                        receipt,
+                        helpdesk.clock(),
+                        helpdesk.dispatcher.notifier.undeliverable,
                     )
                     await uow.commit()
                 helpdesk.relay.wake()
