@@ -911,3 +911,50 @@ async def run_report(
     if written:
         out.write("\n" + "\n".join(written) + "\n")
     return 0
+
+
+# -- one team's share -------------------------------------------------------------------------
+
+
+def for_team(
+    histories: Iterable[TicketHistory],
+    config: HelpdeskConfig,
+    first_day: date,
+    end_day: date,
+    now: datetime,
+    team: str,
+) -> Report:
+    """`compute_report` as one team's members see it: only the tickets that reached the team,
+    each judged on the team's own stints, so every group's compliance and first response are
+    the team's (the team's own row is the same as in the full report). Volumes, resolution,
+    reopens and satisfaction count the tickets that reached the team."""
+    reached = [
+        history
+        for history in histories
+        if any(s.team == team for s in stints_of(history.ticket, history.events, config, now))
+    ]
+    report = compute_report(reached, config, first_day, end_day, now)
+    tickets = tuple(
+        TicketFigures(
+            figures.ticket,
+            figures.events,
+            tuple(stint for stint in figures.stints if stint.team == team),
+            figures.first_response_hours,
+            figures.resolution_hours,
+            figures.reopened,
+        )
+        for figures in report.tickets
+    )
+    stints = [stint for figures in tickets for stint in figures.stints]
+    return Report(
+        first_day=report.first_day,
+        end_day=report.end_day,
+        now=report.now,
+        timezone=report.timezone,
+        tickets=tickets,
+        overall=_group(config, "overall", "all", tickets, stints),
+        groups={dimension: _groups(config, dimension, tickets) for dimension in DIMENSIONS},
+        per_day=report.per_day,
+        reopened=report.reopened,
+        satisfaction=report.satisfaction,
+    )
