@@ -11,9 +11,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, time
 from pathlib import Path
+from typing import cast
 
 from sqlalchemy import select
 
@@ -22,14 +24,30 @@ from bot.notifications import Notifier
 from bot.sla import BREACHED, sla_state
 from bot.tickets import TicketService, view_of
 from db.models import Ticket
-from db.repositories import OPEN_STATUSES
+from db.repositories import SlaRow
 from db.uow import UnitOfWork
 from flows import i18n
+from flows.directory import Team
 from flows.messages import Attachment, Outbound
 from flows.render import Renderer
 from flows.state import ConversationState
 
 log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Notice:
+    """Messages to queue once, under `key`; `ticket_id` for a notice about one ticket."""
+
+    key: str
+    messages: list[Outbound]
+    ticket_id: int = 0
+
+
+@dataclass
+class _Plan:
+    notices: list[_Notice] = field(default_factory=list)
+    auto_close: bool = False
 
 
 class Scheduler:
@@ -67,27 +85,116 @@ class Scheduler:
                 await asyncio.wait_for(stop.wait(), self.reminders.sweep_seconds)
 
     async def sweep(self) -> int:
-        """One pass; returns how many notices it queued."""
+        """One pass; returns how many notices it queued.
+
+        It reads first, without holding SQLite's write lock: which notices are due and not
+        sent yet (their keys), and the tickets to word them from. Only if there is something
+        to send does it write, in one short transaction that checks those tickets again,
+        claims the keys and queues the messages."""
         now = self.clock()
-        async with self.units() as uow:
-            queued = 0
-            for ticket in await self._open_tickets(uow):
-                queued += await self._ticket_notices(uow, ticket, now)
-            queued += await self._digests(uow, now)
-            queued += await self._auto_close(uow, now)
-            await uow.commit()
+        async with self.units().read_only() as uow:
+            plan = await self._plan(uow, now)
+        queued = 0
+        if plan.notices:
+            queued += await self._send(plan, now)
+        if plan.auto_close:
+            async with self.units() as uow:
+                queued += await self._auto_close(uow, now)
+                await uow.commit()
         queued += await self._weekly_summary(now)
         if queued:
             self.on_commit()
         return queued
 
-    # -- helpers --------------------------------------------------------------------------------
+    # -- what is due ----------------------------------------------------------------------------
 
-    async def _open_tickets(self, uow: UnitOfWork) -> list[Ticket]:
-        result = await uow.session.execute(
-            select(Ticket).where(Ticket.status.in_(OPEN_STATUSES)).order_by(Ticket.id)
-        )
-        return list(result.scalars().all())
+    async def _plan(self, uow: UnitOfWork, now: datetime) -> _Plan:
+        plan = _Plan()
+        digest_keys = self._digest_keys(now)
+        sent = await uow.outbox.sent_notices(list(digest_keys))
+        digests_due = [team for key, team in digest_keys.items() if key not in sent]
+        if digests_due:
+            # Once a day: every open ticket counts in its team's digest.
+            rows = await uow.tickets.sla_rows(open_only=True)
+        else:
+            rows = await uow.tickets.sla_rows(due_by=now)
+        due = {row.id: self._due_keys(row, now) for row in rows}
+        sent = await uow.outbox.sent_notices([key for keys in due.values() for key, _ in keys])
+        pending = {
+            ticket_id: [(key, kind) for key, kind in keys if key not in sent]
+            for ticket_id, keys in due.items()
+        }
+        pending = {ticket_id: keys for ticket_id, keys in pending.items() if keys}
+        lines = self._digest_lines(rows, digests_due, now)
+        wanted = set(pending) | {row.id for team_rows in lines.values() for row in team_rows}
+        tickets = {ticket.id: ticket for ticket in await uow.tickets.by_ids(sorted(wanted))}
+        for ticket_id in sorted(pending):
+            ticket = tickets[ticket_id]
+            for key, kind in pending[ticket_id]:
+                messages = self._notice(kind, ticket, now)
+                if messages:
+                    plan.notices.append(_Notice(key, messages, ticket_id))
+        for team in digests_due:
+            mine = [row for row in rows if row.team == team.key]
+            notice = self._digest(team, mine, [tickets[row.id] for row in lines[team.key]], now)
+            if notice is not None:
+                plan.notices.append(notice)
+        plan.auto_close = await self._auto_close_due(uow, now)
+        return plan
+
+    def _due_keys(self, row: SlaRow, now: datetime) -> list[tuple[str, str]]:
+        """The keys (and kinds) of the notices this ticket is due, sent or not."""
+        if row.first_response_at is not None or row.paused_at is not None:
+            return []
+        due, remind = row.response_due_at, row.reminder_at
+        if due is None:
+            return []
+        stint = f"{row.number}:{row.team}:{row.team_since.isoformat()}"
+        keys = []
+        if remind is not None and remind <= now:  # also when catching up after the due time
+            keys.append((f"due-soon:{stint}", "reminder_due_soon"))
+        if sla_state(cast(Ticket, row), now) != BREACHED:
+            return keys
+        keys.append((f"breach:{stint}", "breach_notice"))
+        # Each business morning after the breach, remind the team again.
+        local_now = self._local(now)
+        morning = self._today_at(now, self.reminders.morning_reminder)
+        if (
+            local_now.date() > self._local(due).date()
+            and self.calendar.is_business_day(local_now.date())
+            and now >= morning
+        ):
+            keys.append(
+                (f"breach-morning:{stint}:{local_now.date().isoformat()}", "breach_morning")
+            )
+        return keys
+
+    def _notice(self, kind: str, ticket: Ticket, now: datetime) -> list[Outbound]:
+        messages = self._to_team(ticket.team, kind, ticket, now)
+        if kind == "breach_notice":
+            for team_key in {self.directory.intake_team, self.reminders.breach_escalation_team}:
+                if team_key and team_key != ticket.team:
+                    messages += self._to_team(team_key, "breach_notice", ticket, now)
+        return messages
+
+    async def _send(self, plan: _Plan, now: datetime) -> int:
+        """Queue what is still due: the tickets checked again inside the transaction (a first
+        response or a new team in the meantime cancels a notice), each key claimed once."""
+        async with self.units() as uow:
+            ids = sorted({notice.ticket_id for notice in plan.notices if notice.ticket_id})
+            still = {
+                key
+                for row in await uow.tickets.sla_rows(ids=ids)
+                for key, _ in self._due_keys(row, now)
+            }
+            notices = [n for n in plan.notices if not n.ticket_id or n.key in still]
+            won = await uow.outbox.claim_notices([notice.key for notice in notices], now)
+            messages = [m for notice in notices if notice.key in won for m in notice.messages]
+            await uow.outbox.add_many(messages, now)
+            await uow.commit()
+        return len(messages)
+
+    # -- helpers --------------------------------------------------------------------------------
 
     async def _once(
         self, uow: UnitOfWork, key: str, now: datetime, messages: list[Outbound]
@@ -118,89 +225,81 @@ class Scheduler:
         local = self._local(now)
         return datetime.combine(local.date(), at, self.calendar.zone)
 
-    # -- per ticket -----------------------------------------------------------------------------
-
-    async def _ticket_notices(self, uow: UnitOfWork, ticket: Ticket, now: datetime) -> int:
-        if ticket.first_response_at is not None or ticket.paused_at is not None:
-            return 0
-        due, remind = ticket.response_due_at, ticket.reminder_at
-        if due is None:
-            return 0
-        stint = f"{ticket.number}:{ticket.team}:{ticket.team_since.isoformat()}"
-        queued = 0
-        if remind is not None and remind <= now:  # also when catching up after the due time
-            messages = self._to_team(ticket.team, "reminder_due_soon", ticket, now)
-            queued += await self._once(uow, f"due-soon:{stint}", now, messages)
-        if sla_state(ticket, now) != BREACHED:
-            return queued
-        breach = self._to_team(ticket.team, "breach_notice", ticket, now)
-        for team_key in {self.directory.intake_team, self.reminders.breach_escalation_team}:
-            if team_key and team_key != ticket.team:
-                breach += self._to_team(team_key, "breach_notice", ticket, now)
-        queued += await self._once(uow, f"breach:{stint}", now, breach)
-        # Each business morning after the breach, remind the team again.
-        local_now = self._local(now)
-        morning = self._today_at(now, self.reminders.morning_reminder)
-        if (
-            local_now.date() > self._local(due).date()
-            and self.calendar.is_business_day(local_now.date())
-            and now >= morning
-        ):
-            again = self._to_team(ticket.team, "breach_morning", ticket, now)
-            key = f"breach-morning:{stint}:{local_now.date().isoformat()}"
-            queued += await self._once(uow, key, now, again)
-        return queued
-
     # -- per team -------------------------------------------------------------------------------
 
-    async def _digests(self, uow: UnitOfWork, now: datetime) -> int:
+    def _digest_keys(self, now: datetime) -> dict[str, Team]:
+        """Today's digest key of each team with a chat, once the digest time has come."""
         local = self._local(now)
         if not self.calendar.is_business_day(local.date()):
-            return 0
+            return {}
         if now < self._today_at(now, self.reminders.digest_time):
-            return 0
-        open_tickets = await self._open_tickets(uow)
-        queued = 0
-        for team in self.directory.teams:
-            if not team.chats:
-                continue
-            mine = [t for t in open_tickets if t.team == team.key]
-            if (
-                not mine
-                and team.key not in self.directory.routes.values()
-                and (team.key != self.directory.intake_team)
-            ):
-                continue
-            due_today = [
-                t
-                for t in mine
-                if t.response_due_at is not None
-                and t.first_response_at is None
-                and self._local(t.response_due_at).date() == local.date()
-            ]
-            breached = [t for t in mine if sla_state(t, now) == BREACHED]
-            lines = [
-                i18n.text(
-                    team.language,
-                    "digest",
-                    team=team.name(team.language),
-                    open=len(mine),
-                    due_today=len(due_today),
-                    breached=len(breached),
-                )
-            ]
-            for ticket in sorted(mine, key=lambda t: (t.response_due_at or now, t.id))[:20]:
-                values = self.renderer.labels(team.language, view_of(ticket, now))
-                lines.append(i18n.text(team.language, "digest_line", **values))
-            text = "\n".join(lines)
-            messages = [
-                Outbound(chat, text, kind="digest", language=team.language) for chat in team.chats
-            ]
-            key = f"digest:{team.key}:{local.date().isoformat()}"
-            queued += await self._once(uow, key, now, messages)
-        return queued
+            return {}
+        day = local.date().isoformat()
+        return {f"digest:{team.key}:{day}": team for team in self.directory.teams if team.chats}
+
+    def _digest_lines(
+        self, rows: Sequence[SlaRow], teams: Sequence[Team], now: datetime
+    ) -> dict[str, list[SlaRow]]:
+        """The open tickets each digest lists (the 20 due first)."""
+        return {
+            team.key: sorted(
+                (row for row in rows if row.team == team.key),
+                key=lambda row: (row.response_due_at or now, row.id),
+            )[:20]
+            for team in teams
+        }
+
+    def _digest(
+        self, team: Team, mine: Sequence[SlaRow], listed: Sequence[Ticket], now: datetime
+    ) -> _Notice | None:
+        local = self._local(now)
+        if (
+            not mine
+            and team.key not in self.directory.routes.values()
+            and (team.key != self.directory.intake_team)
+        ):
+            return None
+        due_today = [
+            t
+            for t in mine
+            if t.response_due_at is not None
+            and t.first_response_at is None
+            and self._local(t.response_due_at).date() == local.date()
+        ]
+        breached = [t for t in mine if sla_state(cast(Ticket, t), now) == BREACHED]
+        lines = [
+            i18n.text(
+                team.language,
+                "digest",
+                team=team.name(team.language),
+                open=len(mine),
+                due_today=len(due_today),
+                breached=len(breached),
+            )
+        ]
+        for ticket in listed:
+            values = self.renderer.labels(team.language, view_of(ticket, now))
+            lines.append(i18n.text(team.language, "digest_line", **values))
+        text = "\n".join(lines)
+        messages = [
+            Outbound(chat, text, kind="digest", language=team.language) for chat in team.chats
+        ]
+        return _Notice(f"digest:{team.key}:{local.date().isoformat()}", messages)
 
     # -- resolutions nobody confirmed -------------------------------------------------------------
+
+    async def _auto_close_due(self, uow: UnitOfWork, now: datetime) -> bool:
+        """Whether an unconfirmed resolution is due to close (read only)."""
+        result = await uow.session.execute(
+            select(Ticket.resolved_at, Ticket.updated_at).where(
+                Ticket.status == "resolved", Ticket.confirmation == "asked"
+            )
+        )
+        days = self.reminders.auto_close_business_days
+        return any(
+            self.calendar.add_business_days(resolved_at or updated_at, days) <= now
+            for resolved_at, updated_at in result.all()
+        )
 
     async def _auto_close(self, uow: UnitOfWork, now: datetime) -> int:
         result = await uow.session.execute(
@@ -251,11 +350,10 @@ class Scheduler:
         key = f"weekly:{year}-W{week:02d}"
         from bot import reports  # matplotlib is loaded only when a chart is drawn
 
-        async with self.units() as uow:
+        async with self.units().read_only() as uow:
             if not await uow.outbox.notice_pending(key):
                 return 0
             weeks = await reports.load_weeks(uow, self.config, now)
-            await uow.commit()
         # Drawn outside any transaction: on SQLite an open one would hold the write lock.
         chart = await asyncio.to_thread(reports.weekly_chart, weeks)
         caption = reports.weekly_caption(weeks[-2:])

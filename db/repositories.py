@@ -6,9 +6,9 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol, cast
 
-from sqlalchemy import and_, bindparam, exists, func, select, update
+from sqlalchemy import and_, bindparam, exists, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, joinedload
@@ -41,6 +41,41 @@ def _insert(session: AsyncSession) -> Callable[..., Any]:
     return postgresql.insert if _on_postgresql(session) else sqlite.insert
 
 
+# Rows per statement where a query or an insert names many keys or IDs at once.
+CHUNK = 500
+
+
+class SlaRow(Protocol):
+    """What the SLA clock of a ticket needs, read without loading the ticket."""
+
+    id: int
+    number: str
+    status: str
+    team: str
+    team_since: datetime
+    response_due_at: datetime | None
+    reminder_at: datetime | None
+    first_response_at: datetime | None
+    paused_at: datetime | None
+
+
+_SLA_COLUMNS = (
+    Ticket.id,
+    Ticket.number,
+    Ticket.status,
+    Ticket.team,
+    Ticket.team_since,
+    Ticket.response_due_at,
+    Ticket.reminder_at,
+    Ticket.first_response_at,
+    Ticket.paused_at,
+)
+
+
+def _chunks(items: Sequence[Any]) -> list[Sequence[Any]]:
+    return [items[start : start + CHUNK] for start in range(0, len(items), CHUNK)]
+
+
 # A ticket and its attachments in one statement (one round trip, not two), built once.
 _BY_NUMBER = (
     select(Ticket)
@@ -70,6 +105,43 @@ class TicketRepository:
     async def by_number(self, number: str) -> Ticket | None:
         result = await self.session.execute(_BY_NUMBER, {"number": number})
         return result.unique().scalar_one_or_none()
+
+    async def by_ids(self, ids: Sequence[int]) -> list[Ticket]:
+        """These tickets (with their attachments), in ID order."""
+        tickets: list[Ticket] = []
+        for chunk in _chunks(ids):
+            result = await self.session.execute(
+                select(Ticket).where(Ticket.id.in_(chunk)).order_by(Ticket.id)
+            )
+            tickets += result.scalars().all()
+        return tickets
+
+    async def sla_rows(
+        self,
+        *,
+        open_only: bool = False,
+        due_by: datetime | None = None,
+        ids: Sequence[int] | None = None,
+    ) -> list[SlaRow]:
+        """The SLA columns of open tickets (`open_only`), of those whose clock runs and whose
+        reminder or due time has come by `due_by`, or of the tickets `ids`; in ID order."""
+        query = select(*_SLA_COLUMNS).order_by(Ticket.id)
+        if open_only or due_by is not None:
+            query = query.where(Ticket.status.in_(OPEN_STATUSES))
+        if due_by is not None:
+            query = query.where(
+                Ticket.first_response_at.is_(None),
+                Ticket.paused_at.is_(None),
+                Ticket.response_due_at.is_not(None),
+                or_(Ticket.reminder_at <= due_by, Ticket.response_due_at <= due_by),
+            )
+        if ids is None:
+            return cast(list[SlaRow], list((await self.session.execute(query)).all()))
+        rows: list[SlaRow] = []
+        for chunk in _chunks(ids):
+            result = await self.session.execute(query.where(Ticket.id.in_(chunk)))
+            rows += cast(list[SlaRow], list(result.all()))
+        return rows
 
     async def for_reporter(self, address: str, limit: int = 10) -> Sequence[Ticket]:
         result = await self.session.execute(
@@ -323,6 +395,55 @@ class OutboxRepository:
             .returning(ScheduledNotice.id)
         )
         return result.scalar_one_or_none() is not None
+
+    async def claim_notices(self, keys: Sequence[str], now: datetime) -> set[str]:
+        """`claim_notice` for many keys at once; the keys this transaction won. Claimed in
+        sorted order, so two processes claiming overlapping keys never wait on each other
+        crosswise."""
+        insert_ = _insert(self.session)
+        won: set[str] = set()
+        for chunk in _chunks(sorted(set(keys))):
+            result = await self.session.execute(
+                insert_(ScheduledNotice)
+                .values([{"key": key, "at": now} for key in chunk])
+                .on_conflict_do_nothing(index_elements=["key"])
+                .returning(ScheduledNotice.key)
+            )
+            won.update(result.scalars().all())
+        return won
+
+    async def sent_notices(self, keys: Sequence[str]) -> set[str]:
+        """Which of these notice keys were already claimed (read only)."""
+        sent: set[str] = set()
+        for chunk in _chunks(sorted(set(keys))):
+            result = await self.session.execute(
+                select(ScheduledNotice.key).where(ScheduledNotice.key.in_(chunk))
+            )
+            sent.update(result.scalars().all())
+        return sent
+
+    async def add_many(self, messages: Sequence[Outbound], now: datetime) -> None:
+        """`add` for many messages, in one statement per chunk, in this order."""
+        for chunk in _chunks(messages):
+            await self.session.execute(
+                insert(OutboxMessage),
+                [
+                    {
+                        "channel": message.address.channel,
+                        "address": str(message.address),
+                        "kind": message.kind,
+                        "ticket_number": message.ticket_number,
+                        "payload": encode_outbound(message),
+                        "status": "pending",
+                        "attempts": 0,
+                        "next_attempt_at": now,
+                        "created_at": now,
+                        "last_error": "",
+                        "provider_message_id": "",
+                    }
+                    for message in chunk
+                ],
+            )
 
     async def notice_pending(self, key: str) -> bool:
         """Not sent yet (checked before costly work; `claim_notice` still decides)."""
