@@ -12,6 +12,7 @@ import sqlite3
 import time
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select, update
@@ -52,7 +53,7 @@ async def test_a_first_response_while_the_sweep_reads_cancels_the_reminder(
     scheduler = helpdesk.scheduler
     plan = scheduler._plan
 
-    async def answered_meanwhile(uow: UnitOfWork, now: datetime) -> object:
+    async def answered_meanwhile(uow: UnitOfWork, now: datetime) -> Any:
         planned = await plan(uow, now)
         async with helpdesk.unit_of_work() as writer:  # someone else, between read and write
             await writer.session.execute(
