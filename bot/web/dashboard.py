@@ -396,7 +396,7 @@ def ticket_row(ticket: Ticket, visit: Visit, now: datetime) -> list[str]:
         word("status_", ticket.status),
         ticket.priority,
         word("type_", ticket.ticket_type or "unset"),
-        word("sla_", sla_state(ticket, now)) if sla_state(ticket, now) else "",
+        word("sla_", state) if (state := sla_state(ticket, now)) else "",
         label("team", ticket.team, language),
         ticket.assignee_name,
         label("ulb", ticket.ulb, language),
