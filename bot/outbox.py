@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -24,6 +25,15 @@ from flows.messages import Outbound
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=2)
+# How many of the chat's messages the relay holds behind the one being sent: a channel may
+# send such a message sooner, so that a chat with a long way to go does not fall behind.
+QUEUED_BEHIND: ContextVar[int] = ContextVar("queued_behind", default=0)
+# While chats are being sent to, finished ones are settled (and more rows claimed) together,
+# at most this often, so that a busy relay does not commit once per chat.
+SETTLE_SECONDS = 0.25
+# Rows being sent at a time, in batches: the next batch is claimed while the last is sent,
+# so that there is always a chat ready for the channel's next send.
+IN_FLIGHT = 2
 MAX_BACKOFF = timedelta(hours=1)
 
 
@@ -40,6 +50,14 @@ class Settled:
     provider_message_id: str = ""
     retry_at: datetime | None = None
     attempted: bool = True
+
+
+def _by_chat(rows: Sequence[OutboxMessage]) -> dict[str, list[OutboxMessage]]:
+    """Rows grouped by chat, each chat's in the order claimed (queue order)."""
+    by_chat: dict[str, list[OutboxMessage]] = {}
+    for row in rows:
+        by_chat.setdefault(row.address, []).append(row)
+    return by_chat
 
 
 class OutboxRelay:
@@ -67,58 +85,121 @@ class OutboxRelay:
         self._wake.set()
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Deliver until `stop` is set: on every wake-up after a commit, and on a timer."""
-        while not stop.is_set():
-            try:
-                while await self.deliver_due() == self.batch_size:
-                    pass
-            except Exception:
-                log.exception("outbox relay pass failed; retrying")
-            self._wake.clear()
-            waiters = [asyncio.create_task(self._wake.wait()), asyncio.create_task(stop.wait())]
-            await asyncio.wait(
-                waiters, timeout=self.poll_seconds, return_when=asyncio.FIRST_COMPLETED
-            )
-            for waiter in waiters:
-                waiter.cancel()
+        """Deliver until `stop` is set: on every wake-up after a commit, and on a timer.
+
+        Chats are sent to side by side, and the relay keeps claiming while earlier chats are
+        still being sent to, so one slow chat never leaves the others waiting. A claim never
+        takes a chat's row while an earlier row of that chat is leased, so each chat keeps its
+        order. Finished chats are settled together, at most every `SETTLE_SECONDS`.
+        """
+        flying: dict[asyncio.Task[list[Settled]], list[OutboxMessage]] = {}
+        try:
+            await self._pump(stop, flying)
+        finally:
+            for task in flying:  # only if cancelled: those rows are sent after their lease
+                task.cancel()
+
+    async def _pump(
+        self, stop: asyncio.Event, flying: dict[asyncio.Task[list[Settled]], list[OutboxMessage]]
+    ) -> None:
+        finished: list[tuple[list[Settled], list[OutboxMessage]]] = []
+        more = True  # something may be due: claim when there is room
+        while True:
+            for task in [task for task in flying if task.done()]:
+                rows = flying.pop(task)
+                try:
+                    finished.append((task.result(), rows))
+                except Exception:  # the rows stay leased and are sent again after the lease
+                    log.exception("outbox relay could not send to a chat; retrying")
+            if finished:
+                more = True  # rows waiting behind the settled ones may be due now
+                try:
+                    await self._settle(
+                        [outcome for outcomes, _ in finished for outcome in outcomes],
+                        {row.id: row for _, rows in finished for row in rows},
+                    )
+                except Exception:  # the rows stay leased and are sent again after the lease
+                    log.exception("outbox relay could not record deliveries; retrying")
+                finished.clear()
+            if stop.is_set():
+                if not flying:
+                    return
+            else:
+                busy = sum(len(rows) for rows in flying.values())
+                if (more or self._wake.is_set()) and busy <= self.batch_size:
+                    self._wake.clear()
+                    room = min(self.batch_size, IN_FLIGHT * self.batch_size - busy)
+                    try:
+                        claimed, cards = await self._claim(None, room)
+                    except Exception:
+                        log.exception("outbox relay pass failed; retrying")
+                        claimed, cards = [], {}
+                    for rows in _by_chat(claimed).values():
+                        flying[asyncio.create_task(self._send_chat(rows, cards, stop))] = rows
+                    more = len(claimed) == room
+            await self._pause(stop, flying, idle=not more)
+
+    async def _pause(
+        self, stop: asyncio.Event, flying: Collection[asyncio.Task[list[Settled]]], idle: bool
+    ) -> None:
+        """While chats are being sent to: until they are all done, or `SETTLE_SECONDS`.
+        Idle: until a commit wakes the relay, `stop`, or the poll timer."""
+        if flying:
+            await asyncio.wait(flying, timeout=SETTLE_SECONDS)
+            return
+        if not idle:
+            return
+        waiters = [asyncio.create_task(self._wake.wait()), asyncio.create_task(stop.wait())]
+        await asyncio.wait(waiters, timeout=self.poll_seconds, return_when=asyncio.FIRST_COMPLETED)
+        for waiter in waiters:
+            waiter.cancel()
 
     async def deliver_due(self, addresses: Sequence[str] | None = None) -> int:
         """One pass: claim what is due, send it, record the outcome. Returns rows claimed."""
-        claimed, cards = await self._claim(addresses)
+        claimed, cards = await self._claim(addresses, self.batch_size)
         if not claimed:
             return 0
-        by_chat: dict[str, list[OutboxMessage]] = {}
-        for row in claimed:
-            by_chat.setdefault(row.address, []).append(row)
-        results = await asyncio.gather(*(self._send_chat(rows, cards) for rows in by_chat.values()))
+        results = await asyncio.gather(
+            *(self._send_chat(rows, cards) for rows in _by_chat(claimed).values())
+        )
         await self._settle(
             [settled for chat in results for settled in chat], {row.id: row for row in claimed}
         )
         return len(claimed)
 
     async def _claim(
-        self, addresses: Sequence[str] | None
+        self, addresses: Sequence[str] | None, limit: int
     ) -> tuple[list[OutboxMessage], dict[tuple[str, str], str]]:
         now = self.clock()
         async with self.units() as uow:
-            rows = await uow.outbox.claim(
-                now, now + LEASE, self.batch_size, list(self.senders), addresses
-            )
+            rows = await uow.outbox.claim(now, now + LEASE, limit, list(self.senders), addresses)
             cards = await uow.outbox.latest_cards(rows)
             await uow.commit()
         return rows, cards
 
     async def _send_chat(
-        self, rows: list[OutboxMessage], cards: dict[tuple[str, str], str]
+        self,
+        rows: list[OutboxMessage],
+        cards: dict[tuple[str, str], str],
+        stop: asyncio.Event | None = None,
     ) -> list[Settled]:
         """Send one chat's messages in order; after a failure the rest wait behind it.
 
         A team card replaces the card last sent for its ticket in that chat, so the group
-        shows each ticket's current state in one message.
+        shows each ticket's current state in one message. Once `stop` is set, messages not
+        yet started are handed back, due at once, for the next start to send.
         """
         settled: list[Settled] = []
         for index, row in enumerate(rows):
+            if stop is not None and stop.is_set():
+                now = self.clock()
+                settled += [
+                    Settled(later.id, "pending", "relay stopped", retry_at=now, attempted=False)
+                    for later in rows[index:]
+                ]
+                break
             card = (row.address, row.ticket_number)
+            QUEUED_BEHIND.set(len(rows) - index - 1)
             outcome = await self._send(row, cards.get(card, "") if row.kind == "team_card" else "")
             settled.append(outcome)
             if outcome.status == "sent" and row.kind in CARD_KINDS and outcome.provider_message_id:

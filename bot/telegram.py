@@ -8,14 +8,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import heapq
+import importlib.util
+import itertools
 import logging
+import math
+import sys
+import time
 import warnings
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlparse
 
-from aiolimiter import AsyncLimiter
 from telegram import (
     Bot,
     BotCommand,
@@ -32,11 +37,19 @@ from telegram.request import HTTPXRequest
 from adapters import telegram as wire
 from bot.dispatcher import Dispatcher
 from bot.logs import masked
+from bot.outbox import QUEUED_BEHIND
 from bot.settings import Settings
 from flows.delivery import RetryLater, Throttled, Undeliverable
 from flows.messages import Outbound
 
 log = logging.getLogger(__name__)
+
+# httpcore (under PTB's HTTPXRequest) tries `import sniffio` each time it sets up a lock, twice
+# per request. sniffio is not installed (anyio 4 does without it), and a failed import is not
+# remembered: every try searches sys.path again. Recording its absence once makes each try
+# fail at once, with the same outcome (httpcore then runs on asyncio, as it would anyway).
+if "sniffio" not in sys.modules and importlib.util.find_spec("sniffio") is None:
+    sys.modules["sniffio"] = None  # type: ignore[assignment]
 
 ALLOWED_UPDATES = ["message", "callback_query"]
 PRIVATE_COMMANDS = [
@@ -54,6 +67,8 @@ GROUP_COMMANDS = [
 ]
 # Waiting longer than this for a chat's rate limit hands the message back to the relay.
 MAX_RATE_WAIT = 5.0
+# How late a timer may fire and the overall pace still make up for it (see `_Pace`).
+TIMER_SLACK = 0.005
 GONE = (
     "chat not found",
     "user is deactivated",
@@ -70,37 +85,156 @@ def _seconds(value: object) -> float:
     return float(value)  # type: ignore[arg-type]
 
 
+class _ChatGap:
+    """One chat's limit: one send at a time, each starting `gap` seconds after the previous
+    one's answer came back.
+
+    Telegram counts a send when it arrives, which is after we started it and before its
+    answer reached us; so, on Telegram's clock, two sends to the chat arrive more than `gap`
+    apart whatever the latency of each.
+    """
+
+    def __init__(self, gap: float) -> None:
+        self.gap = gap
+        self.free_at = -math.inf
+        self._turn = asyncio.Lock()
+
+    async def acquire(self, max_wait: float) -> None:
+        """Wait for the chat; a wait longer than `max_wait` raises Throttled at once."""
+        try:
+            async with asyncio.timeout(max_wait):
+                await self._turn.acquire()
+        except TimeoutError as error:
+            raise Throttled("chat rate limit", retry_after=max_wait) from error
+        try:
+            wait = self.free_at - time.monotonic()
+            if wait > max_wait:
+                raise Throttled("chat rate limit", retry_after=wait)
+            if wait > 0:
+                await asyncio.sleep(wait)
+        except BaseException:
+            self._turn.release()
+            raise
+
+    def release(self) -> None:
+        """The send's answer came back (or it failed)."""
+        self.free_at = time.monotonic() + self.gap
+        self._turn.release()
+
+
+class _Pace:
+    """Starts `spacing` apart, one after another; the sends waiting go most urgent first.
+
+    A send waits in line as if it had come `urgency` seconds earlier than it did: a chat
+    that still has a long way to go (a group, or a chat with messages queued behind this one)
+    goes ahead of one that will be done with this message.
+
+    When the event loop was held up (a timer or a granted send ran more than TIMER_SLACK
+    late), sends already on their way may reach Telegram late too, all at once: the next send
+    then waits a full `spacing` from that moment. Otherwise a start that fell due a little
+    late does not slow the pace: any `n` successive starts span at least
+    `(n - 1) * spacing - TIMER_SLACK`.
+    """
+
+    def __init__(self, spacing: float) -> None:
+        self.spacing = spacing
+        self.last_start = -math.inf
+        self._waiting: list[tuple[float, int, asyncio.Future[None]]] = []
+        self._arrivals = itertools.count()
+        self._timer: asyncio.TimerHandle | None = None
+        self._granted_at: float | None = None  # a send was let go and has not started yet
+
+    async def acquire(self, urgency: float = 0.0) -> None:
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._waiting, (time.monotonic() - urgency, next(self._arrivals), future))
+        self._next()
+        try:
+            await future
+        except BaseException:
+            if future.done() and not future.cancelled():  # let go, then cancelled
+                self._granted_at = None
+                self._next()
+            else:
+                future.cancel()  # skipped in line
+            raise
+        now = time.monotonic()
+        if self._granted_at is not None and now - self._granted_at > TIMER_SLACK:
+            self.last_start = now  # held up between its turn and its start
+        self._granted_at = None
+        self._next()
+
+    def _next(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if self._granted_at is not None:
+            return  # the send let go starts first; the next one is timed from it
+        while self._waiting and self._waiting[0][2].done():
+            heapq.heappop(self._waiting)
+        if not self._waiting:
+            return
+        now = time.monotonic()
+        due = self.last_start + self.spacing
+        if now < due:
+            self._timer = asyncio.get_running_loop().call_at(due, self._on_time, due)
+            return
+        _, _, future = heapq.heappop(self._waiting)
+        self.last_start = max(due, now - TIMER_SLACK)
+        self._granted_at = now
+        future.set_result(None)
+
+    def _on_time(self, due: float) -> None:
+        self._timer = None
+        now = time.monotonic()
+        if now - due > TIMER_SLACK:  # the loop was held up: time the next send afresh
+            self.last_start = now
+        self._next()
+
+
 class RateLimits:
-    """Telegram's published limits, per process."""
+    """Telegram's published limits, per process, with a margin.
+
+    Each chat's sends are spaced by its limit plus `chat_margin` (1.05 s in a private chat;
+    3.15 s in a group, 20 a minute evenly), counted from the previous send's answer. Overall,
+    sends start evenly spaced at `overall_per_second` less `overall_margin` (3%: 29.1 a second
+    for 30), which leaves 30 ms a second for the way to Telegram to vary; so at most 30 of them
+    arrive in any second. Chats wait for each other only for the overall limit.
+    """
 
     def __init__(
         self,
         overall_per_second: float = 30,
         private_per_second: float = 1,
         group_per_minute: float = 20,
+        chat_margin: float = 0.05,
+        overall_margin: float = 0.03,
     ) -> None:
-        # Buckets of one, evenly spaced: a full bucket would allow a burst at the start of
-        # a window and then the steady rate, more than Telegram allows in that window.
-        self.overall = AsyncLimiter(1, 1 / overall_per_second)
-        self.private_per_second = private_per_second
-        self.group_per_minute = group_per_minute
-        self.chats: dict[int, AsyncLimiter] = {}
+        self.overall = _Pace((1 + overall_margin) / overall_per_second)
+        self.private_gap = (1 + chat_margin) / private_per_second
+        self.group_gap = (1 + chat_margin) * 60 / group_per_minute
+        self.chats: dict[int, _ChatGap] = {}
 
-    def for_chat(self, chat_id: int) -> AsyncLimiter:
+    def for_chat(self, chat_id: int) -> _ChatGap:
         if chat_id not in self.chats:
-            self.chats[chat_id] = (
-                AsyncLimiter(1, 1 / self.private_per_second)
-                if wire.is_private(chat_id)
-                else AsyncLimiter(1, 60 / self.group_per_minute)
-            )
+            gap = self.private_gap if wire.is_private(chat_id) else self.group_gap
+            self.chats[chat_id] = _ChatGap(gap)
         return self.chats[chat_id]
 
-    async def wait(self, chat_id: int) -> None:
+    @contextlib.asynccontextmanager
+    async def slot(self, chat_id: int) -> AsyncIterator[None]:
+        """Hold the chat for one send until its answer is back.
+
+        A chat that would make the message wait longer than MAX_RATE_WAIT raises Throttled
+        at once, so the relay hands the message back instead of holding it. The messages the
+        relay holds behind this one in the chat (`QUEUED_BEHIND`) make it more urgent.
+        """
+        chat = self.for_chat(chat_id)
+        await chat.acquire(MAX_RATE_WAIT)
         try:
-            await asyncio.wait_for(self.for_chat(chat_id).acquire(), MAX_RATE_WAIT)
-        except TimeoutError as error:
-            raise Throttled("chat rate limit", retry_after=MAX_RATE_WAIT) from error
-        await self.overall.acquire()
+            await self.overall.acquire(urgency=(1 + QUEUED_BEHIND.get()) * chat.gap)
+            yield
+        finally:
+            chat.release()
 
 
 class TelegramSender:
@@ -132,38 +266,38 @@ class TelegramSender:
         sent: Message | None = None
         for index, chunk in enumerate(rendered.chunks):
             last = index == len(rendered.chunks) - 1
-            await self.limits.wait(chat_id)
-            sent = await self.bot.send_message(
-                chat_id, chunk, reply_markup=rendered.markup if last else None
-            )
+            async with self.limits.slot(chat_id):
+                sent = await self.bot.send_message(
+                    chat_id, chunk, reply_markup=rendered.markup if last else None
+                )
         for item in wire.telegram_files(message):
-            await self.limits.wait(chat_id)
             caption = message.ticket_number or None
             # A file the helpdesk made itself (a chart) is uploaded; others are Telegram's.
             upload: str | Path = (
                 Path(urlparse(item.ref).path) if item.ref.startswith("file://") else item.ref
             )
             # Telegram checks that a file ID is sent with its own kind's method.
-            if item.kind == "photo":
-                await self.bot.send_photo(chat_id, upload, caption=caption)
-            elif item.kind == "voice":
-                await self.bot.send_voice(chat_id, upload, caption=caption)
-            elif item.kind == "audio":
-                await self.bot.send_audio(chat_id, upload, caption=caption)
-            elif item.kind == "video":
-                await self.bot.send_video(chat_id, upload, caption=caption)
-            else:
-                await self.bot.send_document(chat_id, upload, caption=caption)
+            async with self.limits.slot(chat_id):
+                if item.kind == "photo":
+                    await self.bot.send_photo(chat_id, upload, caption=caption)
+                elif item.kind == "voice":
+                    await self.bot.send_voice(chat_id, upload, caption=caption)
+                elif item.kind == "audio":
+                    await self.bot.send_audio(chat_id, upload, caption=caption)
+                elif item.kind == "video":
+                    await self.bot.send_video(chat_id, upload, caption=caption)
+                else:
+                    await self.bot.send_document(chat_id, upload, caption=caption)
         return str(sent.message_id) if sent else ""
 
     async def _edit(self, chat_id: int, message_id: int, rendered: wire.Rendered) -> bool:
         """Edit a card in place; False when it cannot be (too old, deleted): send anew."""
-        await self.limits.wait(chat_id)
         markup = rendered.markup if not isinstance(rendered.markup, ForceReply) else None
         try:
-            await self.bot.edit_message_text(
-                rendered.chunks[0], chat_id=chat_id, message_id=message_id, reply_markup=markup
-            )
+            async with self.limits.slot(chat_id):
+                await self.bot.edit_message_text(
+                    rendered.chunks[0], chat_id=chat_id, message_id=message_id, reply_markup=markup
+                )
         except BadRequest as error:
             if "not modified" in error.message.lower():
                 return True

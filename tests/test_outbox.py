@@ -19,7 +19,7 @@ from db.models import OutboxMessage
 from db.repositories import decode_outbound
 from db.uow import UnitOfWork
 from flows import i18n
-from flows.messages import Address
+from flows.messages import Address, Outbound
 from tests.conftest import FixedClock
 from tests.helpers import deliver_all, fetch, inbound
 
@@ -255,3 +255,81 @@ async def test_two_relays_keep_a_chats_order(
         assert texts(channel, RAMESH) == [PROMPT, LANGUAGE_SET, MENU]
     finally:
         await other.close()
+
+
+async def test_a_running_relay_does_not_hold_other_chats_behind_a_slow_one(
+    helpdesk: Helpdesk, channel: MemoryChannel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A chat whose send hangs keeps its own order; the other chats, queued after it, go out
+    meanwhile, and its later messages follow once it is through."""
+    ramesh = Address.parse(RAMESH)
+    released = asyncio.Event()
+    real_send = channel.send
+
+    async def slow_for_ramesh(message: Outbound) -> str:
+        if message.address == ramesh:
+            await released.wait()
+        return await real_send(message)
+
+    monkeypatch.setattr(channel, "send", slow_for_ramesh)
+    await say(helpdesk, RAMESH, "hi")
+    await say(helpdesk, RAMESH, "1")
+    await say(helpdesk, SITA, "hi")
+    await say(helpdesk, SITA, "1")
+
+    stop = asyncio.Event()
+    relay = asyncio.create_task(helpdesk.relay.run(stop))
+    try:
+        for _ in range(200):
+            if len(texts(channel, SITA)) == 3:
+                break
+            await asyncio.sleep(0.01)
+        assert texts(channel, SITA) == [PROMPT, LANGUAGE_SET, MENU]
+        assert texts(channel, RAMESH) == []
+
+        await say(helpdesk, RAMESH, "2")  # queued while Ramesh's first messages are in flight
+        helpdesk.relay.wake()
+        released.set()
+        for _ in range(200):
+            rows = await outbox(helpdesk, RAMESH)
+            if rows and all(row.status == "sent" for row in rows):
+                break
+            await asyncio.sleep(0.01)
+    finally:
+        stop.set()
+        await asyncio.wait_for(relay, 5)
+
+    sent = texts(channel, RAMESH)
+    assert sent[:3] == [PROMPT, LANGUAGE_SET, MENU]  # in the order queued, once each
+    assert len(sent) == len(set(sent)) == len(await outbox(helpdesk, RAMESH))
+    assert all(row.status == "sent" for row in await outbox(helpdesk, SITA))
+
+
+async def test_a_stopping_relay_hands_back_what_it_has_not_started(
+    helpdesk: Helpdesk, channel: MemoryChannel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started, released = asyncio.Event(), asyncio.Event()
+    real_send = channel.send
+
+    async def hold_first(message: Outbound) -> str:
+        started.set()
+        await released.wait()
+        return await real_send(message)
+
+    monkeypatch.setattr(channel, "send", hold_first)
+    await say(helpdesk, RAMESH, "hi")
+    await say(helpdesk, RAMESH, "1")  # two more messages behind the first
+
+    stop = asyncio.Event()
+    relay = asyncio.create_task(helpdesk.relay.run(stop))
+    await asyncio.wait_for(started.wait(), 5)
+    stop.set()
+    released.set()
+    await asyncio.wait_for(relay, 5)
+
+    assert texts(channel, RAMESH) == [PROMPT]  # the one under way finished
+    rows = await outbox(helpdesk, RAMESH)
+    assert [(r.status, r.attempts) for r in rows] == [("sent", 1), ("pending", 0), ("pending", 0)]
+    monkeypatch.setattr(channel, "send", real_send)
+    await deliver_all(helpdesk)  # the next start sends them, in order
+    assert texts(channel, RAMESH) == [PROMPT, LANGUAGE_SET, MENU]

@@ -4,6 +4,7 @@ refusals reach the outbox relay (`Throttled`, `RetryLater`, `Undeliverable`)."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import socket
 import time
 from collections.abc import AsyncIterator
@@ -371,9 +372,61 @@ async def test_a_long_wait_for_a_chat_is_handed_back_as_throttled(
     with pytest.raises(Throttled) as caught:
         await sender.send(Outbound(telegram(USER), "second"))
 
-    assert time.monotonic() - started < 0.9  # did not block until the chat was free
-    assert caught.value.retry_after == pytest.approx(0.3)
+    assert time.monotonic() - started < 0.3  # did not block until the chat was free
+    # The relay is told when the chat is free: a second after the first answer, plus margin.
+    assert caught.value.retry_after is not None
+    assert 0.9 < caught.value.retry_after <= 1.05
     assert fake.texts(USER) == ["first"]
     # Another chat is not held up by this one.
     await sender.send(Outbound(telegram(USER + 1), "other chat"))
     assert fake.texts(USER + 1) == ["other chat"]
+
+
+async def test_a_chat_is_never_sent_to_faster_than_its_spacing_and_keeps_its_order(
+    fake: FakeTelegram, bot: Bot
+) -> None:
+    # Scaled up (20 a second per private chat); the fake checks the true limits itself.
+    fake.enforce_limits(overall_per_second=30, private_per_second=20, group_per_minute=600)
+    limits = RateLimits(private_per_second=20, group_per_minute=600)
+    sender = TelegramSender(bot, limits)
+
+    async def send_all(chat_id: int, count: int) -> None:
+        for n in range(count):
+            await sender.send(Outbound(telegram(chat_id), f"message {n} to {chat_id}"))
+
+    chats = [USER + i for i in range(4)] + [GROUP]
+    await asyncio.gather(*(send_all(chat, 8) for chat in chats))
+
+    assert fake.rejected_429 == 0
+    for chat in chats:
+        assert fake.texts(chat) == [f"message {n} to {chat}" for n in range(8)]
+        arrivals = [c.at for c in fake.calls if c.ok and c.params.get("chat_id") == chat]
+        gaps = [b - a for a, b in itertools.pairwise(arrivals)]
+        assert min(gaps) >= (1 / 20 if chat > 0 else 60 / 600)  # the limit, as the fake counts
+    every = sorted(c.at for c in fake.calls if c.method == "sendMessage")
+    assert all(b - a >= 1.0 for a, b in zip(every, every[30:], strict=False))  # 30/s overall
+
+
+async def test_sends_are_paced_overall_and_a_chat_with_more_to_go_goes_first() -> None:
+    limits = RateLimits(overall_per_second=20, private_per_second=1000, group_per_minute=60)
+    order: list[int] = []
+    starts: list[float] = []
+
+    async def send(chat_id: int) -> None:
+        async with limits.slot(chat_id):
+            order.append(chat_id)
+            starts.append(time.monotonic())
+
+    # One send takes the first turn; meanwhile eight private chats line up, then a group.
+    first = asyncio.create_task(send(USER))
+    await asyncio.sleep(0)
+    private = [asyncio.create_task(send(USER + i)) for i in range(1, 9)]
+    await asyncio.sleep(0.001)
+    group = asyncio.create_task(send(GROUP))
+    await asyncio.gather(first, *private, group)
+
+    # A group's turn comes a second later anyway (20 a minute): it goes ahead of the others.
+    assert order[:2] == [USER, GROUP]
+    assert sorted(order[2:]) == order[2:]  # the rest in the order they came
+    gaps = [b - a for a, b in itertools.pairwise(starts)]
+    assert min(gaps) >= 1.03 / 20 - bot_telegram.TIMER_SLACK
