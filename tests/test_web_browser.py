@@ -193,3 +193,26 @@ async def test_the_queue_fits_a_phone_screen(
         "document.documentElement.scrollWidth - document.documentElement.clientWidth"
     )
     assert overflow <= 0  # the table scrolls inside its box, the page does not
+
+
+async def test_the_dashboard_draws_its_charts_and_the_console_speaks_odia(
+    helpdesk: Helpdesk, channel: MemoryChannel, browser: Browser, console_url: str
+) -> None:
+    await file_ticket(Person(helpdesk, channel, "memory:reporter-1"))
+    await make_account(helpdesk, "anita", "l1", "l1")
+    page = await browser.new_page(viewport={"width": 1366, "height": 768})
+    await sign_in(page, console_url, "anita")
+    await page.click("text=Dashboard")
+    for chart in ("per-day", "sla-team", "response-team", "open-ulb", "open-module"):
+        drawn = page.locator(f"#chart-{chart} svg")
+        await expect(drawn).to_be_visible()
+        box = await drawn.bounding_box()
+        assert box is not None and box["width"] > 200 and box["height"] > 50
+    await expect(page.locator("#chart-open-ulb")).to_contain_text("Jatni")
+
+    # The language switch in the header, kept for the account.
+    await page.click("button[name=language][value=or]")
+    await expect(page.locator("#chart-open-ulb h2")).to_contain_text("ULB")
+    await expect(page.locator("header nav")).to_contain_text("ଡ୍ୟାସବୋର୍ଡ")
+    await page.goto(f"{console_url}/console/")
+    await expect(page.locator("th").first).to_have_text("ଟିକେଟ")
