@@ -170,6 +170,7 @@ def desk_routes(console: Console) -> list[BaseRoute]:
                 refused=request.query_params.get("refused", ""),
                 created=request.query_params.get("created", "") == "1",
                 offline=dispatcher.notifier.offline(story.ticket),
+                chat_languages=i18n.LANGUAGE_NAMES,
             )
 
     @console.page()
