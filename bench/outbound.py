@@ -18,6 +18,7 @@ import asyncio
 import itertools
 import random
 import re
+import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
@@ -224,7 +225,12 @@ async def run(report: Report, options: OutboundOptions) -> None:
         baseline=cached_import,
         baseline_name="cached import",
         note="httpcore 1.0.9 tries `import sniffio` (not installed) on every lock setup, "
-        "twice per request it makes; each miss searches sys.path",
+        "twice per request it makes; "
+        + (
+            "the helpdesk records its absence once (bot.telegram), so each try fails at once"
+            if "sniffio" in sys.modules and sys.modules["sniffio"] is None
+            else "each miss searches sys.path"
+        ),
     )
 
 
