@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+import weakref
 from collections import deque
 from collections.abc import Sequence
 from functools import partial
@@ -64,24 +66,86 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
+    queue = _WriterQueue()
+
     @event.listens_for(engine.sync_engine, "begin")
     def on_begin(connection: Any) -> None:
         if connection.get_execution_options().get(READ_ONLY):
             # Reads only: one consistent snapshot (WAL), no write lock, no waiting on writers.
             _begin(connection, "BEGIN")
             return
-        # Writers queue on the busy timeout instead of failing at their first write
-        # (a deferred transaction that reads first cannot be upgraded safely).
+        # Writers of this process take turns first, then SQLite's write lock, which other
+        # processes may hold (they wait on the busy timeout). Writers queue instead of failing
+        # at their first write (a deferred transaction that reads first cannot be upgraded
+        # safely).
+        queue.enter(connection.connection.info)
         _begin(connection, "BEGIN IMMEDIATE")
 
     @event.listens_for(engine.sync_engine.pool, "reset")
-    def on_reset(dbapi_connection: Any, _record: Any, state: PoolResetState) -> None:
-        if not state.asyncio_safe or state.transaction_was_reset:
+    def on_reset(dbapi_connection: Any, record: Any, state: PoolResetState) -> None:
+        try:
+            if not state.asyncio_safe or state.transaction_was_reset:
+                return
+            if isinstance(dbapi_connection, _OneStepConnection):
+                dbapi_connection.begin_pending = None
+            if dbapi_connection.driver_connection.in_transaction:
+                dbapi_connection.rollback()
+        finally:
+            queue.leave(record)
+
+    # Whichever way a connection leaves its user, its turn ends.
+    for name in ("checkin", "invalidate", "soft_invalidate", "detach", "close"):
+        event.listen(engine.sync_engine.pool, name, _leaving(queue))
+
+
+def _leaving(queue: _WriterQueue) -> Any:
+    def leave(_dbapi_connection: Any, record: Any, *_args: Any) -> None:
+        queue.leave(record)
+
+    return leave
+
+
+class _WriterQueue:
+    """The writers of one process take SQLite's write lock one after another, in the order
+    they asked (an asyncio lock, per event loop). Without it they would all poll in SQLite's
+    busy handler, which sleeps up to 100 ms between tries: the tail latency of a busy chat.
+    A connection keeps its turn from its first write transaction until it goes back to the
+    pool. Waiting longer than the busy timeout fails as SQLite would ("database is locked")."""
+
+    KEY = "mukta_writer_turn"
+
+    def __init__(self) -> None:
+        self._locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def enter(self, info: dict[Any, Any]) -> None:
+        """Wait for this connection's turn (`info`: the pooled connection's own)."""
+        if self.KEY in info:
+            return  # this connection has its turn already
+        loop = asyncio.get_running_loop()
+        lock = self._locks.get(loop)
+        if lock is None:
+            lock = self._locks[loop] = asyncio.Lock()
+        try:
+            await_(_acquire(lock, SQLITE_BUSY_TIMEOUT_MS / 1000))
+        except TimeoutError as error:
+            locked = sqlite3.OperationalError("database is locked")
+            raise exc.OperationalError("BEGIN IMMEDIATE", None, locked) from error
+        info[self.KEY] = lock
+
+    def leave(self, record: Any) -> None:
+        """The pooled connection `record` is done: its turn, if it had one, passes on."""
+        if record is None:
             return
-        if isinstance(dbapi_connection, _OneStepConnection):
-            dbapi_connection.begin_pending = None
-        if dbapi_connection.driver_connection.in_transaction:
-            dbapi_connection.rollback()
+        lock = record.info.pop(self.KEY, None)
+        if lock is not None and lock.locked():
+            lock.release()
+
+
+async def _acquire(lock: asyncio.Lock, seconds: float) -> None:
+    async with asyncio.timeout(seconds):
+        await lock.acquire()
 
 
 def _begin(connection: Any, statement: str) -> None:

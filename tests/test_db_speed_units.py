@@ -7,9 +7,10 @@ import sqlite3
 import time
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
-from sqlalchemy import select, text, update
+from sqlalchemy import event, select, text, update
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -170,3 +171,66 @@ async def test_on_sqlite_a_transaction_is_whole_or_nothing(sqlite_url: str) -> N
 async def _count(sessions: async_sessionmaker[AsyncSession]) -> int:
     async with UnitOfWork(sessions).read_only() as uow:
         return int((await uow.session.execute(text("SELECT count(*) FROM scratch"))).scalar_one())
+
+
+async def test_on_sqlite_writers_of_one_process_take_turns(sqlite_url: str) -> None:
+    engine = create_engine(sqlite_url)
+    sessions = session_factory(engine)
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def impatient(dbapi_connection: Any, _record: Any) -> None:
+        # SQLite's own wait off: a writer meeting another one's lock would fail at once.
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA busy_timeout=0")
+        cursor.close()
+
+    try:
+        async with UnitOfWork(sessions) as uow:
+            await uow.session.execute(text("CREATE TABLE turns (n INTEGER)"))
+            await uow.commit()
+
+        async def write(n: int) -> None:
+            async with UnitOfWork(sessions) as uow:
+                await uow.session.execute(text("INSERT INTO turns VALUES (:n)"), {"n": n})
+                await asyncio.sleep(0.002)  # the transaction spans awaits, as real ones do
+                if n % 5 == 4:
+                    raise RuntimeError("a failed unit gives its turn up too")
+                await uow.commit()
+
+        results = await asyncio.gather(*(write(n) for n in range(30)), return_exceptions=True)
+        # Each waited for its turn in the process, none for SQLite's lock (no busy polling).
+        assert [type(result) for result in results if result is not None] == [RuntimeError] * 6
+        async with UnitOfWork(sessions).read_only() as uow:
+            rows = (await uow.session.execute(text("SELECT rowid, n FROM turns"))).all()
+        assert sorted(n for _, n in rows) == [n for n in range(30) if n % 5 != 4]
+        # A connection that writes twice keeps its turn; it is passed on when it is returned.
+        async with engine.connect() as connection:
+            await connection.execute(text("INSERT INTO turns VALUES (100)"))
+            await connection.commit()
+            await connection.execute(text("INSERT INTO turns VALUES (101)"))
+            await connection.commit()
+        await write(102)
+    finally:
+        await engine.dispose()
+
+
+async def test_on_sqlite_a_writer_waiting_too_long_for_its_turn_fails_like_a_busy_database(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(db.engine, "SQLITE_BUSY_TIMEOUT_MS", 200)
+    engine = create_engine(sqlite_url)
+    sessions = session_factory(engine)
+    try:
+        async with UnitOfWork(sessions) as holder:
+            await holder.session.execute(text("CREATE TABLE IF NOT EXISTS held (n INTEGER)"))
+            with pytest.raises(OperationalError, match="database is locked"):
+                async with UnitOfWork(sessions) as waiter:
+                    await waiter.session.execute(text("INSERT INTO held VALUES (1)"))
+            await holder.commit()
+        async with UnitOfWork(sessions) as uow:  # the turn passed on
+            await uow.session.execute(text("INSERT INTO held VALUES (2)"))
+            await uow.commit()
+        async with UnitOfWork(sessions).read_only() as uow:
+            assert (await uow.session.execute(text("SELECT n FROM held"))).scalars().all() == [2]
+    finally:
+        await engine.dispose()
