@@ -13,7 +13,7 @@ import contextlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import cast
 
@@ -33,6 +33,8 @@ from flows.render import Renderer
 from flows.state import ConversationState
 
 log = logging.getLogger(__name__)
+DIGEST_LINES = 20  # tickets a daily digest lists, those due first
+_Labels = dict[tuple[int, str], dict[str, str]]  # a ticket's labels, by (ticket ID, language)
 
 
 @dataclass
@@ -110,33 +112,40 @@ class Scheduler:
 
     async def _plan(self, uow: UnitOfWork, now: datetime) -> _Plan:
         plan = _Plan()
-        digest_keys = self._digest_keys(now)
-        sent = await uow.outbox.sent_notices(list(digest_keys))
-        digests_due = [team for key, team in digest_keys.items() if key not in sent]
-        if digests_due:
-            # Once a day: every open ticket counts in its team's digest.
-            rows = await uow.tickets.sla_rows(open_only=True)
-        else:
-            rows = await uow.tickets.sla_rows(due_by=now)
+        rows = await uow.tickets.sla_rows(due_by=now)
         due = {row.id: self._due_keys(row, now) for row in rows}
-        sent = await uow.outbox.sent_notices([key for keys in due.values() for key, _ in keys])
+        digest_keys = self._digest_keys(now)
+        keys = [key for keys in due.values() for key, _ in keys] + list(digest_keys)
+        sent = await uow.outbox.sent_notices(keys)
         pending = {
             ticket_id: [(key, kind) for key, kind in keys if key not in sent]
             for ticket_id, keys in due.items()
         }
         pending = {ticket_id: keys for ticket_id, keys in pending.items() if keys}
-        lines = self._digest_lines(rows, digests_due, now)
-        wanted = set(pending) | {row.id for team_rows in lines.values() for row in team_rows}
+        digests_due = [team for key, team in digest_keys.items() if key not in sent]
+        figures: dict[str, tuple[int, int, int]] = {}
+        listed: dict[str, list[int]] = {}
+        if digests_due:  # once a day: counted by the database, and each team's first 20
+            local = self._local(now)
+            day_start = datetime.combine(local.date(), time(0), self.calendar.zone)
+            tomorrow = local.date() + timedelta(days=1)
+            day_end = datetime.combine(tomorrow, time(0), self.calendar.zone)
+            figures = await uow.tickets.open_figures(now, day_start, day_end)
+            listed = await uow.tickets.first_due(now, DIGEST_LINES)
+        wanted = set(pending) | {
+            ticket_id for team in digests_due for ticket_id in listed.get(team.key, [])
+        }
         tickets = {ticket.id: ticket for ticket in await uow.tickets.by_ids(sorted(wanted))}
+        labels: _Labels = {}
         for ticket_id in sorted(pending):
             ticket = tickets[ticket_id]
             for key, kind in pending[ticket_id]:
-                messages = self._notice(kind, ticket, now)
+                messages = self._notice(kind, ticket, now, labels)
                 if messages:
                     plan.notices.append(_Notice(key, messages, ticket_id))
         for team in digests_due:
-            mine = [row for row in rows if row.team == team.key]
-            notice = self._digest(team, mine, [tickets[row.id] for row in lines[team.key]], now)
+            mine = [tickets[ticket_id] for ticket_id in listed.get(team.key, [])]
+            notice = self._digest(team, figures.get(team.key, (0, 0, 0)), mine, now)
             if notice is not None:
                 plan.notices.append(notice)
         plan.auto_close = await self._auto_close_due(uow, now)
@@ -169,12 +178,14 @@ class Scheduler:
             )
         return keys
 
-    def _notice(self, kind: str, ticket: Ticket, now: datetime) -> list[Outbound]:
-        messages = self._to_team(ticket.team, kind, ticket, now)
+    def _notice(
+        self, kind: str, ticket: Ticket, now: datetime, labels: _Labels | None = None
+    ) -> list[Outbound]:
+        messages = self._to_team(ticket.team, kind, ticket, now, labels)
         if kind == "breach_notice":
             for team_key in {self.directory.intake_team, self.reminders.breach_escalation_team}:
                 if team_key and team_key != ticket.team:
-                    messages += self._to_team(team_key, "breach_notice", ticket, now)
+                    messages += self._to_team(team_key, "breach_notice", ticket, now, labels)
         return messages
 
     async def _send(self, plan: _Plan, now: datetime) -> int:
@@ -205,10 +216,23 @@ class Scheduler:
             uow.outbox.add(message, now)
         return len(messages)
 
-    def _to_team(self, team_key: str, key: str, ticket: Ticket, now: datetime) -> list[Outbound]:
+    def _to_team(
+        self,
+        team_key: str,
+        key: str,
+        ticket: Ticket,
+        now: datetime,
+        labels: _Labels | None = None,
+    ) -> list[Outbound]:
         team = self.directory.team(team_key)
-        view = view_of(ticket, now)
-        values = self.renderer.labels(team.language, view)
+        if labels is None:
+            values = self.renderer.labels(team.language, view_of(ticket, now))
+        else:  # worded once per ticket and language in a sweep
+            shared = labels.get((ticket.id, team.language))
+            if shared is None:
+                shared = self.renderer.labels(team.language, view_of(ticket, now))
+                labels[ticket.id, team.language] = shared
+            values = dict(shared)
         values["team"] = self.directory.team(ticket.team).name(team.language)
         text = i18n.text(team.language, key, **values)
         return [
@@ -237,44 +261,25 @@ class Scheduler:
         day = local.date().isoformat()
         return {f"digest:{team.key}:{day}": team for team in self.directory.teams if team.chats}
 
-    def _digest_lines(
-        self, rows: Sequence[SlaRow], teams: Sequence[Team], now: datetime
-    ) -> dict[str, list[SlaRow]]:
-        """The open tickets each digest lists (the 20 due first)."""
-        return {
-            team.key: sorted(
-                (row for row in rows if row.team == team.key),
-                key=lambda row: (row.response_due_at or now, row.id),
-            )[:20]
-            for team in teams
-        }
-
     def _digest(
-        self, team: Team, mine: Sequence[SlaRow], listed: Sequence[Ticket], now: datetime
+        self, team: Team, figures: tuple[int, int, int], listed: Sequence[Ticket], now: datetime
     ) -> _Notice | None:
         local = self._local(now)
+        open_count, due_today, breached = figures
         if (
-            not mine
+            not open_count
             and team.key not in self.directory.routes.values()
             and (team.key != self.directory.intake_team)
         ):
             return None
-        due_today = [
-            t
-            for t in mine
-            if t.response_due_at is not None
-            and t.first_response_at is None
-            and self._local(t.response_due_at).date() == local.date()
-        ]
-        breached = [t for t in mine if sla_state(cast(Ticket, t), now) == BREACHED]
         lines = [
             i18n.text(
                 team.language,
                 "digest",
                 team=team.name(team.language),
-                open=len(mine),
-                due_today=len(due_today),
-                breached=len(breached),
+                open=open_count,
+                due_today=due_today,
+                breached=breached,
             )
         ]
         for ticket in listed:

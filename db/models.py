@@ -107,6 +107,9 @@ class Ticket(Base):
         back_populates="ticket", lazy="selectin", order_by="TicketAttachment.id"
     )
 
+    # The scheduler looks every minute for resolutions awaiting the reporter's confirmation.
+    __table_args__ = (Index("ix_tickets_status_confirmation", "status", "confirmation"),)
+
 
 class TicketAttachment(Base):
     __tablename__ = "ticket_attachments"

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, fields, is_dataclass
 from datetime import datetime
 from typing import Any, Protocol, cast
 
-from sqlalchemy import and_, bindparam, exists, func, insert, or_, select, update
+from sqlalchemy import Table, and_, bindparam, case, exists, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, joinedload
@@ -142,6 +142,55 @@ class TicketRepository:
             result = await self.session.execute(query.where(Ticket.id.in_(chunk)))
             rows += cast(list[SlaRow], list(result.all()))
         return rows
+
+    async def open_figures(
+        self, now: datetime, day_start: datetime, day_end: datetime
+    ) -> dict[str, tuple[int, int, int]]:
+        """Per team: its open tickets; of those, the ones due in [day_start, day_end) still
+        waiting for a first response; and the breached ones (as `bot.sla.sla_state` has it:
+        no first response, not paused, due by `now`). Counted by the database."""
+        waiting = Ticket.first_response_at.is_(None)
+        due_today = and_(
+            waiting, Ticket.response_due_at >= day_start, Ticket.response_due_at < day_end
+        )
+        breached = and_(waiting, Ticket.paused_at.is_(None), Ticket.response_due_at <= now)
+        result = await self.session.execute(
+            select(
+                Ticket.team,
+                func.count(Ticket.id),
+                func.sum(case((due_today, 1), else_=0)),
+                func.sum(case((breached, 1), else_=0)),
+            )
+            .where(Ticket.status.in_(OPEN_STATUSES))
+            .group_by(Ticket.team)
+        )
+        return {
+            team: (int(count), int(today or 0), int(late or 0))
+            for team, count, today, late in result.all()
+        }
+
+    async def first_due(self, now: datetime, per_team: int) -> dict[str, list[int]]:
+        """Per team, the IDs of its first `per_team` open tickets by response due time
+        (`now` for those without one), then ID."""
+        order = (func.coalesce(Ticket.response_due_at, now), Ticket.id)
+        ranked = (
+            select(
+                Ticket.id,
+                Ticket.team,
+                func.row_number().over(partition_by=Ticket.team, order_by=order).label("rank"),
+            )
+            .where(Ticket.status.in_(OPEN_STATUSES))
+            .subquery()
+        )
+        result = await self.session.execute(
+            select(ranked.c.team, ranked.c.id)
+            .where(ranked.c.rank <= per_team)
+            .order_by(ranked.c.team, ranked.c.rank)
+        )
+        listed: dict[str, list[int]] = {}
+        for team, ticket_id in result.all():
+            listed.setdefault(team, []).append(ticket_id)
+        return listed
 
     async def for_reporter(self, address: str, limit: int = 10) -> Sequence[Ticket]:
         result = await self.session.execute(
@@ -400,15 +449,14 @@ class OutboxRepository:
         """`claim_notice` for many keys at once; the keys this transaction won. Claimed in
         sorted order, so two processes claiming overlapping keys never wait on each other
         crosswise."""
-        insert_ = _insert(self.session)
+        claim = (
+            _insert(self.session)(ScheduledNotice.__table__)
+            .on_conflict_do_nothing(index_elements=["key"])
+            .returning(ScheduledNotice.key)
+        )
         won: set[str] = set()
         for chunk in _chunks(sorted(set(keys))):
-            result = await self.session.execute(
-                insert_(ScheduledNotice)
-                .values([{"key": key, "at": now} for key in chunk])
-                .on_conflict_do_nothing(index_elements=["key"])
-                .returning(ScheduledNotice.key)
-            )
+            result = await self.session.execute(claim, [{"key": key, "at": now} for key in chunk])
             won.update(result.scalars().all())
         return won
 
@@ -426,7 +474,7 @@ class OutboxRepository:
         """`add` for many messages, in one statement per chunk, in this order."""
         for chunk in _chunks(messages):
             await self.session.execute(
-                insert(OutboxMessage),
+                insert(cast(Table, OutboxMessage.__table__)),
                 [
                     {
                         "channel": message.address.channel,
@@ -459,9 +507,29 @@ class OutboxRepository:
 
 
 def encode_outbound(message: Outbound) -> str:
-    data = asdict(message)
-    data["address"] = str(message.address)
+    """The outbox payload: the message's fields as JSON, its address as text. (What
+    `dataclasses.asdict` gives, without its deep copy of every plain value: this runs for
+    every message queued.)"""
+    data: dict[str, Any] = {}
+    for name in _OUTBOUND_FIELDS:
+        value = getattr(message, name)
+        if name == "address":
+            data[name] = str(value)
+        else:
+            data[name] = value if value.__class__ in _PLAIN else _plain(value)
     return json.dumps(data, ensure_ascii=False)
+
+
+_OUTBOUND_FIELDS = tuple(item.name for item in fields(Outbound))
+_PLAIN = (str, bool, int, float, type(None))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, tuple | list):
+        return [_plain(item) for item in value]
+    if is_dataclass(value) and not isinstance(value, type):
+        return asdict(value)
+    return value
 
 
 def decode_outbound(payload: str) -> Outbound:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,9 @@ from sqlalchemy import func, select, update
 import db.engine
 from adapters.memory import MemoryChannel
 from bot.build import Helpdesk, build
+from bot.sla import BREACHED, sla_state
 from db.models import OutboxMessage, ScheduledNotice, Ticket
+from db.repositories import OPEN_STATUSES
 from db.uow import UnitOfWork
 from tests.conftest import FixedClock
 from tests.support import Person, file_ticket
@@ -133,3 +135,52 @@ async def test_the_routine_sweep_does_not_take_the_sqlite_write_lock(
         other.close()
         await quick.close()
     assert await _count(helpdesk, OutboxMessage) == queued
+
+
+async def test_the_digest_figures_counted_by_the_database_match_the_sla_clock(
+    helpdesk: Helpdesk, channel: MemoryChannel, clock: FixedClock
+) -> None:
+    numbers = await _tickets(helpdesk, channel, 8)
+    now = ist(2026, 12, 1, 12)  # Tuesday noon: the tickets filed on Friday are due at 11:00
+    changes: list[dict[str, Any]] = [
+        {},  # breached
+        {"paused_at": ist(2026, 11, 30, 12)},  # waiting on the reporter: not breached
+        {"first_response_at": ist(2026, 11, 27, 12)},  # answered in time
+        {"response_due_at": ist(2026, 12, 1, 16)},  # due later today
+        {"response_due_at": ist(2026, 12, 1, 0)},  # due at midnight starting today: breached
+        {"response_due_at": ist(2026, 11, 30, 23, 59), "team": "egov_tech"},  # breached
+        {"response_due_at": None, "team": "egov_tech"},  # no clock
+        {"status": "resolved"},  # not open
+    ]
+    async with helpdesk.unit_of_work() as uow:
+        for number, values in zip(numbers, changes, strict=True):
+            if values:
+                await uow.session.execute(
+                    update(Ticket).where(Ticket.number == number).values(**values)
+                )
+        await uow.commit()
+    local = now.astimezone(helpdesk.config.calendar.zone)
+    start = ist(local.year, local.month, local.day, 0)
+    async with helpdesk.unit_of_work().read_only() as uow:
+        figures = await uow.tickets.open_figures(now, start, start + timedelta(days=1))
+        listed = await uow.tickets.first_due(now, 3)
+        result = await uow.session.execute(
+            select(Ticket).where(Ticket.status.in_(OPEN_STATUSES)).order_by(Ticket.id)
+        )
+        tickets = list(result.scalars().all())
+    expected: dict[str, tuple[int, int, int]] = {}
+    for team in {ticket.team for ticket in tickets}:
+        mine = [ticket for ticket in tickets if ticket.team == team]
+        today = [
+            t
+            for t in mine
+            if t.response_due_at is not None
+            and t.first_response_at is None
+            and t.response_due_at.astimezone(local.tzinfo).date() == local.date()
+        ]
+        breached = [t for t in mine if sla_state(t, now) == BREACHED]
+        expected[team] = (len(mine), len(today), len(breached))
+        first = sorted(mine, key=lambda t: (t.response_due_at or now, t.id))[:3]
+        assert listed[team] == [t.id for t in first], team
+    assert figures == expected
+    assert sum(late for _, _, late in figures.values()) == 3
