@@ -4,7 +4,9 @@ queue, a ticket's actions reaching the reporter and the teams' chats, and caller
 from __future__ import annotations
 
 import re
+from urllib.parse import quote
 
+import httpx
 import pytest
 from sqlalchemy import select
 
@@ -303,6 +305,50 @@ async def test_the_ticket_page_shows_the_conversation_as_the_reporter_sent_it(
     assert "<b>stuck</b>" not in page
     assert "Ramesh Sahu" in page and "Jatni" in page
     assert page.count('class="in"') >= 10  # every answer of the intake, as typed
+
+
+async def test_the_queue_lists_reporters_the_helpdesk_could_not_reach(
+    helpdesk: Helpdesk, channel: MemoryChannel, reporter: Person
+) -> None:
+    number = await file_ticket(reporter)
+    channel.unreachable.add(reporter.address)  # the reporter blocked the bot meanwhile
+    await make_account(helpdesk, "anita", "l1", "l1")
+    await make_account(helpdesk, "ravi", "member", "master_trainers")
+    async with console_client(helpdesk) as browser:
+        await browser.sign_in("anita")
+        assert 'id="undelivered"' not in (await browser.get("/console/")).text
+        await browser.act(number, "take")
+        await deliver(helpdesk)
+        page = (await browser.get("/console/")).text
+        problems = page.split('id="undelivered"', 1)[1].split("</section>", 1)[0]
+        assert number in problems and "no longer exists" in problems
+    async with console_client(helpdesk) as member:
+        await member.sign_in("ravi")
+        assert 'id="undelivered"' not in (await member.get("/console/")).text
+
+
+async def test_the_ticket_page_learns_when_the_ticket_or_its_conversation_changes(
+    helpdesk: Helpdesk, reporter: Person
+) -> None:
+    number = await file_ticket(reporter)
+    await make_account(helpdesk, "anita", "l1", "l1")
+    async with console_client(helpdesk) as browser:
+        await browser.sign_in("anita")
+        page = (await browser.get(f"/console/tickets/{number}")).text
+        found = re.search(r'id="changed" hidden data-check="([^"]+)" data-version="([^"]+)"', page)
+        assert found
+        check, version = found.groups()
+
+        async def since(seen: str) -> httpx.Response:
+            return await browser.get(f"{check}?since={quote(seen)}")  # as the page's script
+
+        assert (await since(version)).status_code == 204
+        await reporter.say("my tickets")
+        newer = await since(version)
+        assert newer.status_code == 200 and newer.text != version
+        assert (await since(newer.text)).status_code == 204
+        await browser.act(number, "take")
+        assert (await since(newer.text)).status_code == 200
 
 
 # -- callers -----------------------------------------------------------------------------------

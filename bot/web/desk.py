@@ -278,3 +278,57 @@ def caller_address(source: str, contact: str, updates_by: str, chat_contact: str
     if not PHONE.match(contact):
         raise CallerError("contact", "caller_bad_phone")
     return Address("phone", e164_india(contact))
+
+
+# -- what the desk must know about without being told in a chat --------------------------------
+
+UNDELIVERED = ("undeliverable", "failed")
+
+
+@dataclass(frozen=True)
+class Undelivered:
+    ticket_number: str
+    channel: str
+    kind: str
+    error: str
+    at: datetime
+
+
+async def undelivered(session: AsyncSession, since: datetime, limit: int = 20) -> list[Undelivered]:
+    """Messages to reporters that could not be delivered lately (newest first): the operator
+    should reach those reporters another way."""
+    rows = (
+        await session.execute(
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.status.in_(UNDELIVERED),
+                OutboxMessage.created_at >= since,
+                OutboxMessage.ticket_number != "",
+                OutboxMessage.kind.in_(("notice", "reply")),
+            )
+            .order_by(OutboxMessage.id.desc())
+            .limit(limit)
+        )
+    ).scalars()
+    return [
+        Undelivered(row.ticket_number, row.channel, row.kind, row.last_error[:200], row.created_at)
+        for row in rows
+    ]
+
+
+async def ticket_version(session: AsyncSession, number: str) -> str:
+    """Changes whenever the ticket does or its reporter writes (its page offers a reload)."""
+    found = (
+        await session.execute(
+            select(Ticket.id, Ticket.reporter_address).where(Ticket.number == number)
+        )
+    ).one_or_none()
+    if found is None:
+        return ""
+    ticket_id, address = found
+    # Every change of a ticket is an event; every message from its reporter an inbound row.
+    changed = select(func.max(TicketEvent.id)).where(TicketEvent.ticket_id == ticket_id)
+    wrote = select(func.max(InboundMessage.id)).where(InboundMessage.address == address)
+    latest_event = (await session.execute(changed)).scalar_one_or_none()
+    latest_message = (await session.execute(wrote)).scalar_one_or_none()
+    return f"{latest_event or 0}-{latest_message or 0}"

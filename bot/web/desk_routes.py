@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 LOGGERS = ("l1", "admin")  # who logs tickets for callers
 CALL_SOURCES = ("phone", "email")
 REPORTER_ROLES = ("ulb_employee", "cbo_member")
+# How far back the queue lists messages that could not reach their reporter.
+UNDELIVERED_WINDOW = timedelta(days=7)
 
 
 def desk_routes(console: Console) -> list[BaseRoute]:
@@ -116,6 +118,11 @@ def desk_routes(console: Console) -> list[BaseRoute]:
     @console.page()
     async def queue_page(request: Request, visit: Visit) -> Response:
         views, version, chosen = await rows(request, visit)
+        problems: list[desk.Undelivered] = []
+        if visit.staff.sees_every_team:
+            async with helpdesk.unit_of_work() as uow:
+                since = console.now() - UNDELIVERED_WINDOW
+                problems = await desk.undelivered(uow.session, since)
         return console.html(
             "queue.html",
             visit.language,
@@ -128,6 +135,7 @@ def desk_routes(console: Console) -> list[BaseRoute]:
             channels=desk.CHANNELS,
             priorities=PRIORITIES,
             own_team_only=not visit.staff.sees_every_team,
+            problems=problems,
         )
 
     @console.page()
@@ -151,6 +159,7 @@ def desk_routes(console: Console) -> list[BaseRoute]:
         now = console.now()
         async with helpdesk.unit_of_work() as uow:  # rendered while the rows are loaded
             story = await desk.story(uow.session, number, window)
+            version = await desk.ticket_version(uow.session, number)
             if story is None:
                 return console.refusal(visit.language, "ticket_missing", 404)
             staff = visit.staff
@@ -171,7 +180,18 @@ def desk_routes(console: Console) -> list[BaseRoute]:
                 created=request.query_params.get("created", "") == "1",
                 offline=dispatcher.notifier.offline(story.ticket),
                 chat_languages=i18n.LANGUAGE_NAMES,
+                version=version,
             )
+
+    @console.page()
+    async def ticket_changed(request: Request, visit: Visit) -> Response:
+        """The ticket page's live check: 204 while the page is current, 200 once it is not."""
+        number = request.path_params["number"].upper()
+        async with helpdesk.unit_of_work() as uow:
+            version = await desk.ticket_version(uow.session, number)
+        if version == request.query_params.get("since", ""):
+            return Response(status_code=204)
+        return Response(version, media_type="text/plain")
 
     @console.page()
     async def attachment(request: Request, visit: Visit) -> Response:
@@ -333,5 +353,6 @@ def desk_routes(console: Console) -> list[BaseRoute]:
         Route("/tickets/new", new_ticket, methods=["POST"]),
         Route("/tickets/{number}", ticket_page, methods=["GET"]),
         Route("/tickets/{number}/act", act, methods=["POST"]),
+        Route("/tickets/{number}/version", ticket_changed, methods=["GET"]),
         Route("/tickets/{number}/attachments/{item:int}", attachment, methods=["GET"]),
     ]

@@ -196,4 +196,7 @@ ODIA: dict[str, str] = {
     "caller_bad_telegram": "ଏହା Telegram ୟୁଜର୍ ନାମ ନୁହେଁ (ଉଦାହରଣ: @sabita_nayak)।",
     "caller_bad_email": "ଏହା ଇମେଲ ଠିକଣା ନୁହେଁ।",
     "caller_bad_phone": "ଏହା ଫୋନ ନମ୍ବର ନୁହେଁ (ଉଦାହରଣ: +91 98765 43210)।",
+    "undelivered_title": "ଏହି ରିପୋର୍ଟକାରୀଙ୍କ ପାଖରେ ସନ୍ଦେଶ ପହଞ୍ଚିପାରିଲା ନାହିଁ (ଗତ ୭ ଦିନ): ଫୋନ୍ କରନ୍ତୁ",
+    "ticket_changed": "ଆପଣ ଖୋଲିବା ପରେ ଏହି ଟିକେଟ ବଦଳିଛି।",
+    "reload": "ନୂଆ ସ୍ଥିତି ଦେଖନ୍ତୁ",
 }

@@ -40,3 +40,21 @@ if (live && rows) {
   };
   window.setTimeout(refresh, EVERY_MS);
 }
+
+const changed = document.getElementById("changed");
+if (changed) {
+  const check = async () => {
+    try {
+      const since = encodeURIComponent(changed.dataset.version || "");
+      const answer = await fetch(`${changed.dataset.check}?since=${since}`, { credentials: "same-origin" });
+      if (answer.status === 200 && !answer.redirected) {
+        changed.hidden = false; // someone acted or the reporter wrote: offer the new state
+        return;
+      }
+    } catch (error) {
+      // Try again at the next tick.
+    }
+    window.setTimeout(check, 5000);
+  };
+  window.setTimeout(check, 5000);
+}
