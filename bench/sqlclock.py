@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from db.engine import READ_ONLY
+from db.engine import READ_ONLY, TURN_WAITED
 
 
 class StatementClock:
@@ -18,8 +18,9 @@ class StatementClock:
     Costs a few microseconds a statement.
 
     On SQLite a transaction's BEGIN is sent along with its first statement (one trip to the
-    driver's thread), so waiting for SQLite's own lock counts in that statement; the time a
-    writer queues for the write lock inside the process, before that, is counted as BEGIN."""
+    driver's thread), so waiting for SQLite's own lock (held by another process) counts in
+    that statement; the time a writer waits for its turn among the writers of this process,
+    before that, is counted as BEGIN IMMEDIATE."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.seconds: Counter[str] = Counter()
@@ -29,20 +30,7 @@ class StatementClock:
         event.listen(sync, "before_cursor_execute", self._before)
         event.listen(sync, "after_cursor_execute", self._after)
         if sync.dialect.name == "sqlite":
-            # Around the engine's own `begin` listener: first and last of them.
-            event.listen(sync, "begin", self._begin_started, insert=True)
-            event.listen(sync, "begin", self._begun)
-
-    def _begin_started(self, conn: Any) -> None:
-        conn.info["bench_begin"] = time.perf_counter()
-
-    def _begun(self, conn: Any) -> None:
-        started = conn.info.pop("bench_begin", None)
-        if self.enabled and started is not None:
-            read = conn.get_execution_options().get(READ_ONLY)
-            kind = "BEGIN (read)" if read else "BEGIN IMMEDIATE (wait for the write lock)"
-            self.seconds[kind] += time.perf_counter() - started
-            self.count[kind] += 1
+            event.listen(sync, "begin", self._begun)  # after the engine's own listener
 
     def _before(self, conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         conn.info.setdefault("bench_started", []).append(time.perf_counter())
@@ -53,6 +41,18 @@ class StatementClock:
             kind = _kind(statement)
             self.seconds[kind] += time.perf_counter() - started
             self.count[kind] += 1
+
+    def _begun(self, conn: Any) -> None:
+        if not self.enabled:
+            return
+        waited: Any = 0.0
+        if conn.get_execution_options().get(READ_ONLY):
+            kind = "BEGIN (read)"
+        else:
+            kind = "BEGIN IMMEDIATE (wait for the write lock)"
+            waited = conn.info.pop(TURN_WAITED, 0.0)
+        self.seconds[kind] += waited
+        self.count[kind] += 1
 
     def reset(self) -> None:
         self.seconds.clear()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 import weakref
 from collections import deque
 from collections.abc import Sequence
@@ -32,6 +33,9 @@ SQLITE_BUSY_TIMEOUT_MS = 15_000
 # Execution option of a connection that only reads (see `db.uow.ReadOnlyUnitOfWork`): on SQLite
 # its transaction is a plain deferred one, which never takes the write lock.
 READ_ONLY = "mukta_read_only"
+# In a SQLite connection's `info`: seconds its last write transaction waited for its turn
+# (see `_WriterQueue`), for whoever measures where time goes.
+TURN_WAITED = "mukta_turn_waited"
 
 
 def is_sqlite(url: str) -> bool:
@@ -127,12 +131,14 @@ class _WriterQueue:
         lock = self._locks.get(loop)
         if lock is None:
             lock = self._locks[loop] = asyncio.Lock()
+        started = time.perf_counter()
         try:
             await_(_acquire(lock, SQLITE_BUSY_TIMEOUT_MS / 1000))
         except TimeoutError as error:
             locked = sqlite3.OperationalError("database is locked")
             raise exc.OperationalError("BEGIN IMMEDIATE", None, locked) from error
         info[self.KEY] = lock
+        info[TURN_WAITED] = time.perf_counter() - started
 
     def leave(self, record: Any) -> None:
         """The pooled connection `record` is done: its turn, if it had one, passes on."""
