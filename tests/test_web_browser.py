@@ -111,6 +111,13 @@ async def test_an_operator_works_a_chat_ticket_from_the_console(
     assert await status_of(helpdesk, number) == "resolved"
     # The L1 group's card was edited in place, as when staff act in chat.
     assert channel.last(L1_CHAT).replaces and "Resolved" in channel.last(L1_CHAT).text
+    # The reporter answers while the page is open: the page says so without a reload,
+    # and the confirmation closes the ticket.
+    await expect(page.locator("#changed")).to_be_hidden()
+    await reporter.say("yes")
+    await expect(page.locator("#changed")).to_be_visible(timeout=WAIT_MS)
+    await page.click("#changed a")
+    await expect(page.locator("#status")).to_have_text("Closed")
     assert errors == []
 
 
