@@ -87,6 +87,17 @@ async def test_a_wrong_password_is_refused_and_says_nothing_about_which_part_was
         assert (await browser.get("/console/")).headers["location"] == "/console/login"
 
 
+async def test_a_sign_in_form_posted_from_another_site_is_refused(helpdesk: Helpdesk) -> None:
+    await make_account(helpdesk, "anita", "l1", "l1")
+    async with console_client(helpdesk) as browser:
+        forced = await browser.http.post(
+            "/console/login",
+            data={"username": "anita", "password": PASSWORD},
+            headers={"Origin": "https://evil.example"},
+        )
+        assert forced.status_code == 403 and "set-cookie" not in forced.headers
+
+
 async def test_after_five_failures_the_account_must_wait_even_with_the_right_password(
     helpdesk: Helpdesk, clock: FixedClock
 ) -> None:

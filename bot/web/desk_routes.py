@@ -15,7 +15,7 @@ from starlette.routing import BaseRoute, Route
 from bot.tickets import Done, view_of
 from bot.web import attachments, desk, sessions
 from bot.web.accounts import staff_of
-from bot.web.console import PREFIX, Console, Visit
+from bot.web.console import PREFIX, Console, Visit, same_origin
 from bot.web.desk import CallerError, QueueFilter
 from bot.webinput import Refused, form_fields, read_body, storable_text
 from flows import i18n
@@ -44,6 +44,8 @@ def desk_routes(console: Console) -> list[BaseRoute]:
         return console.html("login.html", request.query_params.get("lang", "en"))
 
     async def login(request: Request) -> Response:
+        if not same_origin(request):  # no signing in someone's browser from another site
+            return console.refusal("en", "refused_origin")
         try:
             form = form_fields(await read_body(request))
         except Refused as refused:
