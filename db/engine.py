@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 import time
 import weakref
@@ -28,6 +29,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import PoolResetState
 from sqlalchemy.util import await_
+
+log = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 # Execution option of a connection that only reads (see `db.uow.ReadOnlyUnitOfWork`): on SQLite
@@ -92,6 +95,8 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
                 return
             if isinstance(dbapi_connection, _OneStepConnection):
                 dbapi_connection.begin_pending = None
+                if dbapi_connection.ending_read():
+                    return
             if dbapi_connection.driver_connection.in_transaction:
                 dbapi_connection.rollback()
         finally:
@@ -159,6 +164,7 @@ def _begin(connection: Any, statement: str) -> None:
     if isinstance(adapted, _OneStepConnection):
         # Sent with the transaction's first statement, in the same step.
         adapted.begin_pending = statement
+        adapted.reading = statement == "BEGIN"
         return
     driver = connection.connection.driver_connection
     try:
@@ -271,25 +277,55 @@ class _OneStepCursor(AsyncAdapt_aiosqlite_cursor):
 
 
 class _OneStepConnection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ("begin_pending",)
+    __slots__ = ("begin_pending", "read_ending", "reading")
     _cursor_cls = _OneStepCursor
 
     def __init__(self, dbapi: Any, connection: Any) -> None:
         super().__init__(dbapi, connection)
         # The BEGIN this transaction starts with, until its first statement takes it along.
         self.begin_pending: str | None = None
+        # Whether the transaction only reads (a deferred BEGIN, see READ_ONLY).
+        self.reading = False
+        # The queued ROLLBACK that ends the last read transaction, until it ran.
+        self.read_ending: asyncio.Future[Any] | None = None
 
     def commit(self) -> None:
+        self.reading = False
         if self.begin_pending is not None:
             self.begin_pending = None  # nothing was run: nothing to end
             return
         super().commit()
 
     def rollback(self) -> None:
+        reading, self.reading = self.reading, False
         if self.begin_pending is not None:
             self.begin_pending = None
             return
+        if reading:
+            self._end_read()
+            return
         super().rollback()
+
+    def _end_read(self) -> None:
+        """End a read transaction without waiting for it: the ROLLBACK is queued to the
+        driver's thread, which runs this connection's calls one after another in order, so
+        whatever this connection runs next runs after it. Nothing was written, nothing to
+        lose; a read transaction holds no lock another connection waits for. (The same queue
+        SQLAlchemy's adapter uses to set the isolation level.)"""
+        driver = self._connection
+        future = asyncio.get_running_loop().create_future()
+        future.add_done_callback(_read_ended)
+        driver._tx.put_nowait((future, driver._conn.rollback))
+        self.read_ending = future
+
+    def ending_read(self) -> bool:
+        """Whether a queued ROLLBACK is about to end a read transaction."""
+        return self.read_ending is not None and not self.read_ending.done()
+
+
+def _read_ended(future: asyncio.Future[Any]) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        log.warning("ending a read transaction failed", exc_info=future.exception())
 
 
 class _OneStepDriver(AsyncAdapt_aiosqlite_dbapi):

@@ -234,3 +234,34 @@ async def test_on_sqlite_a_writer_waiting_too_long_for_its_turn_fails_like_a_bus
             assert (await uow.session.execute(text("SELECT n FROM held"))).scalars().all() == [2]
     finally:
         await engine.dispose()
+
+
+async def test_on_sqlite_a_connection_goes_from_reading_to_writing_and_back(
+    sqlite_url: str,
+) -> None:
+    # One connection for everything: each read ends (its ROLLBACK is queued, not waited for)
+    # before the next transaction on the same connection begins.
+    engine = create_engine(sqlite_url, pool_size=1, max_overflow=0)
+    sessions = session_factory(engine)
+    try:
+        async with UnitOfWork(sessions) as uow:
+            await uow.session.execute(text("CREATE TABLE steps (n INTEGER)"))
+            await uow.commit()
+        for n in range(40):
+            async with UnitOfWork(sessions).read_only() as uow:
+                seen = (await uow.session.execute(text("SELECT count(*) FROM steps"))).scalar()
+            assert seen == n
+            async with UnitOfWork(sessions) as uow:
+                await uow.session.execute(text("INSERT INTO steps VALUES (:n)"), {"n": n})
+                await uow.commit()
+        path = sqlite_url.split("///", 1)[1]
+        other = sqlite3.connect(path, isolation_level=None, timeout=0)
+        try:
+            other.execute("BEGIN IMMEDIATE")  # no transaction of ours is left open
+            other.execute("ROLLBACK")
+            # Nor does a finished read keep a snapshot that would stop the WAL from being reset.
+            assert other.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0] == 0
+        finally:
+            other.close()
+    finally:
+        await engine.dispose()
