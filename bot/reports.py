@@ -889,9 +889,8 @@ async def run_report(
     chart_first, chart_end = week_days(last_day)
     load_first = min(first_day, chart_first) if files.chart else first_day
     load_end = max(end_day, chart_end) if files.chart else end_day
-    async with helpdesk.unit_of_work() as uow:
+    async with helpdesk.unit_of_work().read_only() as uow:
         histories = await load_history(uow, config, load_first, load_end)
-        await uow.commit()  # a rollback would expire the loaded tickets
     report = compute_report(histories, config, first_day, end_day, now)
     out.write(render_text(report))
     written: list[str] = []

@@ -156,7 +156,7 @@ def admin_routes(console: Console) -> list[BaseRoute]:
         notice_key: str = "",
     ) -> Response:
         chosen = values or {"role": "l1", "team": console.directory.intake_team, "language": "en"}
-        async with helpdesk.unit_of_work() as uow:  # rendered while the rows are loaded
+        async with helpdesk.unit_of_work().read_only() as uow:  # rendered while the rows are loaded
             return console.html(
                 "admin_accounts.html",
                 visit.language,
@@ -368,7 +368,7 @@ def admin_routes(console: Console) -> list[BaseRoute]:
 
     @console.page("admin")
     async def changes_page(request: Request, visit: Visit) -> Response:
-        async with helpdesk.unit_of_work() as uow:  # rendered while the rows are loaded
+        async with helpdesk.unit_of_work().read_only() as uow:  # rendered while the rows are loaded
             changes = [change_view(change) for change in await recent_changes(uow.session)]
             return console.html("admin_changes.html", visit.language, visit, changes=changes)
 

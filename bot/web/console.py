@@ -135,7 +135,7 @@ class Console:
         token = request.cookies.get(sessions.COOKIE, "")
         if not token:
             return None
-        async with self.helpdesk.unit_of_work() as uow:
+        async with self.helpdesk.unit_of_work().read_only() as uow:
             return await sessions.resolve(uow.session, token, self.now())
 
     def page(self, *roles: str) -> Callable[[Page], Callable[[Request], Awaitable[Response]]]:

@@ -440,11 +440,10 @@ def dashboard_routes(console: Console) -> list[BaseRoute]:
         config, now = helpdesk.config, console.now()
         period, error = choose_period(request.query_params, reports.local_day(config, now))
         team = own_team(visit)
-        async with helpdesk.unit_of_work() as uow:
+        async with helpdesk.unit_of_work().read_only() as uow:
             histories = await reports.load_history(uow, config, period.first, period.end)
             by_ulb = await open_counts(uow.session, "ulb", team)
             by_module = await open_counts(uow.session, "module", team)
-            await uow.commit()  # a rollback would expire the loaded tickets
         if team:
             report = reports.for_team(histories, config, period.first, period.end, now, team)
         else:
@@ -523,7 +522,7 @@ def dashboard_routes(console: Console) -> list[BaseRoute]:
         if team:
             chosen = chosen.only_team(team)
         now = console.now()
-        async with helpdesk.unit_of_work() as uow:
+        async with helpdesk.unit_of_work().read_only() as uow:
             tickets = await desk.queue(uow.session, chosen, now, limit=EXPORT_LIMIT)
             body = tickets_csv(tickets, visit, now)
         day = reports.local_day(helpdesk.config, now).isoformat()

@@ -111,7 +111,7 @@ def desk_routes(console: Console) -> list[BaseRoute]:
     async def rows(request: Request, visit: Visit) -> tuple[list[object], str, QueueFilter]:
         chosen = wanted(request, visit)
         now = console.now()
-        async with helpdesk.unit_of_work() as uow:
+        async with helpdesk.unit_of_work().read_only() as uow:
             version = await desk.queue_version(uow.session)
             tickets = await desk.queue(uow.session, chosen, now)
             views: list[object] = [view_of(ticket, now) for ticket in tickets]
@@ -122,7 +122,7 @@ def desk_routes(console: Console) -> list[BaseRoute]:
         views, version, chosen = await rows(request, visit)
         problems: list[desk.Undelivered] = []
         if visit.staff.sees_every_team:
-            async with helpdesk.unit_of_work() as uow:
+            async with helpdesk.unit_of_work().read_only() as uow:
                 since = console.now() - UNDELIVERED_WINDOW
                 problems = await desk.undelivered(uow.session, since)
         return console.html(
@@ -143,7 +143,7 @@ def desk_routes(console: Console) -> list[BaseRoute]:
     @console.page()
     async def queue_rows(request: Request, visit: Visit) -> Response:
         """The queue's rows for the page's live update; 204 when nothing changed."""
-        async with helpdesk.unit_of_work() as uow:
+        async with helpdesk.unit_of_work().read_only() as uow:
             version = await desk.queue_version(uow.session)
         if version == request.query_params.get("since", ""):
             return Response(status_code=204)
@@ -159,7 +159,7 @@ def desk_routes(console: Console) -> list[BaseRoute]:
         number = request.path_params["number"].upper()
         window = timedelta(hours=helpdesk.config.resume_after_hours)
         now = console.now()
-        async with helpdesk.unit_of_work() as uow:  # rendered while the rows are loaded
+        async with helpdesk.unit_of_work().read_only() as uow:  # rendered while the rows are loaded
             story = await desk.story(uow.session, number, window)
             version = await desk.ticket_version(uow.session, number)
             if story is None:
@@ -189,7 +189,7 @@ def desk_routes(console: Console) -> list[BaseRoute]:
     async def ticket_changed(request: Request, visit: Visit) -> Response:
         """The ticket page's live check: 204 while the page is current, 200 once it is not."""
         number = request.path_params["number"].upper()
-        async with helpdesk.unit_of_work() as uow:
+        async with helpdesk.unit_of_work().read_only() as uow:
             version = await desk.ticket_version(uow.session, number)
         if version == request.query_params.get("since", ""):
             return Response(status_code=204)
@@ -198,7 +198,7 @@ def desk_routes(console: Console) -> list[BaseRoute]:
     @console.page()
     async def attachment(request: Request, visit: Visit) -> Response:
         number = request.path_params["number"].upper()
-        async with helpdesk.unit_of_work() as uow:
+        async with helpdesk.unit_of_work().read_only() as uow:
             found = await uow.tickets.by_number(number)
             item = next(
                 (
