@@ -26,6 +26,7 @@ from telegram import Update
 from adapters import telegram as telegram_wire
 from adapters import whatsapp as whatsapp_wire
 from bot.build import Helpdesk
+from bot.configwatch import ConfigWatcher
 from bot.jira import WEBHOOK_PATH as JIRA_WEBHOOK
 from bot.jira import changes_in
 from bot.ratelimit import InboundLimiter
@@ -217,6 +218,12 @@ def create_app(helpdesk: Helpdesk, run_relay: bool = True) -> Starlette:
         stop = asyncio.Event()
         relay = asyncio.create_task(helpdesk.relay.run(stop)) if run_relay else None
         scheduler = asyncio.create_task(helpdesk.scheduler.run(stop)) if run_relay else None
+        interval = helpdesk.settings.config_check_seconds
+        watching = (
+            asyncio.create_task(ConfigWatcher(helpdesk, interval).run(stop))
+            if run_relay and interval > 0
+            else None
+        )
         polling = (
             asyncio.create_task(jira.run_poll(stop))
             if jira is not None and run_relay and helpdesk.settings.jira_poll_seconds > 0
@@ -236,6 +243,8 @@ def create_app(helpdesk: Helpdesk, run_relay: bool = True) -> Starlette:
                 await scheduler
             if polling is not None:
                 await polling
+            if watching is not None:
+                await watching
             if jira is not None:
                 await jira.close()
             if whatsapp is not None:

@@ -267,20 +267,10 @@ def _option(model: OptionModel) -> Option:
 
 def load_config(path: Path) -> HelpdeskConfig:
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError as error:
         raise ConfigError(f"configuration file {path} does not exist") from error
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{path} is not valid TOML: {error}") from error
-    try:
-        model = ConfigModel.model_validate(raw)
-    except ValidationError as error:
-        lines = [
-            f"  {'.'.join(str(part) for part in item['loc']) or '(file)'}: {item['msg']}"
-            for item in error.errors()
-        ]
-        raise ConfigError(f"{path} has problems:\n" + "\n".join(lines)) from error
-    return build_config(model)
+    return load_config_text(text, str(path))
 
 
 def build_config(model: ConfigModel) -> HelpdeskConfig:

@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     media_dir: Path = Path("data/media")
     # Where the weekly summary charts are kept.
     reports_dir: Path = Path("data/reports")
+    # How often each server process looks for a changed configuration file (0: never).
+    config_check_seconds: float = Field(default=30, ge=0)
 
     def whatsapp_templates(self, kind: str) -> dict[str, str]:
         """Language → ContentSid for "update" (to reporters) or "team" (staff alerts)."""

@@ -1,0 +1,61 @@
+"""Every server process follows the configuration file: a change saved on the admin page of
+one process, or made in the file by hand, is checked and taken up by all of them within a
+while. A file that does not pass the start-up checks is not taken; the last good
+configuration stays in use and the problem is logged."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+
+from bot.build import Helpdesk
+from bot.config import ConfigError, load_config_text
+
+log = logging.getLogger(__name__)
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class ConfigWatcher:
+    def __init__(self, helpdesk: Helpdesk, interval: float) -> None:
+        self.helpdesk = helpdesk
+        self.interval = interval
+        self._seen = self._read_digest()
+
+    def _read(self) -> str | None:
+        try:
+            return self.helpdesk.settings.helpdesk_config.read_text(encoding="utf-8")
+        except OSError as error:
+            log.error("configuration file unreadable", extra={"error": repr(error)})
+            return None
+
+    def _read_digest(self) -> str:
+        text = self._read()
+        return _digest(text) if text is not None else ""
+
+    def check(self, text: str | None = None) -> bool:
+        """Take up the file if it changed since last seen and passes; True when taken."""
+        text = self._read() if text is None else text
+        if text is None or _digest(text) == self._seen:
+            return False
+        self._seen = _digest(text)
+        path = self.helpdesk.settings.helpdesk_config
+        try:
+            config = load_config_text(text, str(path))
+        except ConfigError as error:
+            log.error("configuration file changed but not taken: %s", error)
+            return False
+        self.helpdesk.reconfigure(config)
+        log.info("configuration file changed and taken up", extra={"file": str(path)})
+        return True
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), self.interval)
+            if not stop.is_set():
+                self.check(await asyncio.to_thread(self._read))
