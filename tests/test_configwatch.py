@@ -12,7 +12,7 @@ import pytest
 
 from bot.build import Helpdesk
 from bot.configwatch import ConfigWatcher
-from tests.conftest import ROOT
+from bot.settings import ROOT
 
 NEW_ULB = """
 [[ulbs]]
