@@ -130,3 +130,13 @@ async def helpdesk(
     )
     yield desk
     await desk.close()
+
+
+@pytest.fixture
+def config_file(helpdesk: Helpdesk, tmp_path: Path) -> Path:
+    """The helpdesk reads and writes a copy of the shipped configuration."""
+    path = tmp_path / "config" / "helpdesk.toml"
+    path.parent.mkdir()
+    shutil.copy(ROOT / "config" / "helpdesk.toml", path)
+    helpdesk.settings = helpdesk.settings.model_copy(update={"helpdesk_config": path})
+    return path

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import shutil
 from pathlib import Path
 
 import pytest
 
 from bot.build import Helpdesk
 from bot.configwatch import ConfigWatcher
-from bot.settings import ROOT
 
 NEW_ULB = """
 [[ulbs]]
@@ -20,14 +18,6 @@ key = "banki"
 labels = { en = "Banki NAC", or = "ବାଙ୍କୀ ଏନଏସି" }
 aliases = ["Banki"]
 """
-
-
-@pytest.fixture
-def config_file(helpdesk: Helpdesk, tmp_path: Path) -> Path:
-    path = tmp_path / "helpdesk.toml"
-    shutil.copy(ROOT / "config" / "helpdesk.toml", path)
-    helpdesk.settings = helpdesk.settings.model_copy(update={"helpdesk_config": path})
-    return path
 
 
 def with_new_ulb(path: Path) -> str:

@@ -5,12 +5,10 @@ record of who changed what. The configuration file is always a temporary copy.""
 from __future__ import annotations
 
 import html
-import shutil
 import tomllib
 from pathlib import Path
 
 import httpx
-import pytest
 from pydantic import SecretStr
 from sqlalchemy import select, update
 
@@ -34,16 +32,6 @@ key = "khordha"
 labels = { en = "Khordha Municipality", or = "ଖୋର୍ଦ୍ଧା ପୌରପାଳିକା" }
 aliases = ["Khordha"]
 """
-
-
-@pytest.fixture
-def config_file(helpdesk: Helpdesk, tmp_path: Path) -> Path:
-    """The helpdesk reads and writes a copy of the shipped configuration."""
-    path = tmp_path / "config" / "helpdesk.toml"
-    path.parent.mkdir()
-    shutil.copy(ROOT / "config" / "helpdesk.toml", path)
-    helpdesk.settings = helpdesk.settings.model_copy(update={"helpdesk_config": path})
-    return path
 
 
 async def signed_in_admin(helpdesk: Helpdesk, browser: ConsoleClient) -> None:

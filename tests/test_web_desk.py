@@ -18,7 +18,7 @@ from flows import i18n
 from flows.messages import Address, Inbound
 from tests.conftest import FixedClock
 from tests.support import Person, file_ticket
-from tests.web_support import PASSWORD, ConsoleClient, console_client, make_account
+from tests.web_support import PASSWORD, ConsoleClient, console_client, make_account, operator
 
 L1_CHAT = Address("console", "team-l1")
 EGOV_TECH_CHAT = Address("console", "team-egov-tech")
@@ -113,9 +113,7 @@ async def test_after_five_failures_the_account_must_wait_even_with_the_right_pas
 
 
 async def test_signing_out_ends_the_session_for_that_cookie(helpdesk: Helpdesk) -> None:
-    await make_account(helpdesk, "anita", "l1", "l1")
-    async with console_client(helpdesk) as browser:
-        await browser.sign_in("anita")
+    async with operator(helpdesk) as browser:
         cookie = dict(browser.http.cookies)
         out = await browser.post("/console/logout", {})
         assert out.status_code == 303
@@ -127,9 +125,7 @@ async def test_a_post_without_the_sessions_csrf_token_or_from_another_site_chang
     helpdesk: Helpdesk, reporter: Person
 ) -> None:
     number = await file_ticket(reporter)
-    await make_account(helpdesk, "anita", "l1", "l1")
-    async with console_client(helpdesk) as browser:
-        await browser.sign_in("anita")
+    async with operator(helpdesk) as browser:
         act = f"/console/tickets/{number}/act"
         missing = await browser.http.post(act, data={"action": "take"})
         forged = await browser.http.post(act, data={"action": "take", "csrf": "x" * 43})
@@ -163,9 +159,7 @@ async def test_the_queue_filters_and_puts_the_most_urgent_first(
     first = await file_ticket(Person(helpdesk, channel, "memory:r1"), "Old report: bill stuck")
     clock.advance(days=5)  # Wednesday: the first is past its response time
     second = await file_ticket(Person(helpdesk, channel, "memory:r2"), "Muster roll not saving")
-    await make_account(helpdesk, "anita", "l1", "l1")
-    async with console_client(helpdesk) as browser:
-        await browser.sign_in("anita")
+    async with operator(helpdesk) as browser:
         page = (await browser.get("/console/")).text
         # The first is past its response time (breached) and comes first.
         assert page.index(first) < page.index(second)
@@ -185,9 +179,7 @@ async def test_the_queue_shows_what_i_took_and_what_nobody_has_taken_yet(
 ) -> None:
     mine = await file_ticket(Person(helpdesk, channel, "memory:r1"), "Bill stuck in approval")
     free = await file_ticket(Person(helpdesk, channel, "memory:r2"), "Muster roll not saving")
-    await make_account(helpdesk, "anita", "l1", "l1")
-    async with console_client(helpdesk) as browser:
-        await browser.sign_in("anita")
+    async with operator(helpdesk) as browser:
         await browser.act(mine, "take")
         taken = (await browser.get("/console/?assignee=mine")).text
         nobody = (await browser.get("/console/?assignee=none")).text
@@ -199,9 +191,7 @@ async def test_the_queue_shows_what_i_took_and_what_nobody_has_taken_yet(
 async def test_the_queue_updates_live_when_a_chat_ticket_arrives(
     helpdesk: Helpdesk, reporter: Person
 ) -> None:
-    await make_account(helpdesk, "anita", "l1", "l1")
-    async with console_client(helpdesk) as browser:
-        await browser.sign_in("anita")
+    async with operator(helpdesk) as browser:
         page = (await browser.get("/console/")).text
         version = re.search(r'data-version="([^"]*)"', page)
         assert version
@@ -276,9 +266,7 @@ async def test_escalating_by_category_posts_the_card_in_the_right_teams_chat(
     helpdesk: Helpdesk, channel: MemoryChannel, reporter: Person
 ) -> None:
     number = await file_ticket(reporter)  # "the app shows an error": eGov technical
-    await make_account(helpdesk, "anita", "l1", "l1")
-    async with console_client(helpdesk) as browser:
-        await browser.sign_in("anita")
+    async with operator(helpdesk) as browser:
         answer = await browser.act(number, "escalate", value="auto")
         assert answer.status_code == 303
     await deliver(helpdesk)
@@ -292,9 +280,7 @@ async def test_an_internal_note_stays_with_the_staff(
 ) -> None:
     number = await file_ticket(reporter)
     await reporter.inbox()
-    await make_account(helpdesk, "anita", "l1", "l1")
-    async with console_client(helpdesk) as browser:
-        await browser.sign_in("anita")
+    async with operator(helpdesk) as browser:
         answer = await browser.act(number, "note", note="Called the ULB: DSC expired")
         assert answer.status_code == 303
         page = (await browser.get(f"/console/tickets/{number}")).text
@@ -308,9 +294,7 @@ async def test_the_ticket_page_shows_the_conversation_as_the_reporter_sent_it(
     helpdesk: Helpdesk, reporter: Person
 ) -> None:
     number = await file_ticket(reporter, "Bill <b>stuck</b> & error 'E-42' ଟଙ୍କା ଆସିନାହିଁ")
-    await make_account(helpdesk, "anita", "l1", "l1")
-    async with console_client(helpdesk) as browser:
-        await browser.sign_in("anita")
+    async with operator(helpdesk) as browser:
         page = (await browser.get(f"/console/tickets/{number}")).text
     assert "Bill &lt;b&gt;stuck&lt;/b&gt; &amp; error &#39;E-42&#39; ଟଙ୍କା ଆସିନାହିଁ" in page
     assert "<b>stuck</b>" not in page
@@ -342,9 +326,7 @@ async def test_the_ticket_page_learns_when_the_ticket_or_its_conversation_change
     helpdesk: Helpdesk, reporter: Person
 ) -> None:
     number = await file_ticket(reporter)
-    await make_account(helpdesk, "anita", "l1", "l1")
-    async with console_client(helpdesk) as browser:
-        await browser.sign_in("anita")
+    async with operator(helpdesk) as browser:
         page = (await browser.get(f"/console/tickets/{number}")).text
         found = re.search(r'id="changed" hidden data-check="([^"]+)" data-version="([^"]+)"', page)
         assert found
@@ -395,9 +377,7 @@ async def test_a_phone_ticket_joins_the_same_queue_ids_and_sla_clock(
     helpdesk: Helpdesk, channel: MemoryChannel, reporter: Person
 ) -> None:
     chat_number = await file_ticket(reporter)
-    await make_account(helpdesk, "anita", "l1", "l1")
-    async with console_client(helpdesk) as browser:
-        await browser.sign_in("anita")
+    async with operator(helpdesk) as browser:
         number = await log_call(browser)
         queue = (await browser.get("/console/?channel=phone")).text
     assert chat_number == "MK-1001" and number == "MK-1002"
@@ -413,9 +393,7 @@ async def test_a_phone_ticket_joins_the_same_queue_ids_and_sla_clock(
 async def test_a_caller_who_wants_whatsapp_updates_gets_the_id_and_each_change_there(
     helpdesk: Helpdesk,
 ) -> None:
-    await make_account(helpdesk, "anita", "l1", "l1")
-    async with console_client(helpdesk) as browser:
-        await browser.sign_in("anita")
+    async with operator(helpdesk) as browser:
         number = await log_call(browser, updates_by="whatsapp", chat_contact="+91 91234 56789")
         await browser.act(number, "take")
     sent = await outbox_to(helpdesk, "whatsapp:+919123456789")
@@ -426,9 +404,7 @@ async def test_a_caller_who_wants_whatsapp_updates_gets_the_id_and_each_change_t
 async def test_a_bad_caller_form_says_what_is_wrong_and_keeps_what_was_typed(
     helpdesk: Helpdesk,
 ) -> None:
-    await make_account(helpdesk, "anita", "l1", "l1")
-    async with console_client(helpdesk) as browser:
-        await browser.sign_in("anita")
+    async with operator(helpdesk) as browser:
         bad_phone = await browser.post("/console/tickets/new", {**CALL, "contact": "call me"})
         assert bad_phone.status_code == 400
         assert "not a phone number" in bad_phone.text
@@ -446,9 +422,7 @@ async def test_a_bad_caller_form_says_what_is_wrong_and_keeps_what_was_typed(
 async def test_a_telegram_caller_gets_updates_once_they_write_to_the_bot(
     helpdesk: Helpdesk,
 ) -> None:
-    await make_account(helpdesk, "anita", "l1", "l1")
-    async with console_client(helpdesk) as browser:
-        await browser.sign_in("anita")
+    async with operator(helpdesk) as browser:
         number = await log_call(browser, updates_by="telegram", chat_contact="@Sabita_N")
         page = (await browser.get(f"/console/tickets/{number}")).text
         assert "once @sabita_n writes to the helpdesk bot" in page

@@ -77,3 +77,15 @@ async def console_client(helpdesk: Helpdesk) -> AsyncIterator[ConsoleClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as http:
         yield ConsoleClient(http)
+
+
+@asynccontextmanager
+async def operator(
+    helpdesk: Helpdesk, key: str = "anita", role: str = "l1", team: str = "l1", name: str = ""
+) -> AsyncIterator[ConsoleClient]:
+    """A staff member with a new account, signed in to the console."""
+    await make_account(helpdesk, key, role, team, name=name)
+    async with console_client(helpdesk) as browser:
+        signed = await browser.sign_in(key)
+        assert signed.status_code == 303, signed.text
+        yield browser
