@@ -58,6 +58,7 @@ from bot import logs
 from bot.app import create_app
 from bot.build import Helpdesk, build
 from bot.config import load_config
+from bot.server import http_implementation
 from bot.settings import Settings
 from db.models import InboundMessage, Ticket
 from tests.servers import serving
@@ -266,7 +267,7 @@ async def baseline_http(conversations: Sequence[Sequence[bytes]], options: Inbou
 
     app = Starlette(routes=[Route(WEBHOOK, empty, methods=["POST"])])
     empties = [[b"" for _ in bodies] for bodies in conversations]
-    async with serving(app) as base:
+    async with serving(app, http=http_implementation()) as base:
         await drive(base, WEBHOOK, empties[: options.warmup_reporters], {}, 10, 30)
         return await drive(base, WEBHOOK, empties, {}, options.concurrency, options.deadline_s)
 
@@ -321,7 +322,7 @@ async def run_helpdesk(
             if profiler is not None:
                 profiler.enable()
 
-        async with serving(app) as base:
+        async with serving(app, http=http_implementation()) as base:
             progress(f"inbound {label}: warming up ({options.warmup_reporters} reporters)")
             await drive(base, WEBHOOK, warmup, headers, min(10, options.concurrency), 60)
             progress(
