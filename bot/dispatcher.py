@@ -173,8 +173,8 @@ class Dispatcher:
                 messages = [self._unknown_group(inbound)]
             else:
                 messages = await self._conversation(uow, inbound, now)
-            for message in messages:
-                uow.outbox.add(message, now)
+            if messages:
+                await uow.outbox.add_many(messages, now)
             await uow.commit()
         return Handled.PROCESSED
 
@@ -191,8 +191,8 @@ class Dispatcher:
         self, uow: UnitOfWork, inbound: Inbound, now: datetime
     ) -> list[Outbound]:
         """A person's own chat: the guided conversation, its state saved with the rest."""
-        conversation = await uow.conversations.lock(str(inbound.address), now)
-        state = ConversationState.from_json(conversation.state)
+        address = str(inbound.address)
+        state = ConversationState.from_json(await uow.conversations.lock_state(address, now))
         actor = self.directory.staff_at(inbound.address)
         claimed: Sequence[Ticket] = ()
         if inbound.handle:
@@ -207,9 +207,7 @@ class Dispatcher:
             # The ticket was not waiting for this answer (closed meanwhile, say): do not go
             # on to the follow-up question the flow prepared.
             state, replies = state.evolve(step="menu", ticket="", shown=()), ()
-        conversation.state = state.to_json()
-        conversation.language = state.profile.language
-        conversation.updated_at = now
+        await uow.conversations.save_state(address, state, now)
         # Answers to commands come before the flow's next question.
         return [*answers, *replies]
 

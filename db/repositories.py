@@ -41,6 +41,13 @@ def _insert(session: AsyncSession) -> Callable[..., Any]:
     return postgresql.insert if _on_postgresql(session) else sqlite.insert
 
 
+async def _flush_pending(session: AsyncSession) -> None:
+    """Write what was added or changed through the ORM, before a Core statement that must
+    come after it (a Core statement does not flush the session)."""
+    if session.new or session.dirty or session.deleted:
+        await session.flush()
+
+
 # Rows per statement where a query or an insert names many keys or IDs at once.
 CHUNK = 500
 
@@ -274,6 +281,32 @@ class ConversationRepository:
         result = await self.session.execute(query.execution_options(populate_existing=True))
         return result.scalar_one()
 
+    async def lock_state(self, address: str, now: datetime) -> str:
+        """The conversation's saved state, in one statement: the row is created if new
+        and locked for this transaction (an upsert takes the row lock on PostgreSQL, as
+        FOR UPDATE would; SQLite's write lock is held already). Its `updated_at` is set to
+        `now`, which the caller's `save_state` writes too."""
+        table = cast(Table, Conversation.__table__)
+        insert = _insert(self.session)(table).values(
+            address=address, state="", language="", updated_at=now
+        )
+        result = await self.session.execute(
+            insert.on_conflict_do_update(
+                index_elements=["address"], set_={"updated_at": insert.excluded.updated_at}
+            ).returning(table.c.state)
+        )
+        return str(result.scalar_one())
+
+    async def save_state(self, address: str, state: ConversationState, now: datetime) -> None:
+        """Save the state of the conversation `lock_state` locked (and its language)."""
+        await _flush_pending(self.session)  # a change made through the ORM goes first
+        table = cast(Table, Conversation.__table__)
+        await self.session.execute(
+            update(table)
+            .where(table.c.address == address)
+            .values(state=state.to_json(), language=state.profile.language, updated_at=now)
+        )
+
     async def update_state(
         self,
         address: str,
@@ -471,7 +504,9 @@ class OutboxRepository:
         return sent
 
     async def add_many(self, messages: Sequence[Outbound], now: datetime) -> None:
-        """`add` for many messages, in one statement per chunk, in this order."""
+        """`add` for many messages, in one statement per chunk, in this order (after any
+        added before)."""
+        await _flush_pending(self.session)
         for chunk in _chunks(messages):
             await self.session.execute(
                 insert(cast(Table, OutboxMessage.__table__)),
