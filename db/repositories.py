@@ -48,6 +48,45 @@ async def _flush_pending(session: AsyncSession) -> None:
         await session.flush()
 
 
+def _dialect(session: AsyncSession) -> str:
+    return "postgresql" if _on_postgresql(session) else "sqlite"
+
+
+# The statements every inbound message runs, built once (per dialect where they differ):
+# building a statement costs more than running it on SQLite.
+_INBOUND = cast(Table, InboundMessage.__table__)
+_CONVERSATIONS = cast(Table, Conversation.__table__)
+_OUTBOX = cast(Table, OutboxMessage.__table__)
+_RECORD = {
+    name: dialect.insert(_INBOUND)
+    .on_conflict_do_nothing(index_elements=["channel", "provider_id"])
+    .returning(_INBOUND.c.id)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+
+
+def _lock_state(insert: Any) -> Any:
+    return insert.on_conflict_do_update(
+        index_elements=["address"], set_={"updated_at": insert.excluded.updated_at}
+    ).returning(_CONVERSATIONS.c.state)
+
+
+_LOCK_STATE = {
+    name: _lock_state(dialect.insert(_CONVERSATIONS))
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+_SAVE_STATE = (
+    update(_CONVERSATIONS)
+    .where(_CONVERSATIONS.c.address == bindparam("saved_address"))
+    .values(
+        state=bindparam("state"),
+        language=bindparam("language"),
+        updated_at=bindparam("updated_at"),
+    )
+)
+_ADD_OUTBOX = insert(_OUTBOX)
+
+
 # Rows per statement where a query or an insert names many keys or IDs at once.
 CHUNK = 500
 
@@ -286,26 +325,21 @@ class ConversationRepository:
         and locked for this transaction (an upsert takes the row lock on PostgreSQL, as
         FOR UPDATE would; SQLite's write lock is held already). Its `updated_at` is set to
         `now`, which the caller's `save_state` writes too."""
-        table = cast(Table, Conversation.__table__)
-        insert = _insert(self.session)(table).values(
-            address=address, state="", language="", updated_at=now
-        )
-        result = await self.session.execute(
-            insert.on_conflict_do_update(
-                index_elements=["address"], set_={"updated_at": insert.excluded.updated_at}
-            ).returning(table.c.state)
-        )
+        statement = _LOCK_STATE[_dialect(self.session)]
+        values = {"address": address, "state": "", "language": "", "updated_at": now}
+        result = await self.session.execute(statement, values)
         return str(result.scalar_one())
 
     async def save_state(self, address: str, state: ConversationState, now: datetime) -> None:
         """Save the state of the conversation `lock_state` locked (and its language)."""
         await _flush_pending(self.session)  # a change made through the ORM goes first
-        table = cast(Table, Conversation.__table__)
-        await self.session.execute(
-            update(table)
-            .where(table.c.address == address)
-            .values(state=state.to_json(), language=state.profile.language, updated_at=now)
-        )
+        values = {
+            "saved_address": address,
+            "state": state.to_json(),
+            "language": state.profile.language,
+            "updated_at": now,
+        }
+        await self.session.execute(_SAVE_STATE, values)
 
     async def update_state(
         self,
@@ -333,24 +367,19 @@ class InboundRepository:
 
     async def record(self, message: Inbound, status: str = "processed", error: str = "") -> bool:
         """Keep the message; False when the channel already delivered this provider ID."""
-        insert = _insert(self.session)
-        result = await self.session.execute(
-            insert(InboundMessage)
-            .values(
-                channel=message.address.channel,
-                provider_id=message.provider_id,
-                address=str(message.address),
-                text=message.text,
-                attachments=json.dumps(
-                    [asdict(item) for item in message.attachments], ensure_ascii=False
-                ),
-                received_at=message.received_at,
-                status=status,
-                error=error,
-            )
-            .on_conflict_do_nothing(index_elements=["channel", "provider_id"])
-            .returning(InboundMessage.id)
-        )
+        values = {
+            "channel": message.address.channel,
+            "provider_id": message.provider_id,
+            "address": str(message.address),
+            "text": message.text,
+            "attachments": json.dumps(
+                [asdict(item) for item in message.attachments], ensure_ascii=False
+            ),
+            "received_at": message.received_at,
+            "status": status,
+            "error": error,
+        }
+        result = await self.session.execute(_RECORD[_dialect(self.session)], values)
         return result.scalar_one_or_none() is not None
 
     async def last_from(self, address: str) -> datetime | None:
@@ -509,7 +538,7 @@ class OutboxRepository:
         await _flush_pending(self.session)
         for chunk in _chunks(messages):
             await self.session.execute(
-                insert(cast(Table, OutboxMessage.__table__)),
+                _ADD_OUTBOX,
                 [
                     {
                         "channel": message.address.channel,
