@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, fields, is_dataclass
+from dataclasses import asdict, fields
 from datetime import datetime
 from typing import Any, Protocol, cast
 
@@ -24,7 +24,7 @@ from db.models import (
     UTCDateTime,
 )
 from flows.messages import Inbound, Outbound
-from flows.state import ConversationState
+from flows.state import ConversationState, plain
 
 OPEN_STATUSES = ("new", "in_progress", "escalated", "reopened", "waiting")
 # Outbound kinds that show a ticket's card; a newer card edits the last one where it can.
@@ -580,20 +580,12 @@ def encode_outbound(message: Outbound) -> str:
         if name == "address":
             data[name] = str(value)
         else:
-            data[name] = value if value.__class__ in _PLAIN else _plain(value)
+            data[name] = value if value.__class__ in _PLAIN else plain(value)
     return json.dumps(data, ensure_ascii=False)
 
 
 _OUTBOUND_FIELDS = tuple(item.name for item in fields(Outbound))
 _PLAIN = (str, bool, int, float, type(None))
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, tuple | list):
-        return [_plain(item) for item in value]
-    if is_dataclass(value) and not isinstance(value, type):
-        return asdict(value)
-    return value
 
 
 def decode_outbound(payload: str) -> Outbound:
