@@ -58,6 +58,7 @@ def create_engine(url: str, **options: Any) -> AsyncEngine:
         options.setdefault("module", _OneStepDriver(aiosqlite, sqlite3))
     engine = create_async_engine(url, **options)
     _tune_sqlite(engine)
+    _defer_savepoints(engine)
     return engine
 
 
@@ -186,10 +187,32 @@ def _begin(connection: Any, statement: str) -> None:
 #
 # SAVEPOINT and RELEASE SAVEPOINT (a group commit puts each message in a savepoint) go along
 # with the next statement too, or are dropped when the next thing is the COMMIT or ROLLBACK
-# (a savepoint with nothing after it changes nothing). Neither fails inside an open
-# transaction; if one ever did, the statement it went with would report the error.
+# (a savepoint with nothing after it changes nothing); they skip SQLAlchemy's statement
+# execution altogether (`_defer_savepoints`). Neither fails inside an open transaction; if
+# one ever did, the statement it went with would report the error. ROLLBACK TO SAVEPOINT is
+# a statement like any other (what was put off runs first).
 
-_DEFERRABLE = ("SAVEPOINT ", "RELEASE SAVEPOINT ")
+
+def _defer_savepoints(engine: AsyncEngine) -> None:
+    dialect = engine.sync_engine.dialect
+    savepoint, release = dialect.do_savepoint, dialect.do_release_savepoint
+
+    def do_savepoint(connection: Any, name: str) -> None:
+        adapted = connection.connection.dbapi_connection
+        if not isinstance(adapted, _OneStepConnection):
+            return savepoint(connection, name)
+        adapted.deferred.append(f"SAVEPOINT {name}")
+        return None
+
+    def do_release_savepoint(connection: Any, name: str) -> None:
+        adapted = connection.connection.dbapi_connection
+        if not isinstance(adapted, _OneStepConnection):
+            return release(connection, name)
+        adapted.deferred.append(f"RELEASE SAVEPOINT {name}")
+        return None
+
+    setattr(dialect, "do_savepoint", do_savepoint)  # noqa: B010 - this engine's dialect only
+    setattr(dialect, "do_release_savepoint", do_release_savepoint)  # noqa: B010
 
 
 def _run(
@@ -260,11 +283,6 @@ class _OneStepCursor(AsyncAdapt_aiosqlite_cursor):
 
     def _step(self, operation: Any, parameters: Any, many: bool) -> None:
         adapted: _OneStepConnection = self._adapt_connection  # type: ignore[assignment]
-        if not many and not parameters and operation.startswith(_DEFERRABLE):
-            adapted.deferred.append(operation)
-            self._description, self._rowcount, self._lastrowid = None, -1, None
-            self._rows = deque()
-            return
         begin, adapted.begin_pending = adapted.begin_pending, None
         deferred, adapted.deferred = adapted.deferred, []
         try:
@@ -307,7 +325,7 @@ class _OneStepConnection(AsyncAdapt_aiosqlite_connection):
         super().__init__(dbapi, connection)
         # The BEGIN this transaction starts with, until its first statement takes it along.
         self.begin_pending: str | None = None
-        # Savepoint statements put off until the next statement (see _DEFERRABLE).
+        # Savepoint statements put off until the next statement (see `_defer_savepoints`).
         self.deferred: list[str] = []
         # Whether the transaction only reads (a deferred BEGIN, see READ_ONLY).
         self.reading = False
