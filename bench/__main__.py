@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from bench import inbound, outbound, scale
 from bench.common import Report, machine_line, progress
+from bot import server
 
 PHASES = ("inbound", "outbound", "scale")
 
@@ -71,7 +72,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             postgres=not arguments.no_postgres,
             profile=arguments.profile,
         )
-        asyncio.run(inbound.run(report, options))
+        # On the event loop `python -m bot serve` runs on (uvloop where installed).
+        server.run(inbound.run(report, options))
 
     if "outbound" in phases:
         count = arguments.outbound or (

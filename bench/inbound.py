@@ -7,9 +7,9 @@ middle of an intake post Telegram updates with the secret header through httpx (
 after the previous one was answered, as Telegram delivers a chat's updates. Replies go through
 the outbox to a FakeTelegram (no limits enforced there; the relay keeps Telegram's own).
 
-Everything runs in this one process and one event loop: the load generator's own cost is in
-the measured figures, and equally in baseline (c), which is the same client against a trivial
-app on the same uvicorn setup.
+The load generator (`bench.loadgen`) runs in a process of its own, as Telegram is not inside
+the helpdesk: the measured process is the helpdesk (server, dispatcher, relay, scheduler). The
+same generator drives baseline (c), a trivial app on the same uvicorn setup in this process.
 
 Baselines, in the same run:
   (a) `json.loads` + PTB `Update.de_json` + a no-op handler, per update (serial);
@@ -28,8 +28,10 @@ import io
 import json
 import logging
 import os
+import pickle
 import pstats
 import sqlite3
+import sys
 import tempfile
 import time
 from collections import Counter
@@ -39,7 +41,6 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-import httpx
 from pydantic import SecretStr
 from sqlalchemy import func, select
 from starlette.applications import Starlette
@@ -49,7 +50,7 @@ from starlette.routing import Route
 from telegram import Bot, Update
 
 from adapters import telegram as wire
-from bench.common import Report, Target, percentile, progress
+from bench.common import ROOT, Report, Target, percentile, progress
 from bench.databases import fresh_postgres, postgres_reachable, raw_dsn, sqlite_url
 from bench.fakeproc import fake_telegram_process
 from bench.sqlclock import StatementClock
@@ -57,6 +58,7 @@ from bot import logs
 from bot.app import create_app
 from bot.build import Helpdesk, build
 from bot.config import load_config
+from bot.server import http_implementation
 from bot.settings import Settings
 from db.models import InboundMessage, Ticket
 from tests.servers import serving
@@ -98,13 +100,19 @@ class Load:
     latencies: list[float] = field(default_factory=list)
     statuses: Counter[int] = field(default_factory=Counter)
     timed_out: bool = False
-    cpu: float = 0.0  # CPU seconds of the event loop's thread during the run
+    cpu: float = 0.0  # CPU seconds of the served process's event loop thread during the run
+    client_cpu: float = 0.0  # CPU seconds of the load generator's event loop thread
 
     def busy(self) -> str:
-        """How busy the event loop's thread was, and its CPU per request."""
+        """How busy the served process's event loop thread was, its CPU per request, and the
+        load generator's CPU per request (in its own process)."""
         share = self.cpu / self.elapsed if self.elapsed else 0.0
         each = self.cpu / self.sent * 1000 if self.sent else 0.0
-        return f"event loop thread busy {share:.0%} of the time, {each:.2f} ms CPU a request"
+        client = self.client_cpu / self.sent * 1000 if self.sent else 0.0
+        return (
+            f"server's event loop thread busy {share:.0%} of the time, {each:.2f} ms CPU a "
+            f"request; load generator (own process) {client:.2f} ms CPU a request"
+        )
 
     @property
     def rate(self) -> float:
@@ -126,41 +134,61 @@ async def drive(
     deadline_s: float,
     on_start: Callable[[], None] | None = None,
 ) -> Load:
-    """Post each conversation's bodies in order, `concurrency` conversations at a time.
-
-    Each sender has its own httpx client and keep-alive connection, made before the clock
-    starts: one client shared by 50 tasks spends most of its time in httpcore's pool
-    bookkeeping (encode/httpx#3215), which would measure httpx rather than the helpdesk.
-    """
+    """Post each conversation's bodies in order, `concurrency` conversations at a time, from
+    the load generator's own process (`bench.loadgen`). Its clients are made before the clock
+    starts; `load.cpu` is this process's event loop thread (the server side) during the run,
+    `load.client_cpu` the generator's."""
     load = Load()
-    pending = iter(conversations)
-    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
-    clients = [
-        httpx.AsyncClient(base_url=base_url, limits=limits, timeout=60.0)
-        for _ in range(concurrency)
-    ]
-
-    async def sender(client: httpx.AsyncClient) -> None:
-        for bodies in pending:
-            for body in bodies:
-                started = time.perf_counter()
-                response = await client.post(path, content=body, headers=headers)
-                load.latencies.append(time.perf_counter() - started)
-                load.statuses[response.status_code] += 1
-                load.sent += 1
-
-    if on_start is not None:
-        on_start()
-    started, cpu = time.perf_counter(), time.thread_time()
-    try:
-        async with asyncio.timeout(deadline_s):
-            await asyncio.gather(*(sender(client) for client in clients))
-    except TimeoutError:
-        load.timed_out = True
-    load.elapsed = time.perf_counter() - started
-    load.cpu = time.thread_time() - cpu
-    for client in clients:
-        await client.aclose()
+    with tempfile.TemporaryDirectory(prefix="mukta-bench-load-") as tmp:
+        bodies = Path(tmp) / "bodies.pickle"
+        bodies.write_bytes(pickle.dumps([list(items) for items in conversations]))
+        job = {
+            "base_url": base_url,
+            "path": path,
+            "headers": headers,
+            "concurrency": concurrency,
+            "deadline_s": deadline_s,
+            "bodies": str(bodies),
+        }
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bench.loadgen",
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            cwd=ROOT,
+            limit=1 << 26,
+        )
+        assert process.stdin is not None and process.stdout is not None
+        try:
+            process.stdin.write(json.dumps(job).encode() + b"\n")
+            await process.stdin.drain()
+            ready = await asyncio.wait_for(process.stdout.readline(), 60)
+            if ready.strip() != b"ready":
+                raise RuntimeError("the load generator stopped before it was ready")
+            if on_start is not None:
+                on_start()
+            cpu = time.thread_time()
+            process.stdin.write(b"go\n")
+            await process.stdin.drain()
+            line = await asyncio.wait_for(process.stdout.readline(), deadline_s + 60)
+            load.cpu = time.thread_time() - cpu
+            if not line:
+                raise RuntimeError("the load generator stopped without a result")
+            seen = json.loads(line)
+        finally:
+            if process.returncode is None:
+                try:
+                    await asyncio.wait_for(process.wait(), 15)
+                except TimeoutError:
+                    process.kill()
+                    await process.wait()
+    load.sent = int(seen["sent"])
+    load.elapsed = float(seen["elapsed"])
+    load.latencies = [float(value) for value in seen["latencies"]]
+    load.statuses = Counter({int(status): count for status, count in seen["statuses"].items()})
+    load.timed_out = bool(seen["timed_out"])
+    load.client_cpu = float(seen["cpu"])
     return load
 
 
@@ -239,7 +267,7 @@ async def baseline_http(conversations: Sequence[Sequence[bytes]], options: Inbou
 
     app = Starlette(routes=[Route(WEBHOOK, empty, methods=["POST"])])
     empties = [[b"" for _ in bodies] for bodies in conversations]
-    async with serving(app) as base:
+    async with serving(app, http=http_implementation()) as base:
         await drive(base, WEBHOOK, empties[: options.warmup_reporters], {}, 10, 30)
         return await drive(base, WEBHOOK, empties, {}, options.concurrency, options.deadline_s)
 
@@ -294,7 +322,7 @@ async def run_helpdesk(
             if profiler is not None:
                 profiler.enable()
 
-        async with serving(app) as base:
+        async with serving(app, http=http_implementation()) as base:
             progress(f"inbound {label}: warming up ({options.warmup_reporters} reporters)")
             await drive(base, WEBHOOK, warmup, headers, min(10, options.concurrency), 60)
             progress(
@@ -370,8 +398,7 @@ def report_run(
         baseline=ceiling,
         baseline_name="serial ceiling",
         target=THROUGHPUT,
-        note=f"ceiling = 1/({parts}); {load.busy()} (load generator, server, helpdesk and "
-        f"relay together); SQL per message: {run.breakdown}",
+        note=f"ceiling = 1/({parts}); {load.busy()}; SQL per message: {run.breakdown}",
     )
     report.add(
         BENCH,

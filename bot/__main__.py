@@ -17,6 +17,7 @@ import uvicorn
 
 from adapters import console
 from bot import logs, reports
+from bot import server as http_server
 from bot.app import create_app
 from bot.build import Helpdesk, build
 from bot.config import ConfigError, HelpdeskConfig, load_config
@@ -95,7 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(run_account(build(settings, config=config), arguments))
     if arguments.command == "report":
         return asyncio.run(run_report(build(settings, config=config), arguments))
-    return asyncio.run(serve(settings, build(settings, config=config)))
+    return http_server.run(serve(settings, build(settings, config=config)))
 
 
 async def run_report(helpdesk: Helpdesk, arguments: argparse.Namespace) -> int:
@@ -123,8 +124,7 @@ async def serve(settings: Settings, helpdesk: Helpdesk) -> int:
             create_app(helpdesk),
             host=settings.http_host,
             port=settings.http_port,
-            log_config=None,
-            access_log=False,
+            **http_server.uvicorn_options(),
         )
     )
     loop = asyncio.get_running_loop()

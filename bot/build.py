@@ -21,7 +21,7 @@ from bot.scheduler import Scheduler
 from bot.settings import Settings
 from bot.telegram import TelegramChannel
 from bot.whatsapp import WhatsAppChannel
-from db.engine import create_engine, session_factory
+from db.engine import create_engine, is_sqlite, session_factory
 from db.migrate import upgrade_async
 from db.uow import UnitOfWork
 from flows.delivery import Sender
@@ -116,7 +116,17 @@ def build(
         poll_seconds=settings.outbox_poll_seconds,
     )
     mirrored = frozenset(config.jira.teams) if settings.jira_url else frozenset()
-    dispatcher = Dispatcher(units, config, clock, on_commit=relay.wake, mirrored_teams=mirrored)
+    # Group commit on SQLite, whose writers take turns at one write lock. On PostgreSQL a
+    # transaction per message: a group would hold many conversations' row locks at once, in
+    # an order another process could take them in the other way round.
+    dispatcher = Dispatcher(
+        units,
+        config,
+        clock,
+        on_commit=relay.wake,
+        mirrored_teams=mirrored,
+        group_commit=is_sqlite(settings.database_url),
+    )
     relay.on_undeliverable = dispatcher.notifier.undeliverable
     jira = None
     if settings.jira_url:

@@ -58,6 +58,7 @@ def create_engine(url: str, **options: Any) -> AsyncEngine:
         options.setdefault("module", _OneStepDriver(aiosqlite, sqlite3))
     engine = create_async_engine(url, **options)
     _tune_sqlite(engine)
+    _defer_savepoints(engine)
     return engine
 
 
@@ -95,6 +96,7 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
                 return
             if isinstance(dbapi_connection, _OneStepConnection):
                 dbapi_connection.begin_pending = None
+                dbapi_connection.deferred = []
                 if dbapi_connection.ending_read():
                     return
             if dbapi_connection.driver_connection.in_transaction:
@@ -182,19 +184,52 @@ def _begin(connection: Any, statement: str) -> None:
 # cursor is opened, executed, read and closed on the driver's thread in a single call, and a
 # transaction's BEGIN goes along with its first statement. The results, and SQLite's own
 # behaviour (locks, busy timeout, errors), are unchanged.
+#
+# SAVEPOINT and RELEASE SAVEPOINT (a group commit puts each message in a savepoint) go along
+# with the next statement too, or are dropped when the next thing is the COMMIT or ROLLBACK
+# (a savepoint with nothing after it changes nothing); they skip SQLAlchemy's statement
+# execution altogether (`_defer_savepoints`). Neither fails inside an open transaction; if
+# one ever did, the statement it went with would report the error. ROLLBACK TO SAVEPOINT is
+# a statement like any other (what was put off runs first).
+
+
+def _defer_savepoints(engine: AsyncEngine) -> None:
+    dialect = engine.sync_engine.dialect
+    savepoint, release = dialect.do_savepoint, dialect.do_release_savepoint
+
+    def do_savepoint(connection: Any, name: str) -> None:
+        adapted = connection.connection.dbapi_connection
+        if not isinstance(adapted, _OneStepConnection):
+            return savepoint(connection, name)
+        adapted.deferred.append(f"SAVEPOINT {name}")
+        return None
+
+    def do_release_savepoint(connection: Any, name: str) -> None:
+        adapted = connection.connection.dbapi_connection
+        if not isinstance(adapted, _OneStepConnection):
+            return release(connection, name)
+        adapted.deferred.append(f"RELEASE SAVEPOINT {name}")
+        return None
+
+    setattr(dialect, "do_savepoint", do_savepoint)  # noqa: B010 - this engine's dialect only
+    setattr(dialect, "do_release_savepoint", do_release_savepoint)  # noqa: B010
 
 
 def _run(
     driver: aiosqlite.Connection,
     begin: str | None,
+    deferred: Sequence[str],
     operation: str,
     parameters: Any,
     many: bool,
 ) -> tuple[Any, list[Any] | None, int, int | None]:
-    """On the driver's thread: BEGIN if due, the statement, and everything it returned."""
+    """On the driver's thread: BEGIN if due, the savepoint statements put off until now, the
+    statement, and everything it returned."""
     connection = driver._conn
     if begin is not None:
         connection.execute(begin)
+    for statement in deferred:
+        connection.execute(statement)
     cursor = connection.cursor()
     try:
         if many:
@@ -249,9 +284,10 @@ class _OneStepCursor(AsyncAdapt_aiosqlite_cursor):
     def _step(self, operation: Any, parameters: Any, many: bool) -> None:
         adapted: _OneStepConnection = self._adapt_connection  # type: ignore[assignment]
         begin, adapted.begin_pending = adapted.begin_pending, None
+        deferred, adapted.deferred = adapted.deferred, []
         try:
             description, rows, rowcount, lastrowid = await_(
-                self._step_async(begin, operation, parameters, many)
+                self._step_async(begin, deferred, operation, parameters, many)
             )
         except Exception as error:
             adapted._handle_exception(error)
@@ -259,11 +295,16 @@ class _OneStepCursor(AsyncAdapt_aiosqlite_cursor):
         self._rows = deque(rows) if rows is not None else deque()
 
     async def _step_async(
-        self, begin: str | None, operation: Any, parameters: Any, many: bool
+        self,
+        begin: str | None,
+        deferred: Sequence[str],
+        operation: Any,
+        parameters: Any,
+        many: bool,
     ) -> tuple[Any, list[Any] | None, int, int | None]:
         driver: aiosqlite.Connection = self._connection  # type: ignore[assignment]
         async with self._adapt_connection._execute_mutex:
-            step = partial(_run, driver, begin, operation, parameters, many)
+            step = partial(_run, driver, begin, deferred, operation, parameters, many)
             result: tuple[Any, list[Any] | None, int, int | None] = await driver._execute(  # type: ignore[no-untyped-call]
                 step
             )
@@ -277,13 +318,15 @@ class _OneStepCursor(AsyncAdapt_aiosqlite_cursor):
 
 
 class _OneStepConnection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ("begin_pending", "read_ending", "reading")
+    __slots__ = ("begin_pending", "deferred", "read_ending", "reading")
     _cursor_cls = _OneStepCursor
 
     def __init__(self, dbapi: Any, connection: Any) -> None:
         super().__init__(dbapi, connection)
         # The BEGIN this transaction starts with, until its first statement takes it along.
         self.begin_pending: str | None = None
+        # Savepoint statements put off until the next statement (see `_defer_savepoints`).
+        self.deferred: list[str] = []
         # Whether the transaction only reads (a deferred BEGIN, see READ_ONLY).
         self.reading = False
         # The queued ROLLBACK that ends the last read transaction, until it ran.
@@ -291,6 +334,7 @@ class _OneStepConnection(AsyncAdapt_aiosqlite_connection):
 
     def commit(self) -> None:
         self.reading = False
+        self.deferred = []  # COMMIT ends every savepoint: those not yet run need not be
         if self.begin_pending is not None:
             self.begin_pending = None  # nothing was run: nothing to end
             return
@@ -298,6 +342,7 @@ class _OneStepConnection(AsyncAdapt_aiosqlite_connection):
 
     def rollback(self) -> None:
         reading, self.reading = self.reading, False
+        self.deferred = []  # ROLLBACK undoes everything since BEGIN, savepoints or not
         if self.begin_pending is not None:
             self.begin_pending = None
             return

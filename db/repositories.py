@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, fields, is_dataclass
+from dataclasses import asdict, fields
 from datetime import datetime
 from typing import Any, Protocol, cast
 
@@ -24,7 +24,7 @@ from db.models import (
     UTCDateTime,
 )
 from flows.messages import Inbound, Outbound
-from flows.state import ConversationState
+from flows.state import ConversationState, plain
 
 OPEN_STATUSES = ("new", "in_progress", "escalated", "reopened", "waiting")
 # Outbound kinds that show a ticket's card; a newer card edits the last one where it can.
@@ -39,6 +39,52 @@ def _on_postgresql(session: AsyncSession) -> bool:
 def _insert(session: AsyncSession) -> Callable[..., Any]:
     """The dialect's INSERT, which knows ON CONFLICT DO NOTHING."""
     return postgresql.insert if _on_postgresql(session) else sqlite.insert
+
+
+async def _flush_pending(session: AsyncSession) -> None:
+    """Write what was added or changed through the ORM, before a Core statement that must
+    come after it (a Core statement does not flush the session)."""
+    if session.new or session.dirty or session.deleted:
+        await session.flush()
+
+
+def _dialect(session: AsyncSession) -> str:
+    return "postgresql" if _on_postgresql(session) else "sqlite"
+
+
+# The statements every inbound message runs, built once (per dialect where they differ):
+# building a statement costs more than running it on SQLite.
+_INBOUND = cast(Table, InboundMessage.__table__)
+_CONVERSATIONS = cast(Table, Conversation.__table__)
+_OUTBOX = cast(Table, OutboxMessage.__table__)
+_RECORD = {
+    name: dialect.insert(_INBOUND)
+    .on_conflict_do_nothing(index_elements=["channel", "provider_id"])
+    .returning(_INBOUND.c.id)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+
+
+def _lock_state(insert: Any) -> Any:
+    return insert.on_conflict_do_update(
+        index_elements=["address"], set_={"updated_at": insert.excluded.updated_at}
+    ).returning(_CONVERSATIONS.c.state)
+
+
+_LOCK_STATE = {
+    name: _lock_state(dialect.insert(_CONVERSATIONS))
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+_SAVE_STATE = (
+    update(_CONVERSATIONS)
+    .where(_CONVERSATIONS.c.address == bindparam("saved_address"))
+    .values(
+        state=bindparam("state"),
+        language=bindparam("language"),
+        updated_at=bindparam("updated_at"),
+    )
+)
+_ADD_OUTBOX = insert(_OUTBOX)
 
 
 # Rows per statement where a query or an insert names many keys or IDs at once.
@@ -274,6 +320,27 @@ class ConversationRepository:
         result = await self.session.execute(query.execution_options(populate_existing=True))
         return result.scalar_one()
 
+    async def lock_state(self, address: str, now: datetime) -> str:
+        """The conversation's saved state, in one statement: the row is created if new
+        and locked for this transaction (an upsert takes the row lock on PostgreSQL, as
+        FOR UPDATE would; SQLite's write lock is held already). Its `updated_at` is set to
+        `now`, which the caller's `save_state` writes too."""
+        statement = _LOCK_STATE[_dialect(self.session)]
+        values = {"address": address, "state": "", "language": "", "updated_at": now}
+        result = await self.session.execute(statement, values)
+        return str(result.scalar_one())
+
+    async def save_state(self, address: str, state: ConversationState, now: datetime) -> None:
+        """Save the state of the conversation `lock_state` locked (and its language)."""
+        await _flush_pending(self.session)  # a change made through the ORM goes first
+        values = {
+            "saved_address": address,
+            "state": state.to_json(),
+            "language": state.profile.language,
+            "updated_at": now,
+        }
+        await self.session.execute(_SAVE_STATE, values)
+
     async def update_state(
         self,
         address: str,
@@ -300,24 +367,19 @@ class InboundRepository:
 
     async def record(self, message: Inbound, status: str = "processed", error: str = "") -> bool:
         """Keep the message; False when the channel already delivered this provider ID."""
-        insert = _insert(self.session)
-        result = await self.session.execute(
-            insert(InboundMessage)
-            .values(
-                channel=message.address.channel,
-                provider_id=message.provider_id,
-                address=str(message.address),
-                text=message.text,
-                attachments=json.dumps(
-                    [asdict(item) for item in message.attachments], ensure_ascii=False
-                ),
-                received_at=message.received_at,
-                status=status,
-                error=error,
-            )
-            .on_conflict_do_nothing(index_elements=["channel", "provider_id"])
-            .returning(InboundMessage.id)
-        )
+        values = {
+            "channel": message.address.channel,
+            "provider_id": message.provider_id,
+            "address": str(message.address),
+            "text": message.text,
+            "attachments": json.dumps(
+                [asdict(item) for item in message.attachments], ensure_ascii=False
+            ),
+            "received_at": message.received_at,
+            "status": status,
+            "error": error,
+        }
+        result = await self.session.execute(_RECORD[_dialect(self.session)], values)
         return result.scalar_one_or_none() is not None
 
     async def last_from(self, address: str) -> datetime | None:
@@ -471,10 +533,12 @@ class OutboxRepository:
         return sent
 
     async def add_many(self, messages: Sequence[Outbound], now: datetime) -> None:
-        """`add` for many messages, in one statement per chunk, in this order."""
+        """`add` for many messages, in one statement per chunk, in this order (after any
+        added before)."""
+        await _flush_pending(self.session)
         for chunk in _chunks(messages):
             await self.session.execute(
-                insert(cast(Table, OutboxMessage.__table__)),
+                _ADD_OUTBOX,
                 [
                     {
                         "channel": message.address.channel,
@@ -516,20 +580,12 @@ def encode_outbound(message: Outbound) -> str:
         if name == "address":
             data[name] = str(value)
         else:
-            data[name] = value if value.__class__ in _PLAIN else _plain(value)
+            data[name] = value if value.__class__ in _PLAIN else plain(value)
     return json.dumps(data, ensure_ascii=False)
 
 
 _OUTBOUND_FIELDS = tuple(item.name for item in fields(Outbound))
 _PLAIN = (str, bool, int, float, type(None))
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, tuple | list):
-        return [_plain(item) for item in value]
-    if is_dataclass(value) and not isinstance(value, type):
-        return asdict(value)
-    return value
 
 
 def decode_outbound(payload: str) -> Outbound:

@@ -3,11 +3,31 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from flows.messages import Attachment
+
+_SCALARS = (str, int, float, bool, type(None))
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def plain(value: Any) -> Any:
+    """`dataclasses.asdict` for JSON (a tuple becomes a list, which JSON writes alike), without
+    its deep copy of every value: this runs for every message saved."""
+    if value.__class__ in _SCALARS:
+        return value
+    if isinstance(value, tuple | list):
+        return [plain(item) for item in value]
+    if is_dataclass(value) and not isinstance(value, type):
+        names = _FIELD_NAMES.get(value.__class__)
+        if names is None:
+            names = _FIELD_NAMES[value.__class__] = tuple(item.name for item in fields(value))
+        return {name: plain(getattr(value, name)) for name in names}
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items()}
+    return value
 
 
 @dataclass(frozen=True)
@@ -50,7 +70,7 @@ class ConversationState:
         return replace(self, **changes)
 
     def to_json(self) -> str:
-        data = asdict(self)
+        data = plain(self)
         data["last_seen"] = self.last_seen.isoformat() if self.last_seen else None
         return json.dumps(data, ensure_ascii=False)
 

@@ -25,8 +25,11 @@ class _QuietServer(uvicorn.Server):
 
 
 @contextlib.asynccontextmanager
-async def serving(app: ASGIApp, lifespan: Literal["on", "off"] = "on") -> AsyncIterator[str]:
-    """Run `app` on a free port; yields its base URL. Stops it (forcibly if it must)."""
+async def serving(
+    app: ASGIApp, lifespan: Literal["on", "off"] = "on", http: str = "h11"
+) -> AsyncIterator[str]:
+    """Run `app` on a free port; yields its base URL. Stops it (forcibly if it must).
+    `http`: uvicorn's HTTP protocol (`bot.server.http_implementation()` is what `serve` uses)."""
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind(("127.0.0.1", 0))
@@ -36,7 +39,7 @@ async def serving(app: ASGIApp, lifespan: Literal["on", "off"] = "on") -> AsyncI
         log_config=None,
         access_log=False,
         lifespan=lifespan,
-        http="h11",
+        http=http,
         ws="none",
         timeout_graceful_shutdown=2,
     )

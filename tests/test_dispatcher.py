@@ -5,20 +5,21 @@ from __future__ import annotations
 import asyncio
 import itertools
 from datetime import datetime
+from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from adapters.memory import MemoryChannel
 from bot.build import Helpdesk, build
 from bot.config import HelpdeskConfig
-from bot.dispatcher import Handled
+from bot.dispatcher import GroupCommit, Handled
 from bot.settings import Settings
 from db.models import Counter, InboundMessage, OutboxMessage, Ticket, TicketEvent
 from db.uow import UnitOfWork
 from flows import i18n
 from flows.commands import SubmitTicket
-from flows.messages import Address
+from flows.messages import Address, Inbound
 from tests.conftest import FixedClock
 from tests.helpers import deliver_all, fetch, inbound, scalar
 from tests.support import Person
@@ -281,3 +282,83 @@ async def test_two_processes_take_one_message_at_a_time_per_conversation(
         await _burst_and_check([helpdesk, other], channel, {"memory:ramesh": 20, "memory:sita": 6})
     finally:
         await other.close()
+
+
+# -- group commit -----------------------------------------------------------------------------
+
+
+def grouped(helpdesk: Helpdesk) -> Helpdesk:
+    """The dispatcher with group commit, whichever the database (it is on for SQLite)."""
+    if helpdesk.dispatcher.group is None:
+        dispatcher = helpdesk.dispatcher
+        dispatcher.group = GroupCommit(lambda: dispatcher.units())
+    return helpdesk
+
+
+def counting_commits(helpdesk: Helpdesk) -> list[int]:
+    commits: list[int] = []
+    event.listen(helpdesk.engine.sync_engine, "commit", lambda _connection: commits.append(1))
+    return commits
+
+
+async def test_messages_of_different_conversations_arriving_together_share_one_commit(
+    helpdesk: Helpdesk, channel: MemoryChannel
+) -> None:
+    grouped(helpdesk)
+    people = [Person(helpdesk, channel, f"memory:person{n}") for n in range(5)]
+    commits = counting_commits(helpdesk)
+
+    outcomes = await asyncio.gather(
+        *(helpdesk.dispatcher.handle(inbound(helpdesk, str(p.address), "hi")) for p in people)
+    )
+
+    assert outcomes == [Handled.PROCESSED] * 5
+    assert len(commits) == 1
+    await deliver_all(helpdesk)
+    for person in people:
+        assert len(person.new_messages()) == 1  # each asked for their language, once
+        [row] = await inbound_rows(helpdesk, str(person.address))
+        assert (row.text, row.status) == ("hi", "processed")
+
+
+async def test_a_message_failing_in_a_group_is_kept_as_failed_and_the_rest_committed(
+    helpdesk: Helpdesk, channel: MemoryChannel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    grouped(helpdesk)
+    dispatcher = helpdesk.dispatcher
+    people = [Person(helpdesk, channel, f"memory:person{n}") for n in range(3)]
+    for person in people:
+        await reach_summary(person)
+    real_execute = dispatcher._execute
+
+    async def crash_for_person1(uow: UnitOfWork, inbound_: Inbound, *args: Any) -> Any:
+        answers = await real_execute(uow, inbound_, *args)  # the ticket is half-written …
+        await uow.session.flush()
+        if str(inbound_.address) == "memory:person1":
+            raise RuntimeError("the disk is full")  # … when the failure comes
+        return answers
+
+    monkeypatch.setattr(dispatcher, "_execute", crash_for_person1)
+    submits = [
+        inbound(helpdesk, str(p.address), "1", provider_id=f"submit-{p.address}") for p in people
+    ]
+    commits = counting_commits(helpdesk)
+    outcomes = await asyncio.gather(*(dispatcher.handle(message) for message in submits))
+
+    assert outcomes == [Handled.PROCESSED, Handled.FAILED, Handled.PROCESSED]
+    assert len(commits) == 2  # the group's, then the failed message kept on its own
+    # Two tickets (numbers taken in order), nothing of the third, whose number is not used.
+    assert sorted(t.reporter_address for t in await tickets(helpdesk)) == [
+        "memory:person0",
+        "memory:person2",
+    ]
+    assert await ticket_counter(helpdesk) == 1002
+    rows = await inbound_rows(helpdesk, "memory:person1")
+    [kept] = [row for row in rows if row.provider_id == "submit-memory:person1"]
+    assert kept.status == "failed" and "the disk is full" in kept.error
+    await deliver_all(helpdesk)
+    assert [m.text for m in people[1].new_messages()][-1] == SORRY
+
+    monkeypatch.undo()
+    retried = await people[1].say("1")  # the reporter's conversation is where it was
+    assert created_number(retried) == "MK-1003"

@@ -1,0 +1,42 @@
+"""How the helpdesk's HTTP server and event loop are set up: `python -m bot serve` and the
+inbound benchmark use these, so the benchmark measures what is served.
+
+uvicorn's own optional speed-ups are used when installed (they are pinned in
+requirements.lock): httptools to parse HTTP, uvloop as the event loop. Without them the server
+falls back to uvicorn's defaults, h11 and asyncio's own loop, and behaves the same.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+def http_implementation() -> str:
+    """uvicorn's HTTP protocol: httptools where installed, else h11."""
+    return "httptools" if importlib.util.find_spec("httptools") is not None else "h11"
+
+
+def uvicorn_options() -> dict[str, Any]:
+    """The options `serve` gives uvicorn.Config besides the app, host and port."""
+    return {"log_config": None, "access_log": False, "http": http_implementation()}
+
+
+def loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop's event loop where installed; None: asyncio's default."""
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    factory: Callable[[], asyncio.AbstractEventLoop] = uvloop.new_event_loop
+    return factory
+
+
+def run(main: Coroutine[Any, Any, T]) -> T:
+    """`asyncio.run(main)` on the loop `loop_factory` gives."""
+    with asyncio.Runner(loop_factory=loop_factory()) as runner:
+        return runner.run(main)
