@@ -119,6 +119,7 @@ class _Server(uvicorn.Server):
 
 async def serve(settings: Settings, helpdesk: Helpdesk) -> int:
     await helpdesk.migrate()
+    http_server.settle_after_start_up()
     server = _Server(
         uvicorn.Config(
             create_app(helpdesk),
