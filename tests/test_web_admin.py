@@ -328,6 +328,12 @@ async def test_the_admin_pages_speak_odia(helpdesk: Helpdesk, config_file: Path)
             answer = await admin.get(page)
             assert answer.status_code == 200
             assert words in answer.text
+        # What cannot be done is said in Odia too, with what was typed kept.
+        new = {"key": "ravi", "name": "Ravi Das", "role": "l1", "team": "l1", "language": "or"}
+        short = await admin.post(ACCOUNTS, {**new, "password": "short"}, csrf_from=ACCOUNTS)
+        assert short.status_code == 400
+        assert "ପାସୱାର୍ଡରେ ଅତି କମରେ 10ଟି ଅକ୍ଷର ଦରକାର" in text_of(short)
+        assert 'value="Ravi Das"' in short.text
 
 
 async def test_reconfigure_reaches_every_part_that_reads_the_configuration(

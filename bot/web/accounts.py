@@ -12,8 +12,15 @@ from typing import TypeVar
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.web.passwords import hash_password, needs_rehash, spend_as_if_verifying, verify_password
+from bot.web.passwords import (
+    WeakPassword,
+    hash_password,
+    needs_rehash,
+    spend_as_if_verifying,
+    verify_password,
+)
 from bot.web.sessions import Account
+from bot.web.strings import translate
 from db.models import AdminChange, StaffAccount
 from flows.directory import STAFF_ROLES, Directory, Staff
 
@@ -29,7 +36,17 @@ async def in_thread(work: Callable[..., T], *arguments: str) -> T:
 
 
 class AccountError(ValueError):
-    """A change to an account that cannot be made; the message says why, for the admin."""
+    """A change to an account that cannot be made. `reason` and `values` say why in the
+    console's words (the admin page shows them in the admin's language); the message is the
+    English text (for the command line and the logs)."""
+
+    def __init__(self, reason: str, **values: object) -> None:
+        super().__init__(translate("en", reason, **values))
+        self.reason = reason
+        self.values = values
+
+    def text(self, language: str) -> str:
+        return translate(language, self.reason, **self.values)
 
 
 def record_change(
@@ -61,12 +78,12 @@ class Accounts:
 
     def _check(self, role: str, team: str, language: str) -> None:
         if role not in STAFF_ROLES:
-            raise AccountError(f"role must be one of {', '.join(STAFF_ROLES)}")
+            raise AccountError("acc_err_role", choices=", ".join(STAFF_ROLES))
         teams = [item.key for item in self.directory().teams]
         if team not in teams:
-            raise AccountError(f"team must be one of {', '.join(teams)}")
+            raise AccountError("acc_err_team", choices=", ".join(teams))
         if language not in LANGUAGES:
-            raise AccountError(f"language must be one of {', '.join(LANGUAGES)}")
+            raise AccountError("acc_err_language", choices=", ".join(LANGUAGES))
 
     async def create(
         self,
@@ -82,18 +99,16 @@ class Accounts:
     ) -> StaffAccount:
         key, name = key.strip().lower(), name.strip()
         if not KEY.match(key):
-            raise AccountError(
-                "a user name is 2-60 characters: small letters, digits, '.', '_' or '-'"
-            )
+            raise AccountError("acc_err_key")
         if not name:
-            raise AccountError("a name is needed")
+            raise AccountError("acc_err_name")
         self._check(role, team, language)
         if await session.get(StaffAccount, key) is not None:
-            raise AccountError(f"there is already an account '{key}'")
+            raise AccountError("acc_err_exists", account=key)
         try:
             hashed = await in_thread(hash_password, password)
-        except ValueError as error:
-            raise AccountError(str(error)) from error
+        except WeakPassword as error:
+            raise AccountError(error.key, **error.values) from error
         account = StaffAccount(
             key=key,
             name=name,
@@ -140,7 +155,7 @@ class Accounts:
         account = await self.get(session, key)
         self._check(role, team, language)
         if actor == key and (not active or role != account.role):
-            raise AccountError("you cannot switch off or change the role of your own account")
+            raise AccountError("acc_err_own")
         before: dict[str, object] = {"name": account.name, "role": account.role}
         before |= {"team": account.team, "language": account.language, "active": account.active}
         account.name, account.role, account.team = name.strip() or account.name, role, team
@@ -159,15 +174,15 @@ class Accounts:
         account = await self.get(session, key)
         try:
             account.password_hash = await in_thread(hash_password, password)
-        except ValueError as error:
-            raise AccountError(str(error)) from error
+        except WeakPassword as error:
+            raise AccountError(error.key, **error.values) from error
         account.password_changed_at = now
         record_change(session, now, actor, f"account:{key}", "password")
 
     async def get(self, session: AsyncSession, key: str) -> StaffAccount:
         account = await session.get(StaffAccount, key)
         if account is None:
-            raise AccountError(f"there is no account '{key}'")
+            raise AccountError("acc_err_missing", account=key)
         return account
 
     async def all(self, session: AsyncSession) -> Sequence[StaffAccount]:

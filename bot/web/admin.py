@@ -229,7 +229,7 @@ def admin_routes(console: Console) -> list[BaseRoute]:
                 key = account.key
                 await uow.commit()
         except AccountError as error:  # nothing stored; the form keeps what was typed
-            return await accounts_list(visit, values, str(error))
+            return await accounts_list(visit, values, error.text(visit.language))
         log.info("account created", extra={"account": key, "by": visit.signed_in.account.key})
         return done(key, "created")
 
@@ -263,7 +263,9 @@ def admin_routes(console: Console) -> list[BaseRoute]:
                     active=bool(values["active"]),
                 )
             except AccountError as error:  # nothing changed; the form keeps what was typed
-                return account_form(visit, account, {"key": key, **values}, str(error))
+                return account_form(
+                    visit, account, {"key": key, **values}, error.text(visit.language)
+                )
             if not account.active:  # switched off: signed out everywhere, now
                 await sessions.end_all_for(uow.session, key)
             await uow.commit()
@@ -285,7 +287,9 @@ def admin_routes(console: Console) -> list[BaseRoute]:
                     uow.session, console.now(), visit.signed_in.account.key, key, password
                 )
             except AccountError as error:
-                return account_form(visit, account, values, password_error=str(error))
+                return account_form(
+                    visit, account, values, password_error=error.text(visit.language)
+                )
             await sessions.end_all_for(uow.session, key)
             await uow.commit()
         log.info("password set", extra={"account": key, "by": visit.signed_in.account.key})

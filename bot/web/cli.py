@@ -36,7 +36,7 @@ def read_password(stdin: TextIO = sys.stdin) -> str:
     if stdin.isatty():
         first = getpass.getpass("Password: ")
         if getpass.getpass("Password again: ") != first:
-            raise AccountError("the two passwords differ")
+            raise AccountError("acc_err_passwords_differ")
         return first
     return stdin.readline().rstrip("\r\n")
 

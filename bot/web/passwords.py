@@ -12,14 +12,19 @@ _hasher = PasswordHasher()
 
 
 class WeakPassword(ValueError):
-    pass
+    """Why a password is refused: a key of the console's words, with its values."""
+
+    def __init__(self, key: str, **values: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.values = values
 
 
 def check_strength(password: str) -> None:
     if len(password) < MIN_LENGTH:
-        raise WeakPassword(f"a password needs at least {MIN_LENGTH} characters")
+        raise WeakPassword("acc_err_short_password", minimum=MIN_LENGTH)
     if password.strip() != password:
-        raise WeakPassword("a password cannot start or end with a space")
+        raise WeakPassword("acc_err_password_spaces")
 
 
 def hash_password(password: str) -> str:

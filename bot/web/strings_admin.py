@@ -80,6 +80,17 @@ ENGLISH: dict[str, str] = {
     "chg_create": "created",
     "chg_update": "changed",
     "chg_password": "new password",
+    "acc_err_role": "role must be one of {choices}",
+    "acc_err_team": "team must be one of {choices}",
+    "acc_err_language": "language must be one of {choices}",
+    "acc_err_key": "a user name is 2-60 characters: small letters, digits, '.', '_' or '-'",
+    "acc_err_name": "a name is needed",
+    "acc_err_exists": "there is already an account '{account}'",
+    "acc_err_own": "you cannot switch off or change the role of your own account",
+    "acc_err_missing": "there is no account '{account}'",
+    "acc_err_short_password": "a password needs at least {minimum} characters",
+    "acc_err_password_spaces": "a password cannot start or end with a space",
+    "acc_err_passwords_differ": "the two passwords differ",
 }
 
 ODIA: dict[str, str] = {
@@ -156,4 +167,15 @@ ODIA: dict[str, str] = {
     "chg_create": "ତିଆରି ହେଲା",
     "chg_update": "ବଦଳିଲା",
     "chg_password": "ନୂଆ ପାସୱାର୍ଡ",
+    "acc_err_role": "ଭୂମିକା ଏଥିରୁ ଗୋଟିଏ ହେବା ଦରକାର: {choices}",
+    "acc_err_team": "ଟିମ୍ ଏଥିରୁ ଗୋଟିଏ ହେବା ଦରକାର: {choices}",
+    "acc_err_language": "ଭାଷା ଏଥିରୁ ଗୋଟିଏ ହେବା ଦରକାର: {choices}",
+    "acc_err_key": ("ୟୁଜର ନାମ ୨ରୁ ୬୦ ଅକ୍ଷରର ହେବ: ଛୋଟ ଇଂରାଜୀ ଅକ୍ଷର, ଅଙ୍କ, '.', '_' କିମ୍ବା '-'"),
+    "acc_err_name": "ନାମ ଦରକାର",
+    "acc_err_exists": "'{account}' ନାମରେ ଆଗରୁ ଏକ ଆକାଉଣ୍ଟ ଅଛି",
+    "acc_err_own": "ଆପଣ ନିଜ ଆକାଉଣ୍ଟକୁ ବନ୍ଦ କରିପାରିବେ ନାହିଁ କିମ୍ବା ତାହାର ଭୂମିକା ବଦଳାଇ ପାରିବେ ନାହିଁ",
+    "acc_err_missing": "'{account}' ନାମରେ କୌଣସି ଆକାଉଣ୍ଟ ନାହିଁ",
+    "acc_err_short_password": "ପାସୱାର୍ଡରେ ଅତି କମରେ {minimum}ଟି ଅକ୍ଷର ଦରକାର",
+    "acc_err_password_spaces": "ପାସୱାର୍ଡ ଆରମ୍ଭ କିମ୍ବା ଶେଷରେ ଖାଲି ସ୍ଥାନ ରହିପାରିବ ନାହିଁ",
+    "acc_err_passwords_differ": "ଦୁଇଟି ପାସୱାର୍ଡ ଭିନ୍ନ",
 }
