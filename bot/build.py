@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from adapters.mail import CHANNEL as MAIL
 from adapters.telegram import CHANNEL as TELEGRAM
 from adapters.whatsapp import CHANNEL as WHATSAPP
 from bot.clock import utc_now
@@ -16,6 +17,8 @@ from bot.config import HelpdeskConfig, load_config
 from bot.dispatcher import Dispatcher
 from bot.jira import CHANNEL as JIRA
 from bot.jira import JiraInbound, JiraMirror
+from bot.mail import MailSender
+from bot.notifications import OFFLINE_CHANNELS
 from bot.outbox import OutboxRelay
 from bot.scheduler import Scheduler
 from bot.settings import Settings
@@ -103,6 +106,10 @@ def build(
     if settings.telegram_bot_token is not None:
         telegram = TelegramChannel(settings, clock)
         channel_senders.setdefault(TELEGRAM, telegram.sender)
+    offline: tuple[str, ...] = OFFLINE_CHANNELS
+    if settings.smtp_host:
+        channel_senders.setdefault(MAIL, MailSender(settings))
+        offline = tuple(channel for channel in OFFLINE_CHANNELS if channel != MAIL)
     whatsapp = None
     if settings.twilio_account_sid:
         whatsapp = WhatsAppChannel(settings, units, clock)
@@ -126,6 +133,7 @@ def build(
         on_commit=relay.wake,
         mirrored_teams=mirrored,
         group_commit=is_sqlite(settings.database_url),
+        offline_channels=offline,
     )
     relay.on_undeliverable = dispatcher.notifier.undeliverable
     jira = None

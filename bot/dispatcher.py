@@ -16,7 +16,7 @@ from enum import StrEnum
 
 from bot.config import HelpdeskConfig
 from bot.logs import masked
-from bot.notifications import Notifier
+from bot.notifications import OFFLINE_CHANNELS, Notifier
 from bot.ratelimit import InboundLimiter, Verdict
 from bot.tickets import Done, Outcome, TicketService, view_of
 from db.models import Ticket
@@ -144,6 +144,7 @@ class Dispatcher:
         mirrored_teams: frozenset[str] = frozenset(),
         limiter: InboundLimiter | None = None,
         group_commit: bool = False,
+        offline_channels: tuple[str, ...] = OFFLINE_CHANNELS,
     ) -> None:
         self.units = units
         self.config = config
@@ -152,7 +153,11 @@ class Dispatcher:
         self.on_commit = on_commit
         self.service = TicketService(config)
         self.renderer = Renderer(config.directory, config.timezone)
-        self.notifier = Notifier(config.directory, self.renderer, mirrored_teams)
+        # Channels on which reporters cannot be written to (phone; email without SMTP).
+        self.offline_channels = offline_channels
+        self.notifier = Notifier(
+            config.directory, self.renderer, mirrored_teams, self.offline_channels
+        )
         self._locks: dict[str, asyncio.Lock] = {}
         self._waiting: dict[str, int] = {}
         # None: no limit (tests and the console); the served app always sets one.
@@ -475,4 +480,6 @@ class Dispatcher:
         self.config, self.directory = config, config.directory
         self.service = TicketService(config)
         self.renderer = Renderer(config.directory, config.timezone)
-        self.notifier = Notifier(config.directory, self.renderer, mirrored_teams)
+        self.notifier = Notifier(
+            config.directory, self.renderer, mirrored_teams, self.offline_channels
+        )

@@ -1,4 +1,5 @@
-"""Structured logs (one JSON object a line) that never carry tokens or full phone numbers."""
+"""Structured logs (one JSON object a line) that never carry tokens, full phone numbers or
+email addresses."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskN
 _SECRETS = (
     re.compile(r"bot\d+:[A-Za-z0-9_-]{20,}"),  # Telegram bot tokens inside URLs
     re.compile(r"\+?\d{8,15}"),  # phone numbers and long chat IDs
+    re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"),  # email addresses
 )
 
 

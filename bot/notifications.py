@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.logs import masked
+from bot.logs import mask, masked
 from bot.tickets import Done, view_of
 from db.models import OutboxMessage, Ticket
 from db.uow import UnitOfWork
@@ -17,18 +17,24 @@ from flows.teamchat import card_actions
 
 # Channels with no group chats through their API: team members get cards in their own chat.
 PERSONAL_CHANNELS = ("whatsapp",)
-# How callers who logged a ticket by phone or email are reached: by the operator, not the bot.
+# Callers who logged a ticket by phone are reached by the operator, not the bot; so are
+# those who wrote an email, unless the helpdesk can send email (SMTP_HOST).
 OFFLINE_CHANNELS = ("phone", "email")
 
 
 class Notifier:
     def __init__(
-        self, directory: Directory, renderer: Renderer, mirrored_teams: frozenset[str] = frozenset()
+        self,
+        directory: Directory,
+        renderer: Renderer,
+        mirrored_teams: frozenset[str] = frozenset(),
+        offline_channels: tuple[str, ...] = OFFLINE_CHANNELS,
     ) -> None:
         self.directory = directory
         self.renderer = renderer
         # Teams whose tickets are mirrored into JIRA (empty when the mirror is off).
         self.mirrored_teams = mirrored_teams
+        self.offline_channels = offline_channels
 
     def team_cards(
         self, ticket: Ticket, *team_keys: str, now: datetime | None = None
@@ -97,7 +103,7 @@ class Notifier:
             "undeliverable_alert",
             chat=masked(row.address),
             ticket=row.ticket_number or "-",
-            reason=reason,
+            reason=mask(reason),
         )
         return [
             Outbound(chat, text, ticket_number=row.ticket_number, kind="alert")
@@ -108,12 +114,12 @@ class Notifier:
         """The language the reporter uses now, else the one they filed the ticket in."""
         return await uow.conversations.language_of(ticket.reporter_address) or ticket.language
 
-    @staticmethod
-    def offline(ticket: Ticket) -> bool:
-        """A caller without a chat, or one whose Telegram chat is not known yet (only their
-        @username, until they write to the bot): the bot has nowhere to write to them."""
+    def offline(self, ticket: Ticket) -> bool:
+        """A caller the helpdesk cannot write to: by phone (or email without SMTP), or one
+        whose Telegram chat is not known yet (only their @username, until they write to the
+        bot)."""
         channel, _, chat_id = ticket.reporter_address.partition(":")
-        return channel in OFFLINE_CHANNELS or chat_id.startswith("@")
+        return channel in self.offline_channels or chat_id.startswith("@")
 
     def created(self, ticket: Ticket, now: datetime) -> list[Outbound]:
         return self.team_cards(ticket, ticket.team, now=now)

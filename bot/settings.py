@@ -80,6 +80,22 @@ class Settings(BaseSettings):
         pairs = (item.split("=", 1) for item in raw.split(",") if "=" in item)
         return {language.strip(): sid.strip() for language, sid in pairs}
 
+    # Email to callers who reported by email (off unless SMTP_HOST is set).
+    smtp_host: str = ""
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
+    smtp_username: str = ""
+    smtp_password: SecretStr | None = None
+    smtp_from: str = ""
+    smtp_reply_to: str = ""
+    smtp_timeout_seconds: float = Field(default=20, gt=0)
+
+    @model_validator(mode="after")
+    def email_needs_a_sender_address(self) -> Settings:
+        if self.smtp_host and "@" not in self.smtp_from:
+            raise ValueError("SMTP_HOST is set but SMTP_FROM is not an email address")
+        return self
+
     # JIRA mirror of the tickets that reach eGov (off unless JIRA_URL is set).
     jira_url: str = ""
     jira_email: str = ""

@@ -258,6 +258,10 @@ MESSAGES: dict[str, str] = {
         "Ticket {number}, which the helpdesk logged for you, will send its updates to this "
         "chat from now on."
     ),
+    "email_footer": (
+        "An update from the MUKTA helpdesk about ticket {number}. To answer, reply to "
+        "this email or call the helpdesk."
+    ),
     "team_not_solved": "The reporter says {number} is not solved yet:\n{note}",
     "sla_on_track": " · on track",
     "sla_due_soon": " · DUE SOON",
