@@ -23,25 +23,14 @@ from db.models import OutboxMessage
 from flows import i18n
 from flows.messages import Address
 from tests.conftest import FixedClock
+from tests.web_support import CALL as PHONE_CALL
 from tests.web_support import operator
 
 HELPDESK_MAIL = "helpdesk@hudd.example"
 MAILBOX = "l1-desk@hudd.example"
 CALLER = "sabita.nayak@example.org"
 L1_CHAT = Address("console", "team-l1")
-CALL = {
-    "source": "email",
-    "reporter_name": "Sabita Nayak",
-    "reporter_role": "cbo_member",
-    "contact": "Sabita.Nayak@example.org",
-    "updates_by": "",
-    "chat_contact": "",
-    "language": "or",
-    "ulb": "jatni",
-    "module": "wage_bills",
-    "category": "app_error",
-    "description": "Wage bill of muster roll 12 stuck in pending approval since Monday",
-}
+CALL = {**PHONE_CALL, "source": "email", "contact": "Sabita.Nayak@example.org"}
 
 
 class Mailbox:

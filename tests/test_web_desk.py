@@ -18,7 +18,14 @@ from flows import i18n
 from flows.messages import Address, Inbound
 from tests.conftest import FixedClock
 from tests.support import Person, file_ticket
-from tests.web_support import PASSWORD, ConsoleClient, console_client, make_account, operator
+from tests.web_support import (
+    CALL,
+    PASSWORD,
+    ConsoleClient,
+    console_client,
+    make_account,
+    operator,
+)
 
 L1_CHAT = Address("console", "team-l1")
 EGOV_TECH_CHAT = Address("console", "team-egov-tech")
@@ -345,20 +352,6 @@ async def test_the_ticket_page_learns_when_the_ticket_or_its_conversation_change
 
 
 # -- callers -----------------------------------------------------------------------------------
-
-CALL = {
-    "source": "phone",
-    "reporter_name": "Sabita Nayak",
-    "reporter_role": "cbo_member",
-    "contact": "98765 43210",
-    "updates_by": "",
-    "chat_contact": "",
-    "language": "or",
-    "ulb": "jatni",
-    "module": "wage_bills",
-    "category": "app_error",
-    "description": "Wage bill of muster roll 12 stuck in pending approval since Monday",
-}
 
 
 async def log_call(browser: ConsoleClient, **changes: str) -> str:

@@ -16,6 +16,20 @@ from bot.web.accounts import Accounts
 PASSWORD = "correct horse battery"
 BASE_URL = "http://helpdesk.test"
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+# The "Log a call" form as an operator fills it in for a caller on the phone.
+CALL = {
+    "source": "phone",
+    "reporter_name": "Sabita Nayak",
+    "reporter_role": "cbo_member",
+    "contact": "98765 43210",
+    "updates_by": "",
+    "chat_contact": "",
+    "language": "or",
+    "ulb": "jatni",
+    "module": "wage_bills",
+    "category": "app_error",
+    "description": "Wage bill of muster roll 12 stuck in pending approval since Monday",
+}
 
 
 async def make_account(
