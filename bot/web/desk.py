@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from adapters.whatsapp import e164
 from bot.sla import sla_state
 from db.models import InboundMessage, OutboxMessage, Ticket, TicketEvent
 from db.repositories import OPEN_STATUSES, decode_outbound
@@ -250,9 +251,7 @@ class CallerError(ValueError):
 def e164_india(number: str) -> str:
     """+91 numbers as WhatsApp gives them; a 10-digit number is taken as Indian."""
     digits = re.sub(r"[^0-9]", "", number)
-    if len(digits) == 10:
-        digits = f"91{digits}"
-    return f"+{digits}"
+    return e164(f"91{digits}" if len(digits) == 10 else digits)
 
 
 def caller_address(source: str, contact: str, updates_by: str, chat_contact: str) -> Address:

@@ -14,7 +14,6 @@ from starlette.routing import BaseRoute, Route
 
 from bot.tickets import Done, view_of
 from bot.web import attachments, desk, sessions
-from bot.web.accounts import staff_of
 from bot.web.console import PREFIX, Console, Visit, same_origin
 from bot.web.desk import CallerError, QueueFilter
 from bot.webinput import Refused, form_fields, read_body, storable_text
@@ -108,13 +107,18 @@ def desk_routes(console: Console) -> list[BaseRoute]:
         staff = visit.staff
         return chosen if staff.sees_every_team else chosen.only_team(staff.team)
 
-    async def rows(request: Request, visit: Visit) -> tuple[list[object], str, QueueFilter]:
+    async def rows(
+        request: Request, visit: Visit, unless_version: str | None = None
+    ) -> tuple[list[object], str, QueueFilter]:
+        """The queue's rows and its version; no rows when the version is `unless_version`."""
         chosen = wanted(request, visit)
         now = console.now()
+        views: list[object] = []
         async with helpdesk.unit_of_work().read_only() as uow:
             version = await desk.queue_version(uow.session)
-            tickets = await desk.queue(uow.session, chosen, now)
-            views: list[object] = [view_of(ticket, now) for ticket in tickets]
+            if version != unless_version:
+                tickets = await desk.queue(uow.session, chosen, now)
+                views = [view_of(ticket, now) for ticket in tickets]
         return views, version, chosen
 
     @console.page()
@@ -143,11 +147,10 @@ def desk_routes(console: Console) -> list[BaseRoute]:
     @console.page()
     async def queue_rows(request: Request, visit: Visit) -> Response:
         """The queue's rows for the page's live update; 204 when nothing changed."""
-        async with helpdesk.unit_of_work().read_only() as uow:
-            version = await desk.queue_version(uow.session)
-        if version == request.query_params.get("since", ""):
+        since = request.query_params.get("since", "")
+        views, version, chosen = await rows(request, visit, unless_version=since)
+        if version == since:
             return Response(status_code=204)
-        views, version, chosen = await rows(request, visit)
         response = console.html("_rows.html", visit.language, visit, views=views, chosen=chosen)
         response.headers["X-Queue-Version"] = version
         return response
@@ -240,7 +243,7 @@ def desk_routes(console: Console) -> list[BaseRoute]:
             number, action, value=form.get("value", "").strip(), note=form.get("note", "").strip()
         )
         now = console.now()
-        staff = staff_of(visit.signed_in.account, console.directory)
+        staff = visit.staff
         async with helpdesk.unit_of_work() as uow:
             outcome, messages = await dispatcher.staff_action(uow, staff, "web", command, now)
             if isinstance(outcome, Done):
