@@ -6,6 +6,7 @@ Validated at start-up; a mistake stops the service with a message naming the pla
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import shutil
 import tempfile
@@ -371,3 +372,8 @@ def _replace_atomically(target: Path, content: bytes, like: Path) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
         raise
+
+
+def config_digest(text: str) -> str:
+    """Tells two versions of the configuration apart (the admin page, the file watcher)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -7,17 +7,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import logging
 
 from bot.build import Helpdesk
-from bot.config import ConfigError, load_config_text
+from bot.config import ConfigError, config_digest, load_config_text
 
 log = logging.getLogger(__name__)
-
-
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 class ConfigWatcher:
@@ -35,14 +30,14 @@ class ConfigWatcher:
 
     def _read_digest(self) -> str:
         text = self._read()
-        return _digest(text) if text is not None else ""
+        return config_digest(text) if text is not None else ""
 
     def check(self, text: str | None = None) -> bool:
         """Take up the file if it changed since last seen and passes; True when taken."""
         text = self._read() if text is None else text
-        if text is None or _digest(text) == self._seen:
+        if text is None or config_digest(text) == self._seen:
             return False
-        self._seen = _digest(text)
+        self._seen = config_digest(text)
         path = self.helpdesk.settings.helpdesk_config
         try:
             config = load_config_text(text, str(path))

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import difflib
-import hashlib
 import json
 import logging
 from collections.abc import Mapping, Sequence
@@ -21,6 +20,7 @@ from starlette.routing import BaseRoute, Route
 from bot.config import (
     ConfigError,
     HelpdeskConfig,
+    config_digest,
     load_config_text,
     previous_version,
     write_config_text,
@@ -67,10 +67,6 @@ def summary(config: HelpdeskConfig) -> list[tuple[str, int]]:
         ("cfg_count_staff", len(directory.staff)),
         ("cfg_count_holidays", len(config.calendar.extra_holidays)),
     ]
-
-
-def digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def config_diff(old: str, new: str, name: str) -> str:
@@ -330,7 +326,9 @@ def admin_routes(console: Console) -> list[BaseRoute]:
     async def configuration_page(request: Request, visit: Visit) -> Response:
         text = await asyncio.to_thread(config_path().read_text, encoding="utf-8")
         saved = request.query_params.get("done", "") == "saved"
-        return configuration_form(visit, text, digest(text), notice="cfg_saved" if saved else "")
+        return configuration_form(
+            visit, text, config_digest(text), notice="cfg_saved" if saved else ""
+        )
 
     @console.page("admin")
     async def change_configuration(request: Request, visit: Visit) -> Response:
@@ -350,7 +348,7 @@ def admin_routes(console: Console) -> list[BaseRoute]:
             if form.get("action") != "save":
                 return configuration_form(visit, text, base, notice="cfg_valid", checked=config)
             current = await asyncio.to_thread(path.read_text, encoding="utf-8")
-            if digest(current) != base:
+            if config_digest(current) != base:
                 return configuration_form(visit, text, base, 409, error=visit.t("cfg_stale"))
             if current == text:
                 return configuration_form(visit, text, base, notice="cfg_unchanged")
