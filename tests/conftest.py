@@ -19,6 +19,7 @@ from bot.build import Helpdesk, build
 from bot.config import HelpdeskConfig, load_config
 from bot.settings import ROOT, Settings
 from db.migrate import upgrade
+from tests.telegram_fake import FakeTelegram
 
 POSTGRES_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+asyncpg://postgres:postgres@127.0.0.1:5432/test"
@@ -140,3 +141,10 @@ def config_file(helpdesk: Helpdesk, tmp_path: Path) -> Path:
     shutil.copy(ROOT / "config" / "helpdesk.toml", path)
     helpdesk.settings = helpdesk.settings.model_copy(update={"helpdesk_config": path})
     return path
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeTelegram]:
+    """A local Bot API server (tests that talk to Twilio or JIRA name their own `fake`)."""
+    async with FakeTelegram() as server:
+        yield server

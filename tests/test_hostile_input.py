@@ -103,12 +103,6 @@ class Served:
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram() as server:
-        yield server
-
-
-@pytest.fixture
 async def served(
     database_url: str, config: HelpdeskConfig, clock: FixedClock, fake: FakeTelegram
 ) -> AsyncIterator[Served]:

@@ -8,7 +8,6 @@ ticket by replying to a prompt, and the reporter is told of every step. Polling 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -62,12 +61,6 @@ def telegram_config(config: HelpdeskConfig) -> HelpdeskConfig:
 @pytest.fixture
 def sqlite_file(sqlite_url: str) -> str:
     return sqlite_url
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram() as server:
-        yield server
 
 
 def settings_for(database_url: str, fake: FakeTelegram, **extra: Any) -> Settings:

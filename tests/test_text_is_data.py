@@ -5,7 +5,6 @@ it as markup."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import select
@@ -32,12 +31,6 @@ DESCRIPTIONS = {
 }
 NAME = "Ramesh <b>Sahu</b> *ରମେଶ* 😀"
 TELEGRAM_USER = 5001
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram() as server:
-        yield server
 
 
 async def intake(person: Person, channel: MemoryChannel, description: str) -> Outbound:

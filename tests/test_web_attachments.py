@@ -24,12 +24,6 @@ REPORT = b"<html><script>alert('from a reporter')</script></html>"
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram() as server:
-        yield server
-
-
-@pytest.fixture
 async def telegram_helpdesk(
     database_url: str, config: HelpdeskConfig, clock: FixedClock, fake: FakeTelegram
 ) -> AsyncIterator[Helpdesk]:
