@@ -140,8 +140,13 @@ async def file_by_buttons(reporter: Chat) -> str:
     question = reporter.press("English")
     await reporter.expect("What would you like to do?")
     # The answered question shows the choice and loses its buttons: a clean transcript.
+    # The tidy-up follows the recorded answer, so it may land just after the next question.
+    def tidied(_calls: object) -> bool:
+        shown = reporter.fake.message(reporter.chat_id, int(question["message_id"]))
+        return str(shown["text"]).endswith("✓ English")
+
+    await reporter.fake.wait_for(tidied)
     edited = reporter.fake.message(reporter.chat_id, int(question["message_id"]))
-    assert str(edited["text"]).endswith("✓ English")
     assert not edited.get("reply_markup")
     reporter.press("Report a problem")
     await reporter.expect("Which ULB")
