@@ -94,7 +94,7 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         try:
             if not state.asyncio_safe or state.transaction_was_reset:
                 return
-            if isinstance(dbapi_connection, _OneStepConnection):
+            if isinstance(dbapi_connection, OneStepConnection):
                 dbapi_connection.begin_pending = None
                 dbapi_connection.deferred = []
                 if dbapi_connection.ending_read():
@@ -163,7 +163,7 @@ async def _acquire(lock: asyncio.Lock, seconds: float) -> None:
 
 def _begin(connection: Any, statement: str) -> None:
     adapted = connection.connection.dbapi_connection
-    if isinstance(adapted, _OneStepConnection):
+    if isinstance(adapted, OneStepConnection):
         # Sent with the transaction's first statement, in the same step.
         adapted.begin_pending = statement
         adapted.reading = statement == "BEGIN"
@@ -199,14 +199,14 @@ def _defer_savepoints(engine: AsyncEngine) -> None:
 
     def do_savepoint(connection: Any, name: str) -> None:
         adapted = connection.connection.dbapi_connection
-        if not isinstance(adapted, _OneStepConnection):
+        if not isinstance(adapted, OneStepConnection):
             return savepoint(connection, name)
         adapted.deferred.append(f"SAVEPOINT {name}")
         return None
 
     def do_release_savepoint(connection: Any, name: str) -> None:
         adapted = connection.connection.dbapi_connection
-        if not isinstance(adapted, _OneStepConnection):
+        if not isinstance(adapted, OneStepConnection):
             return release(connection, name)
         adapted.deferred.append(f"RELEASE SAVEPOINT {name}")
         return None
@@ -282,7 +282,7 @@ class _OneStepCursor(AsyncAdapt_aiosqlite_cursor):
         return self._step(operation, seq_of_parameters, many=True)
 
     def _step(self, operation: Any, parameters: Any, many: bool) -> None:
-        adapted: _OneStepConnection = self._adapt_connection  # type: ignore[assignment]
+        adapted: OneStepConnection = self._adapt_connection  # type: ignore[assignment]
         begin, adapted.begin_pending = adapted.begin_pending, None
         deferred, adapted.deferred = adapted.deferred, []
         try:
@@ -302,13 +302,8 @@ class _OneStepCursor(AsyncAdapt_aiosqlite_cursor):
         parameters: Any,
         many: bool,
     ) -> tuple[Any, list[Any] | None, int, int | None]:
-        driver: aiosqlite.Connection = self._connection  # type: ignore[assignment]
-        async with self._adapt_connection._execute_mutex:
-            step = partial(_run, driver, begin, deferred, operation, parameters, many)
-            result: tuple[Any, list[Any] | None, int, int | None] = await driver._execute(  # type: ignore[no-untyped-call]
-                step
-            )
-            return result
+        adapted: OneStepConnection = self._adapt_connection  # type: ignore[assignment]
+        return await adapted.step(begin, deferred, operation, parameters, many)
 
     def nextset(self) -> None:
         return None
@@ -317,7 +312,7 @@ class _OneStepCursor(AsyncAdapt_aiosqlite_cursor):
         return None
 
 
-class _OneStepConnection(AsyncAdapt_aiosqlite_connection):
+class OneStepConnection(AsyncAdapt_aiosqlite_connection):
     __slots__ = ("begin_pending", "deferred", "read_ending", "reading")
     _cursor_cls = _OneStepCursor
 
@@ -331,6 +326,38 @@ class _OneStepConnection(AsyncAdapt_aiosqlite_connection):
         self.reading = False
         # The queued ROLLBACK that ends the last read transaction, until it ran.
         self.read_ending: asyncio.Future[Any] | None = None
+
+    async def step(
+        self,
+        begin: str | None,
+        deferred: Sequence[str],
+        operation: Any,
+        parameters: Any,
+        many: bool,
+    ) -> tuple[Any, list[Any] | None, int, int | None]:
+        """One trip to the driver's thread (see `_run`), after this connection's last."""
+        driver: aiosqlite.Connection = self._connection  # type: ignore[assignment]
+        async with self._execute_mutex:
+            step = partial(_run, driver, begin, deferred, operation, parameters, many)
+            result: tuple[Any, list[Any] | None, int, int | None] = await driver._execute(  # type: ignore[no-untyped-call]
+                step
+            )
+            return result
+
+    async def run(self, operation: str, parameters: Any, many: bool) -> list[Any]:
+        """A statement sent from the event loop itself, without SQLAlchemy's execution
+        (`db.direct`), in this connection's transaction: the BEGIN and savepoints put off until
+        now go first, as with any statement; an error is raised as SQLAlchemy raises it
+        (`sqlalchemy.exc.OperationalError`, `IntegrityError`, …). The rows it returned."""
+        begin, self.begin_pending = self.begin_pending, None
+        deferred, self.deferred = self.deferred, []
+        try:
+            _description, rows, _count, _last = await self.step(
+                begin, deferred, operation, parameters, many
+            )
+        except sqlite3.Error as error:
+            raise exc.DBAPIError.instance(operation, parameters, error, sqlite3.Error) from error
+        return rows or []
 
     def commit(self) -> None:
         self.reading = False
@@ -374,9 +401,9 @@ def _read_ended(future: asyncio.Future[Any]) -> None:
 
 
 class _OneStepDriver(AsyncAdapt_aiosqlite_dbapi):
-    def connect(self, *arg: Any, **kw: Any) -> _OneStepConnection:
+    def connect(self, *arg: Any, **kw: Any) -> OneStepConnection:
         adapted = super().connect(*arg, **kw)
-        return _OneStepConnection(self, adapted._connection)
+        return OneStepConnection(self, adapted._connection)
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -13,6 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, joinedload
 
+from db.direct import DirectStatement
 from db.models import (
     Conversation,
     Counter,
@@ -48,21 +49,29 @@ async def _flush_pending(session: AsyncSession) -> None:
         await session.flush()
 
 
-def _dialect(session: AsyncSession) -> str:
-    return "postgresql" if _on_postgresql(session) else "sqlite"
-
-
 # The statements every inbound message runs, built once (per dialect where they differ):
 # building a statement costs more than running it on SQLite.
 _INBOUND = cast(Table, InboundMessage.__table__)
 _CONVERSATIONS = cast(Table, Conversation.__table__)
 _OUTBOX = cast(Table, OutboxMessage.__table__)
-_RECORD = {
-    name: dialect.insert(_INBOUND)
-    .on_conflict_do_nothing(index_elements=["channel", "provider_id"])
-    .returning(_INBOUND.c.id)
-    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
-}
+_RECORD = DirectStatement(
+    {
+        name: dialect.insert(_INBOUND)
+        .on_conflict_do_nothing(index_elements=["channel", "provider_id"])
+        .returning(_INBOUND.c.id)
+        for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+    },
+    keys=(
+        "channel",
+        "provider_id",
+        "address",
+        "text",
+        "attachments",
+        "received_at",
+        "status",
+        "error",
+    ),
+)
 
 
 def _lock_state(insert: Any) -> Any:
@@ -71,20 +80,42 @@ def _lock_state(insert: Any) -> Any:
     ).returning(_CONVERSATIONS.c.state)
 
 
-_LOCK_STATE = {
-    name: _lock_state(dialect.insert(_CONVERSATIONS))
-    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
-}
-_SAVE_STATE = (
-    update(_CONVERSATIONS)
-    .where(_CONVERSATIONS.c.address == bindparam("saved_address"))
-    .values(
-        state=bindparam("state"),
-        language=bindparam("language"),
-        updated_at=bindparam("updated_at"),
-    )
+_LOCK_STATE = DirectStatement(
+    {
+        name: _lock_state(dialect.insert(_CONVERSATIONS))
+        for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+    },
+    keys=("address", "state", "language", "updated_at"),
 )
-_ADD_OUTBOX = insert(_OUTBOX)
+_SAVE_STATE = DirectStatement(
+    dict.fromkeys(
+        ("postgresql", "sqlite"),
+        update(_CONVERSATIONS)
+        .where(_CONVERSATIONS.c.address == bindparam("saved_address"))
+        .values(
+            state=bindparam("state"),
+            language=bindparam("language"),
+            updated_at=bindparam("updated_at"),
+        ),
+    ),
+    keys=("saved_address", "state", "language", "updated_at"),
+)
+_OUTBOX_KEYS = (
+    "channel",
+    "address",
+    "kind",
+    "ticket_number",
+    "payload",
+    "status",
+    "attempts",
+    "next_attempt_at",
+    "created_at",
+    "last_error",
+    "provider_message_id",
+)
+_ADD_OUTBOX = DirectStatement(
+    dict.fromkeys(("postgresql", "sqlite"), insert(_OUTBOX)), _OUTBOX_KEYS
+)
 
 
 # Rows per statement where a query or an insert names many keys or IDs at once.
@@ -325,10 +356,9 @@ class ConversationRepository:
         and locked for this transaction (an upsert takes the row lock on PostgreSQL, as
         FOR UPDATE would; SQLite's write lock is held already). Its `updated_at` is set to
         `now`, which the caller's `save_state` writes too."""
-        statement = _LOCK_STATE[_dialect(self.session)]
         values = {"address": address, "state": "", "language": "", "updated_at": now}
-        result = await self.session.execute(statement, values)
-        return str(result.scalar_one())
+        rows = await _LOCK_STATE.rows(self.session, values)
+        return str(rows[0][0])
 
     async def save_state(self, address: str, state: ConversationState, now: datetime) -> None:
         """Save the state of the conversation `lock_state` locked (and its language)."""
@@ -339,7 +369,7 @@ class ConversationRepository:
             "language": state.profile.language,
             "updated_at": now,
         }
-        await self.session.execute(_SAVE_STATE, values)
+        await _SAVE_STATE.rows(self.session, values)
 
     async def update_state(
         self,
@@ -379,8 +409,7 @@ class InboundRepository:
             "status": status,
             "error": error,
         }
-        result = await self.session.execute(_RECORD[_dialect(self.session)], values)
-        return result.scalar_one_or_none() is not None
+        return bool(await _RECORD.rows(self.session, values))
 
     async def last_from(self, address: str) -> datetime | None:
         """When this chat last wrote to the helpdesk."""
@@ -537,8 +566,8 @@ class OutboxRepository:
         added before)."""
         await _flush_pending(self.session)
         for chunk in _chunks(messages):
-            await self.session.execute(
-                _ADD_OUTBOX,
+            await _ADD_OUTBOX.rows(
+                self.session,
                 [
                     {
                         "channel": message.address.channel,

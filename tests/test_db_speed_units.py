@@ -7,11 +7,11 @@ import sqlite3
 import time
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from sqlalchemy import event, select, text, update
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import db.engine
@@ -19,9 +19,10 @@ from bot.config import load_config
 from bot.settings import ROOT
 from bot.tickets import TicketService
 from db.engine import create_engine, session_factory
-from db.models import Ticket
+from db.models import InboundMessage, OutboxMessage, Ticket
+from db.repositories import decode_outbound
 from db.uow import ReadOnlyError, UnitOfWork
-from flows.messages import Address, Attachment
+from flows.messages import Address, Attachment, Inbound, Outbound
 from tests.helpers import submit_command
 
 NOW = datetime(2026, 11, 27, 5, 30, tzinfo=UTC)
@@ -263,5 +264,42 @@ async def test_on_sqlite_a_connection_goes_from_reading_to_writing_and_back(
             assert other.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0] == 0
         finally:
             other.close()
+    finally:
+        await engine.dispose()
+
+
+async def test_the_inbound_statements_share_the_transaction_and_its_savepoints(
+    database_url: str,
+) -> None:
+    """The statements every message runs go straight to SQLite's driver (`db.direct`): they
+    are still part of the unit of work and of a group commit's savepoints, on both databases."""
+    engine = create_engine(database_url)
+    sessions = session_factory(engine)
+    message = Inbound(Address("memory", "ramesh"), "m-1", "ହେଲୋ 'quoted'", NOW)
+    try:
+        async with UnitOfWork(sessions) as uow:
+            assert await uow.inbound.record(message)
+            async with uow.session.begin_nested():
+                assert await uow.conversations.lock_state("memory:ramesh", NOW) == ""
+            with pytest.raises(RuntimeError):
+                async with uow.session.begin_nested():
+                    await uow.outbox.add_many([Outbound(message.address, "lost")], NOW)
+                    raise RuntimeError("this message's work fails")
+            await uow.outbox.add_many([Outbound(message.address, "kept")], NOW)
+            await uow.commit()
+        async with UnitOfWork(sessions) as uow:
+            assert not await uow.inbound.record(message)  # the same provider ID: a duplicate
+            with pytest.raises(IntegrityError):  # as SQLAlchemy raises a refused write
+                await uow.inbound.record(replace(message, provider_id=cast(str, None)))
+        async with UnitOfWork(sessions).read_only() as uow:
+            rows = (await uow.session.execute(select(OutboxMessage))).scalars().all()
+            stored = (await uow.session.execute(select(InboundMessage))).scalars().one()
+        assert [decode_outbound(row.payload).text for row in rows] == ["kept"]
+        assert (rows[0].status, rows[0].delivery_status, rows[0].next_attempt_at) == (
+            "pending",
+            "",
+            NOW,
+        )
+        assert (stored.text, stored.received_at) == ("ହେଲୋ 'quoted'", NOW)
     finally:
         await engine.dispose()
