@@ -287,23 +287,12 @@ class _OneStepCursor(AsyncAdapt_aiosqlite_cursor):
         deferred, adapted.deferred = adapted.deferred, []
         try:
             description, rows, rowcount, lastrowid = await_(
-                self._step_async(begin, deferred, operation, parameters, many)
+                adapted.step(begin, deferred, operation, parameters, many)
             )
         except Exception as error:
             adapted._handle_exception(error)
         self._description, self._rowcount, self._lastrowid = description, rowcount, lastrowid
         self._rows = deque(rows) if rows is not None else deque()
-
-    async def _step_async(
-        self,
-        begin: str | None,
-        deferred: Sequence[str],
-        operation: Any,
-        parameters: Any,
-        many: bool,
-    ) -> tuple[Any, list[Any] | None, int, int | None]:
-        adapted: OneStepConnection = self._adapt_connection  # type: ignore[assignment]
-        return await adapted.step(begin, deferred, operation, parameters, many)
 
     def nextset(self) -> None:
         return None
