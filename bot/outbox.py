@@ -173,8 +173,14 @@ class OutboxRelay:
         now = self.clock()
         async with self.units() as uow:
             rows = await uow.outbox.claim(now, now + LEASE, limit, list(self.senders), addresses)
-            cards = await uow.outbox.latest_cards(rows)
             await uow.commit()
+        if not any(row.kind == "team_card" for row in rows):
+            return rows, {}
+        # Read after the claim, without holding the write lock the inbound side waits for: a
+        # chat's earlier rows are settled by now (the claim takes no row of a chat while an
+        # earlier one is leased), so what this reads cannot change meanwhile.
+        async with self.units().read_only() as uow:
+            cards = await uow.outbox.latest_cards(rows)
         return rows, cards
 
     async def _send_chat(
@@ -264,8 +270,15 @@ class OutboxRelay:
 
     async def _settle(self, outcomes: list[Settled], rows: dict[int, OutboxMessage]) -> None:
         now = self.clock()
+        # The usual outcome, delivered, is recorded for all rows in one statement.
+        sent = {o.row_id: o for o in outcomes if o.status == "sent" and o.attempted}
         async with self.units() as uow:
+            await uow.outbox.settle_sent(
+                [(row_id, o.provider_message_id) for row_id, o in sent.items()], now
+            )
             for outcome in outcomes:
+                if outcome.row_id in sent:
+                    continue
                 if outcome.status == "undeliverable" and self.on_undeliverable is not None:
                     for alert in self.on_undeliverable(rows[outcome.row_id], outcome.error):
                         uow.outbox.add(alert, now)

@@ -33,10 +33,15 @@ class _Compiled:
         self.sql = compiled.string
         names = compiled.positiontup or []
         self.names = tuple(names)
-        # Columns left out of `keys` that have a default in Python are filled in by the
-        # compiler; their constant values are put in here as SQLAlchemy would.
+        # What is not in `keys`: values written in the statement itself, and columns left out
+        # that have a default in Python (the compiler adds them); put in as SQLAlchemy would.
+        prefetched = {column.key: column for column in compiled.insert_prefetch}
         self.defaults = {
-            name: _scalar_default(statement, name) for name in names if name not in keys
+            name: _scalar_default(prefetched[name])
+            if name in prefetched
+            else compiled.binds[name].effective_value
+            for name in names
+            if name not in keys
         }
         processors: list[tuple[int, Callable[[Any], Any]]] = []
         for index, name in enumerate(names):
@@ -56,11 +61,10 @@ class _Compiled:
         return tuple(parameters)
 
 
-def _scalar_default(statement: UpdateBase, name: str) -> Any:
-    column = statement.table.c[name]
+def _scalar_default(column: Any) -> Any:
     default = column.default
     if default is None or not default.is_scalar:
-        raise ValueError(f"{name}: a direct statement fills in constant defaults only")
+        raise ValueError(f"{column.key}: a direct statement fills in constant defaults only")
     return default.arg
 
 

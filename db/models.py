@@ -167,10 +167,14 @@ class OutboxMessage(Base):
     """A message to deliver, written in the transaction that caused it, sent after commit."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+        # The relay's claim asks, of each due row, whether an earlier one of its chat waits.
+        Index("ix_outbox_chat_due", "address", "status", "next_attempt_at"),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     channel: Mapped[str] = mapped_column(String(20))
-    address: Mapped[str] = mapped_column(String(120), index=True)
+    address: Mapped[str] = mapped_column(String(120))
     kind: Mapped[str] = mapped_column(String(20), default="reply")
     ticket_number: Mapped[str] = mapped_column(String(20), default="")
     payload: Mapped[str] = mapped_column(Text)

@@ -12,6 +12,7 @@ from sqlalchemy import Table, and_, bindparam, case, exists, func, insert, or_, 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from db.direct import DirectStatement
 from db.models import (
@@ -116,7 +117,20 @@ _OUTBOX_KEYS = (
 _ADD_OUTBOX = DirectStatement(
     dict.fromkeys(("postgresql", "sqlite"), insert(_OUTBOX)), _OUTBOX_KEYS
 )
-
+_SETTLE_SENT = DirectStatement(
+    dict.fromkeys(
+        ("postgresql", "sqlite"),
+        update(_OUTBOX)
+        .where(_OUTBOX.c.id == bindparam("row_id"))
+        .values(
+            status="sent",
+            last_error="",
+            sent_at=bindparam("sent_at"),
+            provider_message_id=bindparam("provider_message_id"),
+        ),
+    ),
+    keys=("row_id", "sent_at", "provider_message_id"),
+)
 
 # Rows per statement where a query or an insert names many keys or IDs at once.
 CHUNK = 500
@@ -486,7 +500,8 @@ class OutboxRepository:
                 .execution_options(synchronize_session=False)
             )
             for row in rows:
-                row.attempts += 1
+                # What the UPDATE wrote, without another statement to write it again.
+                set_committed_value(row, "attempts", row.attempts + 1)
         return rows
 
     async def latest_cards(self, rows: Sequence[OutboxMessage]) -> dict[tuple[str, str], str]:
@@ -592,6 +607,19 @@ class OutboxRepository:
             select(ScheduledNotice.id).where(ScheduledNotice.key == key)
         )
         return result.scalar_one_or_none() is None
+
+    async def settle_sent(self, sent: Sequence[tuple[int, str]], now: datetime) -> None:
+        """Rows delivered at `now`: (row ID, the channel's ID of the message), in one
+        statement (the relay's usual outcome, recorded while inbound messages wait for the
+        write lock)."""
+        if sent:
+            await _SETTLE_SENT.rows(
+                self.session,
+                [
+                    {"row_id": row_id, "provider_message_id": provider_id, "sent_at": now}
+                    for row_id, provider_id in sent
+                ],
+            )
 
     async def settle(self, row_id: int, values: dict[str, object]) -> None:
         await self.session.execute(
