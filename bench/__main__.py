@@ -68,6 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             reporters=arguments.reporters or default_reporters,
             warmup_reporters=5 if arguments.quick else 10,
             serial_reporters=15 if arguments.quick else 30,
+            paced_reporters=60 if arguments.quick else 200,
             concurrency=arguments.concurrency,
             postgres=not arguments.no_postgres,
             profile=arguments.profile,

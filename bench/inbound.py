@@ -58,7 +58,7 @@ from bot import logs
 from bot.app import create_app
 from bot.build import Helpdesk, build
 from bot.config import load_config
-from bot.server import http_implementation
+from bot.server import http_implementation, settle_after_start_up
 from bot.settings import Settings
 from db.models import InboundMessage, Ticket
 from tests.servers import serving
@@ -86,6 +86,9 @@ class InboundOptions:
     warmup_reporters: int = 10
     concurrency: int = 50
     serial_reporters: int = 30
+    # The paced run: messages a second in all from the same senders, and its reporters.
+    paced_rate: float = 100.0
+    paced_reporters: int = 200
     postgres: bool = True
     profile: bool = False
     deadline_s: float = 150.0
@@ -133,11 +136,13 @@ async def drive(
     concurrency: int,
     deadline_s: float,
     on_start: Callable[[], None] | None = None,
+    rate: float | None = None,
 ) -> Load:
     """Post each conversation's bodies in order, `concurrency` conversations at a time, from
-    the load generator's own process (`bench.loadgen`). Its clients are made before the clock
-    starts; `load.cpu` is this process's event loop thread (the server side) during the run,
-    `load.client_cpu` the generator's."""
+    the load generator's own process (`bench.loadgen`); as fast as the answers come, or
+    `rate` messages a second in all (latencies counted from when each was due). Its clients
+    are made before the clock starts; `load.cpu` is this process's event loop thread (the
+    server side) during the run, `load.client_cpu` the generator's."""
     load = Load()
     with tempfile.TemporaryDirectory(prefix="mukta-bench-load-") as tmp:
         bodies = Path(tmp) / "bodies.pickle"
@@ -149,6 +154,7 @@ async def drive(
             "concurrency": concurrency,
             "deadline_s": deadline_s,
             "bodies": str(bodies),
+            "rate": rate,
         }
         process = await asyncio.create_subprocess_exec(
             sys.executable,
@@ -259,8 +265,11 @@ async def baseline_postgres_commit(url: str, count: int) -> float:
         await connection.close()
 
 
-async def baseline_http(conversations: Sequence[Sequence[bytes]], options: InboundOptions) -> Load:
-    """(c) an empty POST to a trivial Starlette app, same uvicorn setup, same client."""
+async def baseline_http(
+    conversations: Sequence[Sequence[bytes]], options: InboundOptions
+) -> tuple[Load, Load]:
+    """(c) an empty POST to a trivial Starlette app, same uvicorn setup, same client: as fast
+    as it answers, and paced as the helpdesk's paced run is (with fewer reporters)."""
 
     async def empty(_request: Request) -> Response:
         return Response(status_code=200)
@@ -269,7 +278,17 @@ async def baseline_http(conversations: Sequence[Sequence[bytes]], options: Inbou
     empties = [[b"" for _ in bodies] for bodies in conversations]
     async with serving(app, http=http_implementation()) as base:
         await drive(base, WEBHOOK, empties[: options.warmup_reporters], {}, 10, 30)
-        return await drive(base, WEBHOOK, empties, {}, options.concurrency, options.deadline_s)
+        fast = await drive(base, WEBHOOK, empties, {}, options.concurrency, options.deadline_s)
+        paced = await drive(
+            base,
+            WEBHOOK,
+            empties[: max(options.paced_reporters // 2, 1)],
+            {},
+            options.concurrency,
+            options.deadline_s,
+            rate=options.paced_rate,
+        )
+        return fast, paced
 
 
 # -- the helpdesk ----------------------------------------------------------------------------
@@ -283,6 +302,7 @@ class HelpdeskRun:
     breakdown: str
     serial_rate: float
     serial_breakdown: str
+    paced: Load
 
 
 async def run_helpdesk(
@@ -298,6 +318,7 @@ async def run_helpdesk(
     warmup = updates_for(900_000, options.warmup_reporters, update_ids)
     measured = updates_for(1_000_000, options.reporters, update_ids)
     serial = updates_for(2_000_000, options.serial_reporters, update_ids)
+    paced_updates = updates_for(3_000_000, options.paced_reporters, update_ids)
     headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"}
     async with fake_telegram_process() as fake:
         settings = Settings(  # type: ignore[call-arg]
@@ -316,6 +337,7 @@ async def run_helpdesk(
         await helpdesk.migrate()
         statements = StatementClock(helpdesk.engine)
         app = create_app(helpdesk)
+        settle_after_start_up()  # as `python -m bot serve` does before it listens
 
         def start() -> None:
             statements.enabled = True
@@ -336,6 +358,19 @@ async def run_helpdesk(
                 profiler.disable()
             statements.enabled = False
             breakdown = statements.breakdown(max(load.sent, 1))
+            progress(
+                f"inbound {label}: paced, {options.paced_reporters} reporters at "
+                f"{options.paced_rate:.0f} msg/s, {options.concurrency} senders"
+            )
+            paced = await drive(
+                base,
+                WEBHOOK,
+                paced_updates,
+                headers,
+                options.concurrency,
+                options.deadline_s,
+                rate=options.paced_rate,
+            )
             async with helpdesk.unit_of_work() as uow:
                 tickets = (await uow.session.execute(select(func.count(Ticket.id)))).scalar_one()
                 stored = (
@@ -346,7 +381,9 @@ async def run_helpdesk(
         progress(f"inbound {label}: serial pass, {options.serial_reporters} reporters, no HTTP")
         serial_rate, serial_breakdown = await serial_pass(helpdesk, serial, statements)
         await helpdesk.close()
-    return HelpdeskRun(load, int(tickets), int(stored), breakdown, serial_rate, serial_breakdown)
+    return HelpdeskRun(
+        load, int(tickets), int(stored), breakdown, serial_rate, serial_breakdown, paced
+    )
 
 
 async def serial_pass(
@@ -385,6 +422,7 @@ def report_run(
     options: InboundOptions,
     costs: dict[str, float],
     http: Load,
+    paced_http: Load,
 ) -> None:
     load = run.load
     expected = options.reporters * MESSAGES_PER_REPORTER
@@ -414,6 +452,20 @@ def report_run(
                baseline_name="empty POST p50")  # fmt: skip
     report.add(BENCH, f"{db}.latency_p99", load.ms(0.99), "ms", baseline=http.ms(0.99),
                baseline_name="empty POST p99", target=P99)  # fmt: skip
+    paced = run.paced
+    report.add(
+        BENCH,
+        f"{db}.latency_p99_paced",
+        paced.ms(0.99),
+        "ms",
+        baseline=paced_http.ms(0.99),
+        baseline_name="empty POST p99, same pace",
+        note=f"{options.concurrency} senders pacing {options.paced_rate:.0f} msg/s in all "
+        f"(achieved {paced.rate:.0f}, starting one after another over one intake's time), "
+        f"{paced.sent} messages of {options.paced_reporters} intakes, each latency from when "
+        f"the message was due: p50 {paced.ms(0.5):.1f} ms, "
+        f"max {paced.ms(1.0):.1f} ms; {paced.busy()}",
+    )
     report.add(
         BENCH,
         f"{db}.serial_dispatcher",
@@ -424,22 +476,25 @@ def report_run(
         note=f"Dispatcher.handle alone, one message at a time, no HTTP, relay stopped: "
         f"{run.serial_breakdown}",
     )
-    errors = sum(count for status, count in load.statuses.items() if status != 200)
+    statuses = load.statuses + paced.statuses
+    errors = sum(count for status, count in statuses.items() if status != 200)
     created = run.tickets - options.warmup_reporters
+    intakes = options.reporters + options.paced_reporters
     report.add(
         BENCH,
         f"{db}.tickets_created",
         created,
         "tickets",
-        baseline=options.reporters,
-        baseline_name="reporters",
-        note=f"{load.sent}/{expected} messages sent, {errors} non-200 answers, "
+        baseline=intakes,
+        baseline_name="intakes",
+        note=f"measured run {load.sent}/{expected} messages sent, paced run {paced.sent}/"
+        f"{options.paced_reporters * MESSAGES_PER_REPORTER}, {errors} non-200 answers, "
         f"{run.stored} inbound rows stored (all runs)",
     )
-    if load.timed_out:
+    if load.timed_out or paced.timed_out:
         report.note(f"inbound {db}: stopped at the {options.deadline_s:.0f} s deadline")
-    if created != options.reporters or errors:
-        report.note(f"inbound {db}: not every intake completed ({dict(load.statuses)})")
+    if created != intakes or errors:
+        report.note(f"inbound {db}: not every intake completed ({dict(statuses)})")
 
 
 async def run(report: Report, options: InboundOptions) -> None:
@@ -452,7 +507,7 @@ async def run(report: Report, options: InboundOptions) -> None:
         progress("inbound: baselines (a) parse, (b) commit, (c) empty POST")
         parse = await _best_async(lambda: _parse_cost(bodies), 3)
         commit = baseline_sqlite_commit(work, min(len(bodies), 5_000))
-        http = await baseline_http(sample, options)
+        http, paced_http = await baseline_http(sample, options)
         report.add(BENCH, "baseline.a_parse_update", parse * 1e6, "us/msg",
                    note="json.loads + Update.de_json + no-op handler")  # fmt: skip
         report.add(BENCH, "baseline.b_sqlite_commit", commit * 1e6, "us/msg",
@@ -467,7 +522,7 @@ async def run(report: Report, options: InboundOptions) -> None:
         database = work / "helpdesk.db"
         result = await run_helpdesk(sqlite_url(database), work, options, "sqlite", profiler)
         costs = {"a": parse, "b": commit, "c": http_cost}
-        report_run(report, "sqlite", result, options, costs, http)
+        report_run(report, "sqlite", result, options, costs, http, paced_http)
         if profiler is not None:
             print_profile(profiler)
 
@@ -483,7 +538,7 @@ async def run(report: Report, options: InboundOptions) -> None:
                        note="raw asyncpg, one row per transaction")  # fmt: skip
             result = await run_helpdesk(url, work, options, "postgres")
         costs = {"a": parse, "b_pg": pg_commit, "c": http_cost}
-        report_run(report, "postgres", result, options, costs, http)
+        report_run(report, "postgres", result, options, costs, http, paced_http)
 
 
 async def _parse_cost(bodies: Sequence[bytes]) -> float:

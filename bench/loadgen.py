@@ -7,7 +7,8 @@ baseline (c), the empty POST, so the ratio compares like with like.
 `python -m bench.loadgen` reads one JSON line on standard input (what to send, where), makes
 its clients, prints `ready`, waits for `go`, sends, and prints one JSON line with what it saw.
 Each reporter's bodies go one after another, each after the previous one was answered, as
-Telegram delivers a chat's updates; `concurrency` reporters at a time.
+Telegram delivers a chat's updates; `concurrency` reporters at a time: as fast as the answers
+come, or paced at `rate` messages a second in all.
 """
 
 from __future__ import annotations
@@ -39,13 +40,26 @@ async def _drive(job: dict[str, Any], conversations: list[list[bytes]]) -> dict[
         for _ in range(job["concurrency"])
     ]
 
-    async def sender(client: httpx.AsyncClient) -> None:
+    # Paced (`rate` messages a second in all): each sender sends on a schedule of its own, and
+    # a latency counts from when the message was due, so a late answer also delays (and is
+    # charged to) what that sender sends next. The senders start one after another over the
+    # time one intake takes, so that, as on a real busy day, they are at different steps of
+    # their intakes (rather than 50 tickets submitted in the same half second).
+    rate: float | None = job.get("rate")
+    interval = job["concurrency"] / rate if rate else 0.0
+    intake = interval * max((len(bodies) for bodies in conversations), default=1)
+
+    async def sender(client: httpx.AsyncClient, index: int, start: float) -> None:
+        due = start + index * intake / job["concurrency"]
         for bodies in pending:
             for body in bodies:
-                started = time.perf_counter()
+                if rate:
+                    await asyncio.sleep(max(0.0, due - time.perf_counter()))
+                started = due if rate else time.perf_counter()
                 response = await client.post(path, content=body, headers=headers)
                 latencies.append(time.perf_counter() - started)
                 statuses[response.status_code] += 1
+                due += interval
 
     loop = asyncio.get_running_loop()
     print("ready", flush=True)
@@ -55,7 +69,9 @@ async def _drive(job: dict[str, Any], conversations: list[list[bytes]]) -> dict[
         started, cpu = time.perf_counter(), time.thread_time()
         try:
             async with asyncio.timeout(job["deadline_s"]):
-                await asyncio.gather(*(sender(client) for client in clients))
+                await asyncio.gather(
+                    *(sender(client, index, started) for index, client in enumerate(clients))
+                )
         except TimeoutError:
             timed_out = True
         elapsed, cpu = time.perf_counter() - started, time.thread_time() - cpu
