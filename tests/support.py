@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+import time
+
+from sqlalchemy import select
 
 from adapters.memory import MemoryChannel
 from bot.build import Helpdesk
 from bot.dispatcher import Handled
+from bot.outbox import LEASE
+from db.models import OutboxMessage
 from flows.messages import Address, Attachment, Inbound, Outbound
 
 _ids = itertools.count(1)
@@ -43,10 +49,29 @@ class Person:
         return await self.inbox()
 
     async def inbox(self) -> list[str]:
-        """Deliver what is due and return what reached this person since the last look."""
-        while await self.helpdesk.relay.deliver_due():
-            pass
-        return [message.text for message in self.new_messages()]
+        """Deliver what is due and return what reached this person since the last look.
+        Where the helpdesk is also served (its own relay running), what that relay took is
+        waited for until it is delivered."""
+        deadline = time.monotonic() + 10
+        while True:
+            while await self.helpdesk.relay.deliver_due():
+                pass
+            if not await self._in_flight() or time.monotonic() > deadline:
+                return [message.text for message in self.new_messages()]
+            await asyncio.sleep(0.01)
+
+    async def _in_flight(self) -> bool:
+        """Whether a row for this person is leased (being sent by a relay)."""
+        leased = self.helpdesk.clock() + LEASE / 2
+        async with self.helpdesk.unit_of_work().read_only() as uow:
+            found = await uow.session.execute(
+                select(OutboxMessage.id).where(
+                    OutboxMessage.address == str(self.address),
+                    OutboxMessage.status == "pending",
+                    OutboxMessage.next_attempt_at > leased,
+                )
+            )
+            return found.first() is not None
 
     def new_messages(self) -> list[Outbound]:
         messages = self.channel.by_address[self.address][self.seen :]

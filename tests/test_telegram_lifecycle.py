@@ -139,6 +139,7 @@ async def file_by_buttons(reporter: Chat) -> str:
     await reporter.expect("Choose your language")
     question = reporter.press("English")
     await reporter.expect("What would you like to do?")
+
     # The answered question shows the choice and loses its buttons: a clean transcript.
     # The tidy-up follows the recorded answer, so it may land just after the next question.
     def tidied(_calls: object) -> bool:
