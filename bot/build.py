@@ -59,6 +59,8 @@ class Helpdesk:
         return True
 
     async def close(self) -> None:
+        if self.telegram is not None:
+            await self.telegram.close()
         await self.engine.dispose()
 
     def reconfigure(self, config: HelpdeskConfig) -> None:

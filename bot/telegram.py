@@ -39,6 +39,7 @@ from bot.dispatcher import Dispatcher
 from bot.logs import masked
 from bot.outbox import QUEUED_BEHIND
 from bot.settings import Settings
+from bot.telegram_request import AiohttpRequest
 from flows.delivery import RetryLater, Throttled, Undeliverable
 from flows.messages import Outbound
 
@@ -320,11 +321,13 @@ class TelegramChannel:
         root = settings.telegram_api_base_url.rstrip("/")
         self.settings = settings
         self.clock = clock
+        self.sends = AiohttpRequest(connection_pool_size=64)
         self.bot = Bot(
             token.get_secret_value(),
             base_url=f"{root}/bot",
             base_file_url=f"{root}/file/bot",
-            request=HTTPXRequest(connection_pool_size=64),
+            # Sends (many chats at once) on aiohttp; the one long poll stays on PTB's own.
+            request=self.sends,
             get_updates_request=HTTPXRequest(),
         )
         limits = RateLimits(
@@ -382,6 +385,12 @@ class TelegramChannel:
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
         await self.bot.shutdown()
+        await self.close()
+
+    async def close(self) -> None:
+        """Close the connections for sends (also made when the bot was never started: the
+        console fetching a reporter's file)."""
+        await self.sends.shutdown()
 
     async def _consume(self, queue: asyncio.Queue[object]) -> None:
         while True:
