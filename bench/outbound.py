@@ -224,8 +224,10 @@ async def run(report: Report, options: OutboundOptions) -> None:
         "us/call",
         baseline=cached_import,
         baseline_name="cached import",
-        note="httpcore 1.0.9 tries `import sniffio` (not installed) on every lock setup, "
-        "twice per request it makes; "
+        note="httpcore 1.0.9 (under httpx: PTB's transport for the long poll, the JIRA "
+        "client, the console's fetches of WhatsApp media; Telegram sends go over aiohttp) "
+        "tries `import sniffio` (not installed) on every lock setup, twice per request it "
+        "makes; "
         + (
             "the helpdesk records its absence once (bot.telegram), so each try fails at once"
             if "sniffio" in sys.modules and sys.modules["sniffio"] is None
