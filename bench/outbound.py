@@ -188,8 +188,9 @@ async def run(report: Report, options: OutboundOptions) -> None:
         target=RATE,
         note=f"{sizes}; first to last send; whole drain {drained_s:.1f} s "
         f"= {len(sends) / drained_s:.1f} msg/s from the relay's start; "
-        f"{cpu / max(len(sends), 1) * 1000:.2f} ms CPU a send (relay, PTB, httpx and the "
-        f"fake together); {len(pauses)} pauses > 0.1 s between sends, {sum(pauses):.1f} s in all",
+        f"{cpu / max(len(sends), 1) * 1000:.2f} ms CPU a send (relay, PTB, aiohttp and the "
+        f"fake, which runs on the same loop, together); {len(pauses)} pauses > 0.1 s between "
+        f"sends, {sum(pauses):.1f} s in all",
     )
     report.add(
         BENCH,
