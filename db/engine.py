@@ -195,24 +195,24 @@ def _begin(connection: Any, statement: str) -> None:
 
 def _defer_savepoints(engine: AsyncEngine) -> None:
     dialect = engine.sync_engine.dialect
-    savepoint, release = dialect.do_savepoint, dialect.do_release_savepoint
+    # This engine's dialect only.
+    dialect.do_savepoint = _deferred(dialect.do_savepoint, "SAVEPOINT")  # type: ignore[method-assign]
+    dialect.do_release_savepoint = _deferred(  # type: ignore[method-assign]
+        dialect.do_release_savepoint, "RELEASE SAVEPOINT"
+    )
 
-    def do_savepoint(connection: Any, name: str) -> None:
+
+def _deferred(run_now: Any, verb: str) -> Any:
+    """The dialect's savepoint method `run_now`, put off on a one-step connection."""
+
+    def put_off(connection: Any, name: str) -> None:
         adapted = connection.connection.dbapi_connection
         if not isinstance(adapted, OneStepConnection):
-            return savepoint(connection, name)
-        adapted.deferred.append(f"SAVEPOINT {name}")
+            return run_now(connection, name)  # type: ignore[no-any-return]
+        adapted.deferred.append(f"{verb} {name}")
         return None
 
-    def do_release_savepoint(connection: Any, name: str) -> None:
-        adapted = connection.connection.dbapi_connection
-        if not isinstance(adapted, OneStepConnection):
-            return release(connection, name)
-        adapted.deferred.append(f"RELEASE SAVEPOINT {name}")
-        return None
-
-    setattr(dialect, "do_savepoint", do_savepoint)  # noqa: B010 - this engine's dialect only
-    setattr(dialect, "do_release_savepoint", do_release_savepoint)  # noqa: B010
+    return put_off
 
 
 def _run(
