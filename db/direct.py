@@ -4,7 +4,7 @@ Through a session, a Core statement costs 0.1–0.2 ms of the event loop's CPU b
 the driver (the session's and the connection's bookkeeping, the compiled cache, parameter and
 result processing, two greenlet switches): with four of them a message, that was a third of
 what a message costs the helpdesk, and the one event loop is what sets the inbound pace. A
-`DirectStatement` is compiled once per dialect with the keys it is given; on SQLite it runs
+`DirectStatement` is compiled once per dialect and set of keys; on SQLite it runs
 on the session's own connection, in its transaction and after its savepoints, in one trip to
 the driver's thread (`db.engine.OneStepConnection.run`); elsewhere (PostgreSQL) it goes
 through the session as before. The rows it returns are plain tuples: it is meant for
@@ -69,30 +69,36 @@ def _scalar_default(column: Any) -> Any:
 
 
 class DirectStatement:
-    """`rows = await statement.rows(session, values)` (a list of values: executemany)."""
+    """`rows = await statement.rows(session, values)` (a list of values: executemany). The
+    statement is compiled for the keys of the values it is given (as SQLAlchemy would)."""
 
-    def __init__(self, statements: Mapping[str, UpdateBase], keys: Sequence[str]) -> None:
-        # By dialect name ("sqlite", "postgresql"): the statement as that database needs it.
-        self.statements = statements
-        self.keys = tuple(keys)
-        self._compiled: dict[str, _Compiled] = {}
+    def __init__(self, statement: UpdateBase | Mapping[str, UpdateBase]) -> None:
+        # One statement for every database, or by dialect name ("sqlite", "postgresql") where
+        # each needs its own.
+        self.statements = statement
+        self._compiled: dict[tuple[str, tuple[str, ...]], _Compiled] = {}
+
+    def _statement(self, dialect: str) -> UpdateBase:
+        if isinstance(self.statements, UpdateBase):
+            return self.statements
+        return self.statements[dialect]
 
     async def rows(self, session: AsyncSession, values: Values | list[Values]) -> list[Any]:
         sync, adapted, dialect = await _connection(session)
         if not isinstance(adapted, OneStepConnection):
-            result = await session.execute(self.statements[dialect.name], values)
+            result = await session.execute(self._statement(dialect.name), values)
             return list(result.all()) if result.returns_rows else []  # type: ignore[attr-defined]
         assert sync is not None
-        compiled = self._compiled.get(dialect.name)
-        if compiled is None:
-            compiled = self._compiled[dialect.name] = _Compiled(
-                self.statements[dialect.name], self.keys, dialect
-            )
         many = isinstance(values, list)
+        items = values if isinstance(values, list) else [values]
+        key = (dialect.name, tuple(items[0]))
+        compiled = self._compiled.get(key)
+        if compiled is None:
+            compiled = self._compiled[key] = _Compiled(
+                self._statement(dialect.name), key[1], dialect
+            )
         parameters: Any = (
-            [compiled.parameters(item) for item in values]
-            if isinstance(values, list)
-            else compiled.parameters(values)
+            [compiled.parameters(item) for item in items] if many else compiled.parameters(items[0])
         )
         # Whoever listens to the engine's statements (the benchmarks' clock) still hears them.
         dispatch = sync.dispatch

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, fields
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any, Protocol, cast
 
@@ -61,17 +61,7 @@ _RECORD = DirectStatement(
         .on_conflict_do_nothing(index_elements=["channel", "provider_id"])
         .returning(_INBOUND.c.id)
         for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
-    },
-    keys=(
-        "channel",
-        "provider_id",
-        "address",
-        "text",
-        "attachments",
-        "received_at",
-        "status",
-        "error",
-    ),
+    }
 )
 
 
@@ -85,51 +75,27 @@ _LOCK_STATE = DirectStatement(
     {
         name: _lock_state(dialect.insert(_CONVERSATIONS))
         for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
-    },
-    keys=("address", "state", "language", "updated_at"),
+    }
 )
 _SAVE_STATE = DirectStatement(
-    dict.fromkeys(
-        ("postgresql", "sqlite"),
-        update(_CONVERSATIONS)
-        .where(_CONVERSATIONS.c.address == bindparam("saved_address"))
-        .values(
-            state=bindparam("state"),
-            language=bindparam("language"),
-            updated_at=bindparam("updated_at"),
-        ),
-    ),
-    keys=("saved_address", "state", "language", "updated_at"),
+    update(_CONVERSATIONS)
+    .where(_CONVERSATIONS.c.address == bindparam("saved_address"))
+    .values(
+        state=bindparam("state"),
+        language=bindparam("language"),
+        updated_at=bindparam("updated_at"),
+    )
 )
-_OUTBOX_KEYS = (
-    "channel",
-    "address",
-    "kind",
-    "ticket_number",
-    "payload",
-    "status",
-    "attempts",
-    "next_attempt_at",
-    "created_at",
-    "last_error",
-    "provider_message_id",
-)
-_ADD_OUTBOX = DirectStatement(
-    dict.fromkeys(("postgresql", "sqlite"), insert(_OUTBOX)), _OUTBOX_KEYS
-)
+_ADD_OUTBOX = DirectStatement(insert(_OUTBOX))
 _SETTLE_SENT = DirectStatement(
-    dict.fromkeys(
-        ("postgresql", "sqlite"),
-        update(_OUTBOX)
-        .where(_OUTBOX.c.id == bindparam("row_id"))
-        .values(
-            status="sent",
-            last_error="",
-            sent_at=bindparam("sent_at"),
-            provider_message_id=bindparam("provider_message_id"),
-        ),
-    ),
-    keys=("row_id", "sent_at", "provider_message_id"),
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id == bindparam("row_id"))
+    .values(
+        status="sent",
+        last_error="",
+        sent_at=bindparam("sent_at"),
+        provider_message_id=bindparam("provider_message_id"),
+    )
 )
 
 # Rows per statement where a query or an insert names many keys or IDs at once.
@@ -628,21 +594,10 @@ class OutboxRepository:
 
 
 def encode_outbound(message: Outbound) -> str:
-    """The outbox payload: the message's fields as JSON, its address as text. (What
-    `dataclasses.asdict` gives, without its deep copy of every plain value: this runs for
-    every message queued.)"""
-    data: dict[str, Any] = {}
-    for name in _OUTBOUND_FIELDS:
-        value = getattr(message, name)
-        if name == "address":
-            data[name] = str(value)
-        else:
-            data[name] = value if value.__class__ in _PLAIN else plain(value)
+    """The outbox payload: the message's fields as JSON, its address as text."""
+    data = plain(message)
+    data["address"] = str(message.address)
     return json.dumps(data, ensure_ascii=False)
-
-
-_OUTBOUND_FIELDS = tuple(item.name for item in fields(Outbound))
-_PLAIN = (str, bool, int, float, type(None))
 
 
 def decode_outbound(payload: str) -> Outbound:
