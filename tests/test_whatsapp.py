@@ -22,6 +22,7 @@ from bot import logs
 from bot.app import create_app
 from bot.build import Helpdesk, build
 from bot.config import HelpdeskConfig
+from bot.outbox import LEASE
 from bot.settings import Settings
 from db.models import OutboxMessage
 from flows.messages import Address
@@ -342,11 +343,24 @@ async def test_delivery_receipts_are_recorded_and_acted_on(
     assert [r["kind"] for r in await outbox_rows(server)].count("alert") == 1
 
 
+async def wait_for_retry(server: Server, clock: FixedClock) -> None:
+    """Until Twilio has refused the send and the relay has recorded it as waiting for its
+    retry (no longer leased: a retry is due within seconds, a lease in minutes)."""
+    for _ in range(500):
+        if any(status == 429 for _method, _path, status in server.fake.requests):
+            async with server.helpdesk.unit_of_work().read_only() as uow:
+                rows = (await uow.session.execute(select(OutboxMessage))).scalars().all()
+            if rows and all(row.next_attempt_at < clock() + LEASE / 2 for row in rows):
+                return
+        await asyncio.sleep(0.02)
+    raise AssertionError("the refused send was not recorded for a retry")
+
+
 async def test_twilio_429_then_201_delivers_once(serve: ServerFactory, clock: FixedClock) -> None:
     server = await serve()
     server.fake.fail_next(429, 20429, "Too Many Requests")
     await server.say(RAMESH, "hi")
-    await asyncio.sleep(0.3)
+    await wait_for_retry(server, clock)
     assert server.fake.bodies(RAMESH) == []  # refused once, waiting for its retry time
     clock.advance(seconds=5)
     server.helpdesk.relay.wake()
