@@ -5,8 +5,9 @@ the driver (the session's and the connection's bookkeeping, the compiled cache, 
 result processing, two greenlet switches): with four of them a message, that was a third of
 what a message costs the helpdesk, and the one event loop is what sets the inbound pace. A
 `DirectStatement` is compiled once per dialect and set of keys; on SQLite it runs
-on the session's own connection, in its transaction and after its savepoints, in one trip to
-the driver's thread (`db.engine.OneStepConnection.run`); elsewhere (PostgreSQL) it goes
+on the session's own connection, in its transaction and after its savepoints, in one step
+(`db.engine.OneStepConnection.run`: on the event loop's thread once the transaction holds the
+write lock, else one trip to the driver's); elsewhere (PostgreSQL) it goes
 through the session as before. The rows it returns are plain tuples: it is meant for
 statements whose returned columns need no conversion (IDs, text).
 """

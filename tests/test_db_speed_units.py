@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 import time
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -301,5 +302,55 @@ async def test_the_inbound_statements_share_the_transaction_and_its_savepoints(
             NOW,
         )
         assert (stored.text, stored.received_at) == ("ହେଲୋ 'quoted'", NOW)
+    finally:
+        await engine.dispose()
+
+
+async def test_on_sqlite_a_long_read_leaves_the_event_loop_free_and_writes_stay_on_it(
+    sqlite_url: str,
+) -> None:
+    """A write transaction's statements, once it holds the write lock, run on the event loop's
+    thread (a trip to the driver's thread cost more than they do); its BEGIN IMMEDIATE, which
+    may wait for the lock, and every statement of a read (a report may read for long) do not."""
+    engine = create_engine(sqlite_url)
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def where_statements_run(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.run_async(
+            lambda driver: driver.create_function("thread_id", 0, threading.get_ident)
+        )
+
+    loop_thread = threading.get_ident()
+    long_read = text(
+        "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 2000000)"
+        " SELECT count(*), thread_id() FROM n"
+    )
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.005)
+            ticks += 1
+
+    try:
+        async with UnitOfWork(session_factory(engine)) as uow:
+            first = (await uow.session.execute(text("SELECT thread_id()"))).scalar_one()
+            then = (await uow.session.execute(text("SELECT thread_id()"))).scalar_one()
+            await uow.commit()
+        assert first != loop_thread  # went with BEGIN IMMEDIATE to the driver's thread
+        assert then == loop_thread
+
+        ticker = asyncio.create_task(tick())
+        try:
+            started = time.perf_counter()
+            async with UnitOfWork(session_factory(engine)).read_only() as uow:
+                count, reader = (await uow.session.execute(long_read)).one()
+            took = time.perf_counter() - started
+        finally:
+            ticker.cancel()
+        assert count == 2_000_000 and reader != loop_thread
+        # The loop went on meanwhile (a ticker every 5 ms; at least half of its ticks).
+        assert took > 0.05 and ticks >= took / 0.005 / 2
     finally:
         await engine.dispose()
