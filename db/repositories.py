@@ -87,6 +87,16 @@ _SAVE_STATE = DirectStatement(
     )
 )
 _ADD_OUTBOX = DirectStatement(insert(_OUTBOX))
+# A new ticket's number, and a line of a ticket's audit trail (each ticket created and each
+# change made by staff or reporter writes one).
+_COUNTERS = cast(Table, Counter.__table__)
+_NEXT_NUMBER = DirectStatement(
+    update(_COUNTERS)
+    .where(_COUNTERS.c.name == bindparam("counter"))
+    .values(value=_COUNTERS.c.value + 1)
+    .returning(_COUNTERS.c.value)
+)
+_ADD_EVENT = DirectStatement(insert(cast(Table, TicketEvent.__table__)))
 _SETTLE_SENT = DirectStatement(
     update(_OUTBOX)
     .where(_OUTBOX.c.id == bindparam("row_id"))
@@ -148,13 +158,8 @@ class TicketRepository:
     async def next_number(self, counter: str = "ticket") -> int:
         # One atomic statement: the row lock (PostgreSQL) or the write lock (SQLite) makes
         # concurrent creators wait, and a rolled-back number is simply never used.
-        result = await self.session.execute(
-            update(Counter)
-            .where(Counter.name == counter)
-            .values(value=Counter.value + 1)
-            .returning(Counter.value)
-        )
-        return int(result.scalar_one())
+        rows = await _NEXT_NUMBER.rows(self.session, {"counter": counter})
+        return int(rows[0][0])
 
     def add(self, ticket: Ticket) -> None:
         self.session.add(ticket)
@@ -291,19 +296,18 @@ class TicketRepository:
         from_status: str,
         detail: dict[str, str],
     ) -> None:
-        await self.session.flush()
-        self.session.add(
-            TicketEvent(
-                ticket_id=ticket.id,
-                at=at,
-                actor=actor,
-                channel=channel,
-                action=action,
-                from_status=from_status,
-                to_status=ticket.status,
-                detail=json.dumps(detail, ensure_ascii=False),
-            )
-        )
+        await self.session.flush()  # the ticket's row (and its ID, if it is new) first
+        values = {
+            "ticket_id": ticket.id,
+            "at": at,
+            "actor": actor,
+            "channel": channel,
+            "action": action,
+            "from_status": from_status,
+            "to_status": ticket.status,
+            "detail": json.dumps(detail, ensure_ascii=False),
+        }
+        await _ADD_EVENT.rows(self.session, values)
 
     async def events(self, ticket: Ticket) -> Sequence[TicketEvent]:
         result = await self.session.execute(
