@@ -56,8 +56,12 @@ class Handled(StrEnum):
 
 
 Work = Callable[[UnitOfWork], Awaitable[Handled]]
-# Most messages one group commit takes at once (the rest go in the next).
-GROUP_LIMIT = 64
+# Most messages one group commit takes at once (the rest go in the next). On SQLite a group's
+# statements run on the event loop's thread (db.engine), so a group is one stretch in which
+# the loop does nothing else: eight messages keep it to a few milliseconds, and the answers
+# of the first go out while later ones are handled (64 a group answered 12% fewer messages a
+# second at saturation, measured alternately, with the same tail).
+GROUP_LIMIT = 8
 
 
 class GroupCommit:
