@@ -118,6 +118,10 @@ class GroupCommit:
                                 results.append(await work(uow))
                     except Exception as error:
                         results.append(error)
+                        # Nothing the failed message's work loaded or wrote (rolled back with
+                        # it) stays in the next one's way: a ticket it wrote may share its row
+                        # ID with the next message's. What the others did is flushed already.
+                        uow.session.expunge_all()
                 if not (alone and isinstance(results[0], Exception)):
                     await uow.commit()
         except Exception as error:  # the transaction itself failed: nothing of it was kept

@@ -140,7 +140,7 @@ class TicketService:
             ],
         )
         self.clock.start(ticket, now)
-        uow.tickets.add(ticket)
+        await uow.tickets.insert(ticket)
         await uow.tickets.record_event(
             ticket,
             now,

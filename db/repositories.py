@@ -11,7 +11,7 @@ from typing import Any, Protocol, cast
 from sqlalchemy import Table, and_, bindparam, case, exists, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm import aliased, joinedload, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from db.direct import DirectStatement
@@ -22,6 +22,7 @@ from db.models import (
     OutboxMessage,
     ScheduledNotice,
     Ticket,
+    TicketAttachment,
     TicketEvent,
     UTCDateTime,
 )
@@ -97,6 +98,29 @@ _NEXT_NUMBER = DirectStatement(
     .returning(_COUNTERS.c.value)
 )
 _ADD_EVENT = DirectStatement(insert(cast(Table, TicketEvent.__table__)))
+# A new ticket and its attachments, written at once (see `TicketRepository.insert`).
+_TICKETS = cast(Table, Ticket.__table__)
+_ATTACHMENTS = cast(Table, TicketAttachment.__table__)
+_ADD_TICKET = DirectStatement(insert(_TICKETS).returning(_TICKETS.c.id))
+_ADD_ATTACHMENT = DirectStatement(insert(_ATTACHMENTS).returning(_ATTACHMENTS.c.id))
+
+
+def _row_values(item: Any, table: Table) -> dict[str, Any]:
+    """The row of a new object, its ID aside: what it was given, and each column's default
+    for what it was not (set on the object too, so that all of it reads as loaded)."""
+    values: dict[str, Any] = {}
+    for column in table.columns:
+        if column.primary_key:
+            continue
+        if column.key not in item.__dict__:
+            default: Any = column.default
+            if default is not None and not default.is_scalar:
+                raise ValueError(f"{column.key}: only constant defaults are filled in here")
+            setattr(item, column.key, default.arg if default is not None else None)
+        values[column.key] = getattr(item, column.key)
+    return values
+
+
 _SETTLE_SENT = DirectStatement(
     update(_OUTBOX)
     .where(_OUTBOX.c.id == bindparam("row_id"))
@@ -162,6 +186,20 @@ class TicketRepository:
         return int(rows[0][0])
 
     def add(self, ticket: Ticket) -> None:
+        self.session.add(ticket)
+
+    async def insert(self, ticket: Ticket) -> None:
+        """Write a new ticket and its attachments now, each in one statement, and keep it in
+        the session as if it had been loaded: later changes to it are saved as usual. (The
+        ORM's flush of a new ticket cost about a third of a ticket-submitting message.)"""
+        rows = await _ADD_TICKET.rows(self.session, _row_values(ticket, _TICKETS))
+        ticket.id = int(rows[0][0])
+        for attachment in ticket.attachments:
+            attachment.ticket_id = ticket.id
+            rows = await _ADD_ATTACHMENT.rows(self.session, _row_values(attachment, _ATTACHMENTS))
+            attachment.id = int(rows[0][0])
+            make_transient_to_detached(attachment)
+        make_transient_to_detached(ticket)
         self.session.add(ticket)
 
     async def by_number(self, number: str) -> Ticket | None:

@@ -21,7 +21,7 @@ from flows import i18n
 from flows.commands import SubmitTicket
 from flows.messages import Address, Inbound
 from tests.conftest import FixedClock
-from tests.helpers import deliver_all, fetch, inbound, scalar
+from tests.helpers import deliver_all, fetch, inbound, scalar, submit_command
 from tests.support import Person
 
 SORRY = i18n.text("en", "sorry_error")
@@ -319,6 +319,40 @@ async def test_messages_of_different_conversations_arriving_together_share_one_c
         assert len(person.new_messages()) == 1  # each asked for their language, once
         [row] = await inbound_rows(helpdesk, str(person.address))
         assert (row.text, row.status) == ("hi", "processed")
+
+
+async def test_a_ticket_rolled_back_with_its_message_is_out_of_the_next_ones_way(
+    helpdesk: Helpdesk, clock: FixedClock
+) -> None:
+    """A ticket written by a message that then fails is rolled back with it; the next message
+    of the group may be given the same row ID for its own ticket, and gets its ticket."""
+    grouped(helpdesk)
+    dispatcher = helpdesk.dispatcher
+    assert dispatcher.group is not None
+    command = submit_command()
+    # The failed message's ticket object outlives it, as it does in the traceback kept of
+    # a failure.
+    written: list[Ticket] = []
+
+    async def fails_after_writing(uow: UnitOfWork) -> Handled:
+        written.append(
+            await dispatcher.service.create(uow, Address("memory", "first"), command, clock())
+        )
+        raise RuntimeError("the disk is full")
+
+    async def files(uow: UnitOfWork) -> Handled:
+        await dispatcher.service.create(uow, Address("memory", "second"), command, clock())
+        return Handled.PROCESSED
+
+    outcomes = await asyncio.gather(
+        dispatcher.group.run(fails_after_writing),
+        dispatcher.group.run(files),
+        return_exceptions=True,
+    )
+
+    assert isinstance(outcomes[0], RuntimeError) and outcomes[1] is Handled.PROCESSED
+    [ticket] = await tickets(helpdesk)
+    assert ticket.reporter_address == "memory:second"
 
 
 async def test_a_message_failing_in_a_group_is_kept_as_failed_and_the_rest_committed(
