@@ -185,9 +185,6 @@ class TicketRepository:
         rows = await _NEXT_NUMBER.rows(self.session, {"counter": counter})
         return int(rows[0][0])
 
-    def add(self, ticket: Ticket) -> None:
-        self.session.add(ticket)
-
     async def insert(self, ticket: Ticket) -> None:
         """Write a new ticket and its attachments now, each in one statement, and keep it in
         the session as if it had been loaded: later changes to it are saved as usual. (The
