@@ -5,8 +5,8 @@ by uvicorn on loopback, configured as `python -m bot serve` configures it. Repor
 middle of an intake post Telegram updates with the secret header over HTTP/1.1 (keep-alive,
 `concurrency` senders side by side, each request's bytes made before the clock starts); each
 reporter's answers go one after the other, each after the previous one was answered, as
-Telegram delivers a chat's updates. Replies go through
-the outbox to a FakeTelegram (no limits enforced there; the relay keeps Telegram's own).
+Telegram delivers a chat's updates. Replies go through the outbox to a FakeTelegram (no
+limits enforced there; the relay keeps Telegram's own).
 
 The load generator (`bench.loadgen`) runs in a process of its own, as Telegram is not inside
 the helpdesk: the measured process is the helpdesk (server, dispatcher, relay, scheduler). The

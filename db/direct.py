@@ -38,7 +38,7 @@ class _Compiled:
         # that have a default in Python (the compiler adds them); put in as SQLAlchemy would.
         prefetched = {column.key: column for column in compiled.insert_prefetch}
         self.defaults = {
-            name: _scalar_default(prefetched[name])
+            name: scalar_default(prefetched[name])
             if name in prefetched
             else compiled.binds[name].effective_value
             for name in names
@@ -62,7 +62,8 @@ class _Compiled:
         return tuple(parameters)
 
 
-def _scalar_default(column: Any) -> Any:
+def scalar_default(column: Any) -> Any:
+    """A column's default as a value; only constant defaults are filled in outside the ORM."""
     default = column.default
     if default is None or not default.is_scalar:
         raise ValueError(f"{column.key}: a direct statement fills in constant defaults only")

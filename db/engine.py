@@ -300,15 +300,10 @@ class _OneStepCursor(AsyncAdapt_aiosqlite_cursor):
         begin, adapted.begin_pending = adapted.begin_pending, None
         deferred, adapted.deferred = adapted.deferred, []
         try:
-            if adapted.holds_write_lock(begin):
-                driver: aiosqlite.Connection = adapted._connection  # type: ignore[assignment]
-                description, rows, rowcount, lastrowid = _run(
-                    driver, None, deferred, operation, parameters, many
-                )
-            else:
-                description, rows, rowcount, lastrowid = await_(
-                    adapted.step(begin, deferred, operation, parameters, many)
-                )
+            done = adapted.inline(begin, deferred, operation, parameters, many)
+            description, rows, rowcount, lastrowid = done or await_(
+                adapted.step(begin, deferred, operation, parameters, many)
+            )
         except Exception as error:
             adapted._handle_exception(error)
         self._description, self._rowcount, self._lastrowid = description, rowcount, lastrowid
@@ -361,18 +356,28 @@ class OneStepConnection(AsyncAdapt_aiosqlite_connection):
         begin, self.begin_pending = self.begin_pending, None
         deferred, self.deferred = self.deferred, []
         try:
-            if self.holds_write_lock(begin):
-                driver: aiosqlite.Connection = self._connection  # type: ignore[assignment]
-                _description, rows, _count, _last = _run(
-                    driver, None, deferred, operation, parameters, many
-                )
-            else:
-                _description, rows, _count, _last = await self.step(
-                    begin, deferred, operation, parameters, many
-                )
+            done = self.inline(begin, deferred, operation, parameters, many)
+            _description, rows, _count, _last = done or await self.step(
+                begin, deferred, operation, parameters, many
+            )
         except sqlite3.Error as error:
             raise exc.DBAPIError.instance(operation, parameters, error, sqlite3.Error) from error
         return rows or []
+
+    def inline(
+        self,
+        begin: str | None,
+        deferred: Sequence[str],
+        operation: Any,
+        parameters: Any,
+        many: bool,
+    ) -> tuple[Any, list[Any] | None, int, int | None] | None:
+        """The statement run on the event loop's thread (see `_run`) if it may be (see
+        `holds_write_lock`); None when it must go to the driver's thread (`step`)."""
+        if not self.holds_write_lock(begin):
+            return None
+        driver: aiosqlite.Connection = self._connection  # type: ignore[assignment]
+        return _run(driver, None, deferred, operation, parameters, many)
 
     def holds_write_lock(self, begin: str | None) -> bool:
         """Whether the next statement (after `begin`, if one is due) may run on the event

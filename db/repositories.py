@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, joinedload, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
-from db.direct import DirectStatement
+from db.direct import DirectStatement, scalar_default
 from db.models import (
     Conversation,
     Counter,
@@ -113,10 +113,8 @@ def _row_values(item: Any, table: Table) -> dict[str, Any]:
         if column.primary_key:
             continue
         if column.key not in item.__dict__:
-            default: Any = column.default
-            if default is not None and not default.is_scalar:
-                raise ValueError(f"{column.key}: only constant defaults are filled in here")
-            setattr(item, column.key, default.arg if default is not None else None)
+            default = scalar_default(column) if column.default is not None else None
+            setattr(item, column.key, default)
         values[column.key] = getattr(item, column.key)
     return values
 
