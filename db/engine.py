@@ -229,6 +229,10 @@ def _deferred(run_now: Any, verb: str) -> Any:
     return put_off
 
 
+# What a statement gave: its description, its rows (if it returns any), rowcount, lastrowid.
+Ran = tuple[Any, list[Any] | None, int, int | None]
+
+
 def _run(
     driver: aiosqlite.Connection,
     begin: str | None,
@@ -236,7 +240,7 @@ def _run(
     operation: str,
     parameters: Any,
     many: bool,
-) -> tuple[Any, list[Any] | None, int, int | None]:
+) -> Ran:
     """On the driver's thread (or the event loop's, see above): BEGIN if due, the savepoint
     statements put off until now, the statement, and everything it returned."""
     connection = driver._conn
@@ -338,12 +342,12 @@ class OneStepConnection(AsyncAdapt_aiosqlite_connection):
         operation: Any,
         parameters: Any,
         many: bool,
-    ) -> tuple[Any, list[Any] | None, int, int | None]:
+    ) -> Ran:
         """One trip to the driver's thread (see `_run`), after this connection's last."""
         driver: aiosqlite.Connection = self._connection  # type: ignore[assignment]
         async with self._execute_mutex:
             step = partial(_run, driver, begin, deferred, operation, parameters, many)
-            result: tuple[Any, list[Any] | None, int, int | None] = await driver._execute(  # type: ignore[no-untyped-call]
+            result: Ran = await driver._execute(  # type: ignore[no-untyped-call]
                 step
             )
             return result
@@ -371,7 +375,7 @@ class OneStepConnection(AsyncAdapt_aiosqlite_connection):
         operation: Any,
         parameters: Any,
         many: bool,
-    ) -> tuple[Any, list[Any] | None, int, int | None] | None:
+    ) -> Ran | None:
         """The statement run on the event loop's thread (see `_run`) if it may be (see
         `holds_write_lock`); None when it must go to the driver's thread (`step`)."""
         if not self.holds_write_lock(begin):
