@@ -21,7 +21,6 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
-from telegram import Update
 
 from adapters import telegram as telegram_wire
 from adapters import whatsapp as whatsapp_wire
@@ -113,21 +112,19 @@ def create_app(helpdesk: Helpdesk, run_relay: bool = True) -> Starlette:
         secret = helpdesk.settings.telegram_webhook_secret
         expected = secret.get_secret_value().encode() if secret else b""
 
-        def update_of(data: dict[str, object]) -> Update:
-            """The update, if it has the shape of one: Telegram's own always do, so one with
-            a number where text belongs (say) is refused rather than half-handled."""
+        def incoming_of(data: dict[str, object]) -> telegram_wire.Incoming | None:
+            """The update as the helpdesk takes it (None: a kind it does not take), if it has
+            the shape of one: Telegram's own always do, so one with a number where text
+            belongs (say) is refused rather than half-handled."""
             try:
                 update = telegram.parse(data)
                 if update is None:
                     raise Refused(400, "not an update")
-                me = telegram.bot.bot
-                identity = telegram_wire.BotIdentity(me.id, me.username or "")
-                telegram_wire.to_incoming(update, identity, helpdesk.clock())
+                return telegram.incoming(update)
             except Refused:
                 raise
             except Exception as error:  # PTB and the translation raise all kinds on odd shapes
                 raise Refused(400, "not an update") from error
-            return update
 
         @guarded
         async def telegram_webhook(request: Request) -> Response:
@@ -136,10 +133,10 @@ def create_app(helpdesk: Helpdesk, run_relay: bool = True) -> Starlette:
             if not expected or not hmac.compare_digest(given, expected):
                 return Response(status_code=403)
             require_type(request, JSON)
-            update = update_of(json_object(await read_body(request)))
+            incoming = incoming_of(json_object(await read_body(request)))
             # Kinds the bot does not take (edits, channel posts, stickers, bots' messages)
             # are translated to nothing by the channel: acknowledged, nothing stored.
-            await telegram.handle(update)
+            await telegram.take(incoming)
             return Response(status_code=200)
 
         routes.append(Route(telegram.webhook_path, telegram_webhook, methods=["POST"]))

@@ -406,9 +406,18 @@ class TelegramChannel:
             return None
         return Update.de_json(data, self.bot)
 
+    def incoming(self, update: Update) -> wire.Incoming | None:
+        """The update as the helpdesk takes it; None for kinds it does not take (edits,
+        channel posts, stickers, bots' messages). Raises on shapes Telegram never sends."""
+        assert self._identity is not None
+        return wire.to_incoming(update, self._identity, self.clock())
+
     async def handle(self, update: Update) -> None:
-        assert self.dispatcher is not None and self._identity is not None
-        incoming = wire.to_incoming(update, self._identity, self.clock())
+        await self.take(self.incoming(update))
+
+    async def take(self, incoming: wire.Incoming | None) -> None:
+        """An update translated by `incoming`: to the dispatcher, then tidy its button."""
+        assert self.dispatcher is not None
         if incoming is None:
             return
         try:
