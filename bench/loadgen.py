@@ -157,7 +157,10 @@ def main() -> None:
     job = json.loads(sys.stdin.readline())
     conversations: list[list[bytes]] = pickle.loads(Path(job["bodies"]).read_bytes())
     result = server.run(_drive(job, conversations))  # on uvloop, as the helpdesk is
-    print(json.dumps(result), flush=True)
+    # Through a file: a large result printed to the pipe arrived cut short (the pipe had been
+    # left non-blocking), and the runner read half a line.
+    Path(job["result"]).write_text(json.dumps(result))
+    print("done", flush=True)
 
 
 if __name__ == "__main__":

@@ -26,18 +26,37 @@ class StatementClock:
         self.seconds: Counter[str] = Counter()
         self.count: Counter[str] = Counter()
         self.enabled = False
-        sync = engine.sync_engine
-        event.listen(sync, "before_cursor_execute", self._before)
-        event.listen(sync, "after_cursor_execute", self._after)
-        if sync.dialect.name == "sqlite":
-            event.listen(sync, "begin", self._begun)  # after the engine's own listener
+        self.engine = engine.sync_engine
+
+    def _listeners(self) -> list[tuple[str, Any]]:
+        listeners: list[tuple[str, Any]] = [
+            ("before_cursor_execute", self._before),
+            ("after_cursor_execute", self._after),
+        ]
+        if self.engine.dialect.name == "sqlite":
+            listeners.append(("begin", self._begun))  # after the engine's own listener
+        return listeners
+
+    def start(self) -> None:
+        """Count from now, from zero. Listening costs a few microseconds a statement, so the
+        clock listens only between `start` and `stop` (not in the runs it does not time)."""
+        self.reset()
+        for name, listener in self._listeners():
+            event.listen(self.engine, name, listener)
+        self.enabled = True
+
+    def stop(self) -> None:
+        self.enabled = False
+        for name, listener in self._listeners():
+            event.remove(self.engine, name, listener)
 
     def _before(self, conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         conn.info.setdefault("bench_started", []).append(time.perf_counter())
 
     def _after(self, conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        started = conn.info["bench_started"].pop()
-        if self.enabled:
+        stack = conn.info.get("bench_started")
+        if stack and self.enabled:  # (a statement begun before `start` is not counted)
+            started = stack.pop()
             kind = _kind(statement)
             self.seconds[kind] += time.perf_counter() - started
             self.count[kind] += 1
