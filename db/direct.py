@@ -15,6 +15,7 @@ statements whose returned columns need no conversion (IDs, text).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.engine import Connection, Dialect
@@ -48,7 +49,7 @@ class _Compiled:
         for index, name in enumerate(names):
             processor = compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
             if processor is not None:
-                processors.append((index, processor))
+                processors.append((index, _remembering_last(processor)))
         self.processors = tuple(processors)
 
     def parameters(self, values: Values) -> tuple[Any, ...]:
@@ -60,6 +61,23 @@ class _Compiled:
         for index, processor in self.processors:
             parameters[index] = processor(parameters[index])
         return tuple(parameters)
+
+
+def _remembering_last(processor: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """`processor`, giving its last result again for the very same value: a message's time is
+    written by several of its statements (and to each of its replies), and turning a datetime
+    into SQLite's text is most of what binding a parameter costs. Only for the same object,
+    not an equal one, so only for immutable values such as datetimes."""
+    last: list[Any] = [object(), None]
+
+    def process(value: Any) -> Any:
+        if value is last[0] and value.__class__ is datetime:
+            return last[1]
+        result = processor(value)
+        last[0], last[1] = value, result
+        return result
+
+    return process
 
 
 def scalar_default(column: Any) -> Any:
