@@ -24,7 +24,12 @@ def plain(value: Any) -> Any:
         names = _FIELD_NAMES.get(value.__class__)
         if names is None:
             names = _FIELD_NAMES[value.__class__] = tuple(item.name for item in fields(value))
-        return {name: plain(getattr(value, name)) for name in names}
+        data = {}
+        for name in names:
+            item = getattr(value, name)
+            # (Most fields are text: not worth a call each.)
+            data[name] = item if item.__class__ in _SCALARS else plain(item)
+        return data
     if isinstance(value, dict):
         return {key: plain(item) for key, item in value.items()}
     return value
