@@ -47,9 +47,11 @@ class _Compiled:
         }
         processors: list[tuple[int, Callable[[Any], Any]]] = []
         for index, name in enumerate(names):
-            processor = compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
+            kind = compiled.binds[name].type
+            processor = kind.dialect_impl(dialect).bind_processor(dialect)
             if processor is not None:
-                processors.append((index, _remembering_last(processor)))
+                last = _LAST.setdefault((dialect.name, type(kind), repr(kind)), [object(), None])
+                processors.append((index, _remembering_last(processor, last)))
         self.processors = tuple(processors)
 
     def parameters(self, values: Values) -> tuple[Any, ...]:
@@ -63,12 +65,16 @@ class _Compiled:
         return tuple(parameters)
 
 
-def _remembering_last(processor: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """`processor`, giving its last result again for the very same value: a message's time is
-    written by several of its statements (and to each of its replies), and turning a datetime
-    into SQLite's text is most of what binding a parameter costs. Only for the same object,
-    not an equal one, so only for immutable values such as datetimes."""
-    last: list[Any] = [object(), None]
+# The last datetime each kind of column was given, and what it was turned into, by dialect and
+# type (shared by every statement: one value, one result).
+_LAST: dict[tuple[str, type, str], list[Any]] = {}
+
+
+def _remembering_last(processor: Callable[[Any], Any], last: list[Any]) -> Callable[[Any], Any]:
+    """`processor`, giving the last result (`last`: value, result) again for the very same
+    datetime: a message's time is written by several of its statements (and to each of its
+    replies), and turning a datetime into SQLite's text is most of what binding a parameter
+    costs. Only for the same object, not an equal one, and only for datetimes (immutable)."""
 
     def process(value: Any) -> Any:
         if value is last[0] and value.__class__ is datetime:
