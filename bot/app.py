@@ -15,9 +15,10 @@ import contextlib
 import functools
 import hmac
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -31,6 +32,7 @@ from bot.jira import changes_in
 from bot.ratelimit import InboundLimiter
 from bot.web.app import console_mount
 from bot.web.console import PREFIX as CONSOLE
+from bot.webhooklane import Endpoint, WebhookLane
 from bot.webinput import (
     FORM,
     JSON,
@@ -48,7 +50,8 @@ EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 # How long a provider should wait before delivering again after a 503.
 RETRY_AFTER_SECONDS = 30
 
-Handler = Callable[[Request], Awaitable[Response]]
+# A web endpoint.
+Handler = Endpoint
 
 
 def guarded(handler: Handler) -> Handler:
@@ -103,6 +106,13 @@ def create_app(helpdesk: Helpdesk, run_relay: bool = True) -> Starlette:
         Route("/", home),
         console_mount(helpdesk),
     ]
+    # Providers' POSTs, routed as usual and also taken straight to their endpoints (WebhookLane).
+    webhooks: dict[str, Handler] = {}
+
+    def webhook(path: str, endpoint: Handler) -> None:
+        routes.append(Route(path, endpoint, methods=["POST"]))
+        webhooks[path] = endpoint
+
     # Every channel's messages come in through this app (webhooks, and Telegram polling
     # started by its lifespan), so this is where the per-chat limit is switched on.
     if helpdesk.dispatcher.limiter is None:
@@ -139,7 +149,7 @@ def create_app(helpdesk: Helpdesk, run_relay: bool = True) -> Starlette:
             await telegram.take(incoming)
             return Response(status_code=200)
 
-        routes.append(Route(telegram.webhook_path, telegram_webhook, methods=["POST"]))
+        webhook(telegram.webhook_path, telegram_webhook)
 
     whatsapp = helpdesk.whatsapp
     if whatsapp is not None:
@@ -186,8 +196,8 @@ def create_app(helpdesk: Helpdesk, run_relay: bool = True) -> Starlette:
                     log.info("whatsapp message queued again", extra={"sid": receipt.message_sid})
             return Response(status_code=204)
 
-        routes.append(Route(WEBHOOK_PATH, whatsapp_webhook, methods=["POST"]))
-        routes.append(Route(STATUS_PATH, whatsapp_status, methods=["POST"]))
+        webhook(WEBHOOK_PATH, whatsapp_webhook)
+        webhook(STATUS_PATH, whatsapp_status)
 
     jira = helpdesk.jira
     if jira is not None:
@@ -208,7 +218,7 @@ def create_app(helpdesk: Helpdesk, run_relay: bool = True) -> Starlette:
             await jira.receive(payload)
             return Response(status_code=204)
 
-        routes.append(Route(JIRA_WEBHOOK, jira_webhook, methods=["POST"]))
+        webhook(JIRA_WEBHOOK, jira_webhook)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -248,4 +258,8 @@ def create_app(helpdesk: Helpdesk, run_relay: bool = True) -> Starlette:
                 await whatsapp.close()
             await helpdesk.close()
 
-    return Starlette(routes=routes, lifespan=lifespan)
+    return Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        middleware=[Middleware(WebhookLane, endpoints=webhooks)],
+    )

@@ -516,6 +516,18 @@ async def test_jira_refuses_forged_and_broken_events(served: Served) -> None:
     assert await stored(served.helpdesk) == NOTHING
 
 
+async def test_webhooks_take_only_posts(served: Served) -> None:
+    """Providers only POST; anything else at a webhook's address is refused by the router
+    (the webhooks' own lane takes POSTs only), and nothing is stored."""
+    hello = json.dumps(update(private_text(REPORTER, "hello"))).encode()
+    headers = {"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET}
+    for path in ("/telegram/webhook", "/whatsapp/webhook", "/whatsapp/status", "/jira/webhook"):
+        for method in ("GET", "PUT", "DELETE"):
+            answer = await served.client.request(method, path, content=hello, headers=headers)
+            assert answer.status_code == 405, (method, path)
+    assert await stored(served.helpdesk) == NOTHING
+
+
 async def test_jira_with_the_database_down_answers_503(
     served: Served, unreachable: Unreachable
 ) -> None:
