@@ -83,8 +83,24 @@ def json_object(body: bytes) -> dict[str, Any]:
         raise Refused(400, "not JSON") from error
     if not isinstance(data, dict):
         raise Refused(400, "not a JSON object")
+    if _plainly_storable(body):
+        return data
     cleaned: dict[str, Any] = storable(data)
     return cleaned
+
+
+def _plainly_storable(body: bytes) -> bool:
+    """Whether JSON parsed from `body` certainly has only storable strings and is not nested
+    too deeply, so that `storable` has nothing to do (most bodies; it walks every value).
+    In a UTF-8 body (JSON in UTF-16 or UTF-32 has NUL bytes), a NUL or a lone surrogate can
+    only come from a \\u escape, or (a surrogate) from the raw bytes ED A0-BF of one; nesting
+    needs a bracket a level."""
+    return (
+        b"\x00" not in body
+        and b"\\u" not in body
+        and b"\xed" not in body
+        and body.count(b"{") + body.count(b"[") <= MAX_JSON_DEPTH
+    )
 
 
 def form_fields(body: bytes) -> dict[str, str]:

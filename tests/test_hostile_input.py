@@ -385,10 +385,21 @@ async def test_telegram_with_the_database_down_answers_503_then_takes_the_redeli
 
 
 async def test_telegram_text_the_database_cannot_store_is_kept_readable(served: Served) -> None:
-    # NUL (which PostgreSQL refuses) and a lone surrogate (not UTF-8) arrive as JSON escapes.
+    # NUL (which PostgreSQL refuses) and a lone surrogate (not UTF-8) arrive as JSON escapes …
     answer = await served.telegram(update(private_text(REPORTER, "bill\u0000 42 \ud83d ok")))
     assert answer.status_code == 200
-    assert await inbound_texts(served.helpdesk) == [("bill\ufffd 42 \ufffd ok", "processed")]
+    # … or a surrogate as the raw bytes of one, or the escapes in JSON sent as UTF-16.
+    raw = json.dumps(update(private_text(REPORTER, "raw SURROGATE bytes"))).encode()
+    answer = await served.telegram(content=raw.replace(b"SURROGATE", b"\xed\xa0\xbd"))
+    assert answer.status_code == 200
+    wide = json.dumps(update(private_text(REPORTER, "wide \u0000 \udc00")))
+    answer = await served.telegram(content=wide.encode("utf-16"))
+    assert answer.status_code == 200
+    assert await inbound_texts(served.helpdesk) == [
+        ("bill\ufffd 42 \ufffd ok", "processed"),
+        ("raw \ufffd bytes", "processed"),
+        ("wide \ufffd \ufffd", "processed"),
+    ]
 
 
 # -- WhatsApp (Twilio) ----------------------------------------------------------------------------
