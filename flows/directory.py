@@ -77,10 +77,17 @@ class Directory:
     intake_team: str
     ticket_prefix: str = "MK"
     _staff_by_address: Mapping[Address, Staff] = field(default_factory=dict, repr=False)
+    _team_by_chat: Mapping[Address, Team] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         index = {address: member for member in self.staff for address in member.addresses}
         object.__setattr__(self, "_staff_by_address", index)
+        # Every message asks whose chat it came from: the first team listing a chat has it.
+        chats: dict[Address, Team] = {}
+        for team in self.teams:
+            for chat in team.chats:
+                chats.setdefault(chat, team)
+        object.__setattr__(self, "_team_by_chat", chats)
 
     def staff_at(self, address: Address) -> Staff | None:
         return self._staff_by_address.get(address)
@@ -93,7 +100,7 @@ class Directory:
 
     def team_for_chat(self, address: Address) -> Team | None:
         """The team whose group chat this is, if any."""
-        return next((team for team in self.teams if address in team.chats), None)
+        return self._team_by_chat.get(address)
 
     def member_of_team_chat(self, chat: Address, person: Address, name: str) -> Staff | None:
         """Whoever writes in a team's group chat acts for that team (the group is the
