@@ -421,7 +421,9 @@ class InboundRepository:
             "text": message.text,
             "attachments": json.dumps(
                 [asdict(item) for item in message.attachments], ensure_ascii=False
-            ),
+            )
+            if message.attachments
+            else "[]",
             "received_at": message.received_at,
             "status": status,
             "error": error,
