@@ -8,7 +8,7 @@ import sqlite3
 import time
 import weakref
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -301,12 +301,10 @@ class _OneStepCursor(AsyncAdapt_aiosqlite_cursor):
 
     def _step(self, operation: Any, parameters: Any, many: bool) -> None:
         adapted: OneStepConnection = self._adapt_connection  # type: ignore[assignment]
-        begin, adapted.begin_pending = adapted.begin_pending, None
-        deferred, adapted.deferred = adapted.deferred, []
         try:
-            done = adapted.inline(begin, deferred, operation, parameters, many)
-            description, rows, rowcount, lastrowid = done or await_(
-                adapted.step(begin, deferred, operation, parameters, many)
+            sent = adapted.send(operation, parameters, many)
+            description, rows, rowcount, lastrowid = (
+                sent if isinstance(sent, tuple) else await_(sent)
             )
         except Exception as error:
             adapted._handle_exception(error)
@@ -357,29 +355,21 @@ class OneStepConnection(AsyncAdapt_aiosqlite_connection):
         (`db.direct`), in this connection's transaction: the BEGIN and savepoints put off until
         now go first, as with any statement; an error is raised as SQLAlchemy raises it
         (`sqlalchemy.exc.OperationalError`, `IntegrityError`, …). The rows it returned."""
-        begin, self.begin_pending = self.begin_pending, None
-        deferred, self.deferred = self.deferred, []
         try:
-            done = self.inline(begin, deferred, operation, parameters, many)
-            _description, rows, _count, _last = done or await self.step(
-                begin, deferred, operation, parameters, many
-            )
+            sent = self.send(operation, parameters, many)
+            _description, rows, _count, _last = sent if isinstance(sent, tuple) else await sent
         except sqlite3.Error as error:
             raise exc.DBAPIError.instance(operation, parameters, error, sqlite3.Error) from error
         return rows or []
 
-    def inline(
-        self,
-        begin: str | None,
-        deferred: Sequence[str],
-        operation: Any,
-        parameters: Any,
-        many: bool,
-    ) -> Ran | None:
-        """The statement run on the event loop's thread (see `_run`) if it may be (see
-        `holds_write_lock`); None when it must go to the driver's thread (`step`)."""
+    def send(self, operation: Any, parameters: Any, many: bool) -> Ran | Coroutine[Any, Any, Ran]:
+        """The next statement, after the BEGIN and savepoints put off until now: what it gave,
+        when it ran on the event loop's thread (it may, see `holds_write_lock`); otherwise the
+        trip to the driver's thread (`step`), for the caller to await in its own way."""
+        begin, self.begin_pending = self.begin_pending, None
+        deferred, self.deferred = self.deferred, []
         if not self.holds_write_lock(begin):
-            return None
+            return self.step(begin, deferred, operation, parameters, many)
         driver: aiosqlite.Connection = self._connection  # type: ignore[assignment]
         return _run(driver, None, deferred, operation, parameters, many)
 
