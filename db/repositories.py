@@ -329,7 +329,7 @@ class TicketRepository:
         from_status: str,
         detail: dict[str, str],
     ) -> None:
-        await self.session.flush()  # the ticket's row (and its ID, if it is new) first
+        await _flush_pending(self.session)  # the ticket's row (and its ID, if new) first
         values = {
             "ticket_id": ticket.id,
             "at": at,
