@@ -199,8 +199,9 @@ def _begin(connection: Any, statement: str) -> None:
 # statement runs on the loop's thread only when nothing of this connection is queued on, or
 # running in, the driver's.
 #
-# SAVEPOINT and RELEASE SAVEPOINT (a group commit puts each message in a savepoint) go along
-# with the next statement too, or are dropped when the next thing is the COMMIT or ROLLBACK
+# SAVEPOINT and RELEASE SAVEPOINT (a group commit run again after a failure puts each message
+# in a savepoint) go along with the next statement too, or are dropped when the next thing is
+# the COMMIT or ROLLBACK
 # (a savepoint with nothing after it changes nothing); they skip SQLAlchemy's statement
 # execution altogether (`_defer_savepoints`). Neither fails inside an open transaction; if
 # one ever did, the statement it went with would report the error. ROLLBACK TO SAVEPOINT is
