@@ -25,7 +25,6 @@ class StatementClock:
     def __init__(self, engine: AsyncEngine) -> None:
         self.seconds: Counter[str] = Counter()
         self.count: Counter[str] = Counter()
-        self.enabled = False
         self.engine = engine.sync_engine
 
     def _listeners(self) -> list[tuple[str, Any]]:
@@ -40,13 +39,12 @@ class StatementClock:
     def start(self) -> None:
         """Count from now, from zero. Listening costs a few microseconds a statement, so the
         clock listens only between `start` and `stop` (not in the runs it does not time)."""
-        self.reset()
+        self.seconds.clear()
+        self.count.clear()
         for name, listener in self._listeners():
             event.listen(self.engine, name, listener)
-        self.enabled = True
 
     def stop(self) -> None:
-        self.enabled = False
         for name, listener in self._listeners():
             event.remove(self.engine, name, listener)
 
@@ -55,15 +53,13 @@ class StatementClock:
 
     def _after(self, conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         stack = conn.info.get("bench_started")
-        if stack and self.enabled:  # (a statement begun before `start` is not counted)
+        if stack:  # (a statement begun before `start` is not counted)
             started = stack.pop()
             kind = _kind(statement)
             self.seconds[kind] += time.perf_counter() - started
             self.count[kind] += 1
 
     def _begun(self, conn: Any) -> None:
-        if not self.enabled:
-            return
         waited: Any = 0.0
         if conn.get_execution_options().get(READ_ONLY):
             kind = "BEGIN (read)"
@@ -72,10 +68,6 @@ class StatementClock:
             waited = conn.info.pop(TURN_WAITED, 0.0)
         self.seconds[kind] += waited
         self.count[kind] += 1
-
-    def reset(self) -> None:
-        self.seconds.clear()
-        self.count.clear()
 
     def breakdown(self, messages: int) -> str:
         """Mean milliseconds and statements per message, by kind."""
