@@ -50,11 +50,8 @@ EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 # How long a provider should wait before delivering again after a 503.
 RETRY_AFTER_SECONDS = 30
 
-# A web endpoint.
-Handler = Endpoint
 
-
-def guarded(handler: Handler) -> Handler:
+def guarded(handler: Endpoint) -> Endpoint:
     """A webhook that answers `Refused` with its 4xx, and anything else going wrong with 503.
 
     The dispatcher keeps a message that failed as "failed" and raises only when it cannot even
@@ -107,9 +104,9 @@ def create_app(helpdesk: Helpdesk, run_relay: bool = True) -> Starlette:
         console_mount(helpdesk),
     ]
     # Providers' POSTs, routed as usual and also taken straight to their endpoints (WebhookLane).
-    webhooks: dict[str, Handler] = {}
+    webhooks: dict[str, Endpoint] = {}
 
-    def webhook(path: str, endpoint: Handler) -> None:
+    def webhook(path: str, endpoint: Endpoint) -> None:
         routes.append(Route(path, endpoint, methods=["POST"]))
         webhooks[path] = endpoint
 
