@@ -140,17 +140,18 @@ class GroupCommit:
         self, group: list[tuple[Work, asyncio.Future[Handled]]], savepoints: bool
     ) -> list[Handled | Exception]:
         """The group's work in one transaction, committed unless a message alone failed.
-        Without savepoints, `_RunAgain` as soon as one of several fails (all rolled back)."""
+        Without savepoints, `_RunAgain` as soon as one of several fails (all rolled back); a
+        message alone is never run again, so never with a savepoint."""
         results: list[Handled | Exception] = []
         async with self.units() as uow:
             alone = len(group) == 1
             for work, _future in group:
                 try:
-                    if alone or not savepoints:
-                        results.append(await work(uow))
-                    else:
+                    if savepoints:
                         async with uow.session.begin_nested():
                             results.append(await work(uow))
+                    else:
+                        results.append(await work(uow))
                 except Exception as error:
                     if not (alone or savepoints):
                         raise _RunAgain from error
