@@ -126,13 +126,17 @@ class DirectStatement:
         parameters: Any = (
             [compiled.parameters(item) for item in items] if many else compiled.parameters(items[0])
         )
-        # Whoever listens to the engine's statements (the benchmarks' clock) still hears them.
+        # Whoever listens to the engine's statements (the benchmarks' clock) still hears them;
+        # asking the listeners costs as much as binding the parameters, so only when some are.
         dispatch = sync.dispatch
-        dispatch.before_cursor_execute(sync, None, compiled.sql, parameters, None, many)
+        before, after = dispatch.before_cursor_execute, dispatch.after_cursor_execute
+        if before:
+            before(sync, None, compiled.sql, parameters, None, many)
         try:
             return await adapted.run(compiled.sql, parameters, many)
         finally:
-            dispatch.after_cursor_execute(sync, None, compiled.sql, parameters, None, many)
+            if after:
+                after(sync, None, compiled.sql, parameters, None, many)
 
 
 # In a session's `info`: its transaction and the connection it runs on, found once a

@@ -306,6 +306,42 @@ async def test_the_inbound_statements_share_the_transaction_and_its_savepoints(
         await engine.dispose()
 
 
+async def test_the_inbound_statements_are_heard_by_whoever_listens_to_the_engine(
+    sqlite_url: str,
+) -> None:
+    """Sent straight to the driver, they still reach the engine's statement listeners (where
+    SQL is timed or logged), before and after they run; without listeners they run alike."""
+    engine = create_engine(sqlite_url)
+    sessions = session_factory(engine)
+    heard: list[tuple[str, str]] = []
+    message = Inbound(Address("memory", "ramesh"), "m-1", "hello", NOW)
+    try:
+        async with UnitOfWork(sessions) as uow:  # nobody listening yet
+            assert await uow.inbound.record(message)
+            await uow.commit()
+        for moment in ("before", "after"):
+
+            def hear(*args: Any, moment: str = moment) -> None:
+                heard.append((moment, args[2].split()[0]))
+
+            event.listen(engine.sync_engine, f"{moment}_cursor_execute", hear)
+        async with UnitOfWork(sessions) as uow:
+            assert await uow.inbound.record(replace(message, provider_id="m-2"))
+            await uow.outbox.add_many([Outbound(message.address, "hi")], NOW)
+            await uow.commit()
+        assert heard == [
+            ("before", "INSERT"),
+            ("after", "INSERT"),
+            ("before", "INSERT"),
+            ("after", "INSERT"),
+        ]
+        async with UnitOfWork(sessions).read_only() as uow:
+            stored = (await uow.session.execute(select(InboundMessage))).scalars().all()
+        assert sorted(row.provider_id for row in stored) == ["m-1", "m-2"]
+    finally:
+        await engine.dispose()
+
+
 async def test_on_sqlite_a_long_read_leaves_the_event_loop_free_and_writes_stay_on_it(
     sqlite_url: str,
 ) -> None:

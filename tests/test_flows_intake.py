@@ -610,6 +610,21 @@ def test_a_stale_draft_saved_as_json_still_gets_welcome_back_in_its_language() -
     assert turn.texts == [OR["welcome_back"], OR["ask_description"]]
 
 
+def test_evolving_a_state_leaves_the_one_it_came_from_as_it_was() -> None:
+    before = known_reporter("or")
+    after = before.evolve(step="module", shown=("a", "b"))
+    assert (before.step, before.shown, after.step, after.shown) == (
+        known_reporter("or").step,
+        (),
+        "module",
+        ("a", "b"),
+    )
+    assert after.profile == before.profile
+    assert ConversationState.from_json(after.to_json()) == after
+    with pytest.raises(TypeError, match="stepp"):
+        before.evolve(stepp="module")
+
+
 def test_state_survives_a_restart_mid_intake_and_the_report_continues() -> None:
     chat, _ = reach("module")
     chat.send(attachments=[PHOTO])
