@@ -127,16 +127,16 @@ class DirectStatement:
             [compiled.parameters(item) for item in items] if many else compiled.parameters(items[0])
         )
         # Whoever listens to the engine's statements (the benchmarks' clock) still hears them;
-        # asking the listeners costs as much as binding the parameters, so only when some are.
-        dispatch = sync.dispatch
-        before, after = dispatch.before_cursor_execute, dispatch.after_cursor_execute
-        if before:
-            before(sync, None, compiled.sql, parameters, None, many)
+        # calling on the connection's listeners costs as much as binding the parameters, so
+        # only when the engine has some (asking the engine is cheap).
+        listened = sync.engine.dispatch
+        if listened.before_cursor_execute:
+            sync.dispatch.before_cursor_execute(sync, None, compiled.sql, parameters, None, many)
         try:
             return await adapted.run(compiled.sql, parameters, many)
         finally:
-            if after:
-                after(sync, None, compiled.sql, parameters, None, many)
+            if listened.after_cursor_execute:
+                sync.dispatch.after_cursor_execute(sync, None, compiled.sql, parameters, None, many)
 
 
 # In a session's `info`: its transaction and the connection it runs on, found once a

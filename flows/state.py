@@ -15,21 +15,22 @@ _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
 def plain(value: Any) -> Any:
     """`dataclasses.asdict` for JSON (a tuple becomes a list, which JSON writes alike), without
-    its deep copy of every value: this runs for every message saved."""
-    if value.__class__ in _SCALARS:
+    its deep copy of every value: this runs for every message saved and every reply queued."""
+    kind = value.__class__
+    if kind in _SCALARS:
         return value
-    if isinstance(value, tuple | list):
-        return [item if item.__class__ in _SCALARS else plain(item) for item in value]
-    if is_dataclass(value) and not isinstance(value, type):
-        names = _FIELD_NAMES.get(value.__class__)
-        if names is None:
-            names = _FIELD_NAMES[value.__class__] = tuple(item.name for item in fields(value))
+    names = _FIELD_NAMES.get(kind)
+    if names is None and is_dataclass(value) and not isinstance(value, type):
+        names = _FIELD_NAMES[kind] = tuple(item.name for item in fields(value))
+    if names is not None:
         data = {}
         for name in names:
             item = getattr(value, name)
             # (Most fields are text: not worth a call each.)
             data[name] = item if item.__class__ in _SCALARS else plain(item)
         return data
+    if isinstance(value, tuple | list):
+        return [item if item.__class__ in _SCALARS else plain(item) for item in value]
     if isinstance(value, dict):
         return {key: plain(item) for key, item in value.items()}
     return value
