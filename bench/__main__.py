@@ -1,4 +1,4 @@
-"""`python -m bench [--quick | --full] [--only inbound,outbound,scale] [--profile]`.
+"""`python -m bench [--quick | --full] [--only inbound,outbound,scale,instructions] [--profile]`.
 
 Prints one JSON line per figure on stdout as it is measured, progress on stderr, and a human
 summary at the end. Loopback only; every phase has a deadline and stops by itself.
@@ -12,11 +12,13 @@ import sys
 import time
 from collections.abc import Sequence
 
-from bench import inbound, outbound, scale
+from bench import inbound, instructions, outbound, scale
 from bench.common import Report, machine_line, progress
 from bot import server
 
-PHASES = ("inbound", "outbound", "scale")
+PHASES = ("inbound", "outbound", "scale", "instructions")
+# Run unless --only names others; "instructions" (under Valgrind, ~5 minutes) only when named.
+DEFAULT_PHASES = ("inbound", "outbound", "scale")
 
 
 def parse(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -29,7 +31,9 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
         help="the issue's sizes: 10,000 outbound messages (~6 min), 1,000,000 tickets",
     )
     parser.add_argument(
-        "--only", default=",".join(PHASES), help="comma-separated: inbound,outbound,scale"
+        "--only",
+        default=",".join(DEFAULT_PHASES),
+        help="comma-separated: inbound,outbound,scale (the default) and instructions",
     )
     parser.add_argument("--reporters", type=int, help="inbound: reporters (default 200)")
     parser.add_argument("--concurrency", type=int, default=50, help="inbound: senders")
@@ -94,6 +98,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if tickets not in (100_000, 1_000_000):
             report.note(f"scale used {tickets:,} tickets: the issue's targets are for 100,000+")
         scale.run(report, scale.ScaleOptions(tickets=tickets, open_share=arguments.open_share))
+
+    if "instructions" in phases:
+        asyncio.run(instructions.run(report))
 
     report.note(f"whole run: {time.monotonic() - started:.0f} s, mode {mode}")
     print(report.summary(), flush=True)

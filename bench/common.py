@@ -92,6 +92,13 @@ class Report:
         print(json.dumps(asdict(figure), ensure_ascii=False), flush=True)
         return figure
 
+    def value(self, bench: str, name: str) -> float | None:
+        """A figure measured earlier in this run, if it was."""
+        for figure in self.figures:
+            if (figure.bench, figure.name) == (bench, name):
+                return figure.value
+        return None
+
     def note(self, text: str) -> None:
         self.notes.append(text)
         progress(text)

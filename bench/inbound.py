@@ -32,7 +32,6 @@ import logging
 import os
 import pickle
 import pstats
-import sqlite3
 import sys
 import tempfile
 import time
@@ -52,9 +51,10 @@ from starlette.routing import Route
 from telegram import Bot, Update
 
 from adapters import telegram as wire
+from bench.baselines import baseline_sqlite_commit, parse_cost
 from bench.common import ROOT, Report, Target, percentile, progress
 from bench.databases import fresh_postgres, postgres_reachable, raw_dsn, sqlite_url
-from bench.fakeproc import fake_telegram_process
+from bench.fakeproc import Remote, fake_telegram_process
 from bench.sqlclock import StatementClock
 from bot import logs
 from bot.app import create_app
@@ -240,33 +240,6 @@ def updates_for(first_user: int, reporters: int, update_ids: Iterator[int]) -> l
 # -- baselines ----------------------------------------------------------------------------------
 
 
-def baseline_sqlite_commit(directory: Path, count: int) -> float:
-    """(b) seconds per transaction: raw sqlite3, one small row per transaction, WAL and the
-    helpdesk's pragmas (synchronous=NORMAL, BEGIN IMMEDIATE), on the same disk."""
-    path = directory / "baseline.db"
-    connection = sqlite3.connect(path, isolation_level=None)
-    try:
-        connection.execute("PRAGMA journal_mode=WAL")
-        connection.execute("PRAGMA synchronous=NORMAL")
-        connection.execute("CREATE TABLE rows (id INTEGER PRIMARY KEY, address TEXT, body TEXT)")
-        best = float("inf")
-        for _ in range(3):
-            started = time.perf_counter()
-            for index in range(count):
-                connection.execute("BEGIN IMMEDIATE")
-                connection.execute(
-                    "INSERT INTO rows (address, body) VALUES (?, ?)",
-                    (f"telegram:{index}", "a small row"),
-                )
-                connection.execute("COMMIT")
-            best = min(best, (time.perf_counter() - started) / count)
-        return best
-    finally:
-        connection.close()
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-
-
 async def baseline_postgres_commit(url: str, count: int) -> float:
     """(b, PostgreSQL) seconds per transaction: raw asyncpg, one small row per transaction."""
     connection = await asyncpg.connect(raw_dsn(url), timeout=10)
@@ -291,18 +264,23 @@ async def baseline_postgres_commit(url: str, count: int) -> float:
         await connection.close()
 
 
+def empty_app() -> Starlette:
+    """(c)'s server: a trivial Starlette app answering the webhook's path with an empty 200."""
+
+    async def empty(_request: Request) -> Response:
+        return Response(status_code=200)
+
+    return Starlette(routes=[Route(WEBHOOK, empty, methods=["POST"])])
+
+
 async def baseline_http(
     conversations: Sequence[Sequence[bytes]], options: InboundOptions
 ) -> tuple[Load, Load]:
     """(c) an empty POST to a trivial Starlette app, same uvicorn setup, same client: as fast
     as it answers, and paced as the helpdesk's paced run is (with fewer reporters)."""
 
-    async def empty(_request: Request) -> Response:
-        return Response(status_code=200)
-
-    app = Starlette(routes=[Route(WEBHOOK, empty, methods=["POST"])])
     empties = [[b"" for _ in bodies] for bodies in conversations]
-    async with serving(app, http=http_implementation()) as base:
+    async with serving(empty_app(), http=http_implementation()) as base:
         await drive(base, WEBHOOK, empties[: options.warmup_reporters], {}, 10, 30)
         fast = await drive(base, WEBHOOK, empties, {}, options.concurrency, options.deadline_s)
         paced = await drive(
@@ -332,6 +310,25 @@ class HelpdeskRun:
     expected: int  # messages the measured run had to send
 
 
+async def bench_helpdesk(database_url: str, work: Path, fake: Remote) -> Helpdesk:
+    """The helpdesk as the benchmarks serve it: Telegram webhook mode, its replies to `fake`,
+    its database migrated."""
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        database_url=database_url,
+        telegram_bot_token=SecretStr(fake.token),
+        telegram_api_base_url=fake.base_url,
+        telegram_mode="webhook",
+        public_url="https://helpdesk.example.org",
+        telegram_webhook_secret=SecretStr(SECRET),
+        reports_dir=work / "reports",
+        media_dir=work / "media",
+    )
+    helpdesk = build(settings, config=telegram_config(load_config(settings.helpdesk_config)))
+    await helpdesk.migrate()
+    return helpdesk
+
+
 async def run_helpdesk(
     database_url: str,
     work: Path,
@@ -353,20 +350,7 @@ async def run_helpdesk(
     )
     headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"}
     async with fake_telegram_process() as fake:
-        settings = Settings(  # type: ignore[call-arg]
-            _env_file=None,
-            database_url=database_url,
-            telegram_bot_token=SecretStr(fake.token),
-            telegram_api_base_url=fake.base_url,
-            telegram_mode="webhook",
-            public_url="https://helpdesk.example.org",
-            telegram_webhook_secret=SecretStr(SECRET),
-            reports_dir=work / "reports",
-            media_dir=work / "media",
-        )
-        config = telegram_config(load_config(settings.helpdesk_config))
-        helpdesk = build(settings, config=config)
-        await helpdesk.migrate()
+        helpdesk = await bench_helpdesk(database_url, work, fake)
         statements = StatementClock(helpdesk.engine)
         app = create_app(helpdesk)
         settle_after_start_up()  # as `python -m bot serve` does before it listens
@@ -490,6 +474,15 @@ def report_run(
         ratio=load.rate / ceiling,
         target=SHARE,
     )
+    report.add(
+        BENCH,
+        f"{db}.loop_cpu",
+        load.cpu / max(load.sent, 1) * 1e6,
+        "us/msg",
+        baseline=sum(costs.values()) * 1e6,
+        baseline_name="a + b + c",
+        note="the helpdesk's event loop thread's CPU a message in the measured run",
+    )
     report.add(BENCH, f"{db}.latency_p50", load.ms(0.50), "ms", baseline=http.ms(0.50),
                baseline_name="empty POST p50")  # fmt: skip
     report.add(BENCH, f"{db}.latency_p99", load.ms(0.99), "ms", baseline=http.ms(0.99),
@@ -548,12 +541,12 @@ def report_run(
 async def run(report: Report, options: InboundOptions) -> None:
     with tempfile.TemporaryDirectory(prefix="mukta-bench-inbound-") as tmp:
         work = Path(tmp)
-        _quiet_production_logging()
+        quiet_production_logging()
         sample = updates_for(1_000_000, options.reporters, iter(range(1, 10**9)))
         bodies = [body for conversation in sample for body in conversation]
 
         progress("inbound: baselines (a) parse, (b) commit, (c) empty POST")
-        parse = await _best_async(lambda: _parse_cost(bodies), 3)
+        parse = await _best_async(lambda: parse_cost(bodies), 3)
         commit = baseline_sqlite_commit(work, min(len(bodies), 5_000))
         http, paced_http = await baseline_http(sample, options)
         report.add(BENCH, "baseline.a_parse_update", parse * 1e6, "us/msg",
@@ -589,24 +582,11 @@ async def run(report: Report, options: InboundOptions) -> None:
         report_run(report, "postgres", result, options, costs, http, paced_http)
 
 
-async def _parse_cost(bodies: Sequence[bytes]) -> float:
-    bot = Bot("123456789:TEST-TOKEN-mukta")
-
-    async def handler(_update: Update) -> None:
-        return None
-
-    started = time.perf_counter()
-    for body in bodies:
-        update = Update.de_json(json.loads(body), bot)
-        await handler(update)
-    return (time.perf_counter() - started) / len(bodies)
-
-
 async def _best_async(run: Callable[[], Awaitable[float]], times: int) -> float:
     return min([await run() for _ in range(times)])
 
 
-def _quiet_production_logging() -> None:
+def quiet_production_logging() -> None:
     """Production's logging (JSON lines at INFO), written to /dev/null: its cost is real, its
     lines would only bury the figures."""
     logs.configure("INFO", "json")
