@@ -240,7 +240,7 @@ def create_app(helpdesk: Helpdesk, run_relay: bool = True) -> Starlette:
         finally:
             stop.set()
             if telegram is not None:
-                await telegram.stop()
+                await telegram.stop()  # no more updates; its connections close last
             if relay is not None:
                 await relay
             if scheduler is not None:

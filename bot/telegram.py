@@ -374,6 +374,8 @@ class TelegramChannel:
         log.info("telegram polling started", extra={"bot": me.username})
 
     async def stop(self) -> None:
+        """Stop taking updates (polling) and finish handling those taken. The connections
+        stay open for the relay's sends in flight: `close` closes them, after the relay."""
         if self._updater is not None:
             with contextlib.suppress(TelegramError, RuntimeError):
                 await self._updater.stop()
@@ -384,12 +386,11 @@ class TelegramChannel:
                 await self._consumer
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
-        await self.bot.shutdown()
-        await self.close()
 
     async def close(self) -> None:
-        """Close the connections for sends (also made when the bot was never started: the
-        console fetching a reporter's file)."""
+        """Close the bot's connections and those for sends (also made when the bot was never
+        started: the console fetching a reporter's file)."""
+        await self.bot.shutdown()
         await self.sends.shutdown()
 
     async def _consume(self, queue: asyncio.Queue[object]) -> None:

@@ -265,6 +265,9 @@ class FakeTelegram:
         self._messages: dict[int, dict[int, JSONDict]] = {}
         self._next_message_id: dict[int, int] = {}
         self._failures: dict[str, deque[_Failure]] = {}
+        self._delays: dict[str, deque[float]] = {}
+        #: Calls received and not answered yet.
+        self.answering = 0
         self._limits: _Limits | None = None
         self._file_ids = itertools.count(1)
         self._stack = contextlib.AsyncExitStack()
@@ -326,6 +329,11 @@ class FakeTelegram:
         """The next `times` calls of `method` fail so (with `parameters.retry_after` if set)."""
         queue = self._failures.setdefault(method.lower(), deque())
         queue.extend(_Failure(status, description, retry_after) for _ in range(times))
+
+    def answer_slowly(self, method: str, seconds: float, times: int = 1) -> None:
+        """The next `times` calls of `method` are answered only after `seconds` (a slow
+        network, or Telegram under load)."""
+        self._delays.setdefault(method.lower(), deque()).extend([seconds] * times)
 
     def enforce_limits(
         self, overall_per_second: int = 30, private_per_second: int = 1, group_per_minute: int = 20
@@ -451,6 +459,13 @@ class FakeTelegram:
             failure = ApiError(400, f"Bad Request: {error}")
             self.calls.append(Call(method, {}, arrived, 400))
             return JSONResponse(failure.payload(), status_code=400)
+        delays = self._delays.get(method.lower())
+        if delays:
+            self.answering += 1
+            try:
+                await asyncio.sleep(delays.popleft())
+            finally:
+                self.answering -= 1
         try:
             result = await self._answer(method, params)
         except ApiError as failure:

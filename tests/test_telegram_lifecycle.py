@@ -7,7 +7,9 @@ ticket by replying to a prompt, and the reporter is told of every step. Polling 
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import time
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +22,7 @@ from bot.app import create_app
 from bot.build import Helpdesk, build
 from bot.config import HelpdeskConfig
 from bot.settings import Settings
-from db.models import InboundMessage
+from db.models import InboundMessage, OutboxMessage
 from flows.messages import Address
 from tests.telegram_fake import (
     FakeTelegram,
@@ -263,17 +265,21 @@ async def test_lifecycle_by_polling(
         assert "telegram:-1999" in str(told["text"]) and "telegram:8001" in str(told["text"])
 
 
-async def test_webhook_is_authenticated_and_deduplicated(
-    sqlite_file: str, config: HelpdeskConfig, fake: FakeTelegram, tmp_path: Path
-) -> None:
+def webhook_helpdesk(database_url: str, fake: FakeTelegram, config: HelpdeskConfig) -> Helpdesk:
     settings = settings_for(
-        sqlite_file,
+        database_url,
         fake,
         telegram_mode="webhook",
         public_url="https://helpdesk.example.org",
         telegram_webhook_secret=SECRET,
     )
-    helpdesk = build(settings, config=telegram_config(config))
+    return build(settings, config=telegram_config(config))
+
+
+async def test_webhook_is_authenticated_and_deduplicated(
+    sqlite_file: str, config: HelpdeskConfig, fake: FakeTelegram, tmp_path: Path
+) -> None:
+    helpdesk = webhook_helpdesk(sqlite_file, fake, config)
     app = create_app(helpdesk)
     transport = httpx.ASGITransport(app=app)
     async with (
@@ -313,3 +319,38 @@ async def test_webhook_is_authenticated_and_deduplicated(
 
         not_json = await client.post("/telegram/webhook", content=b"{", headers=headers)
         assert not_json.status_code == 400
+
+
+async def test_a_reply_on_its_way_when_the_service_stops_is_delivered_before_it_stops(
+    sqlite_file: str, config: HelpdeskConfig, fake: FakeTelegram
+) -> None:
+    """Stopping (a deploy, a restart) lets the replies already on their way to Telegram
+    arrive, and only then closes the connections: none is cut off, none left hanging."""
+    helpdesk = webhook_helpdesk(sqlite_file, fake, config)
+    app = create_app(helpdesk)
+    fake.answer_slowly("sendMessage", 1.0)  # Telegram is slow to answer the first send
+    transport = httpx.ASGITransport(app=app)
+    try:
+        async with asyncio.timeout(30):
+            async with (
+                app.router.lifespan_context(app),
+                httpx.AsyncClient(transport=transport, base_url="http://helpdesk") as client,
+            ):
+                update = {"update_id": next_id(), **private_text(REPORTER, "/start")}
+                answer = await client.post(
+                    "/telegram/webhook",
+                    json=update,
+                    headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
+                )
+                assert answer.status_code == 200
+                deadline = time.monotonic() + 10
+                while not fake.answering:  # the greeting is on its way
+                    assert time.monotonic() < deadline, "the greeting was never sent"
+                    await asyncio.sleep(0.01)
+            # Stopped: the greeting had arrived before the connections closed.
+            assert [params["chat_id"] for params in fake.sent()] == [REPORTER]
+        async with helpdesk.unit_of_work() as uow:
+            rows = (await uow.session.execute(select(OutboxMessage.status))).scalars().all()
+        assert rows == ["sent"]
+    finally:
+        await helpdesk.close()
