@@ -78,12 +78,16 @@ async def count(probe: Probe, work: Path) -> int:
     try:
         status = await asyncio.wait_for(process.wait(), PROBE_TIMEOUT_S)
     except TimeoutError:
-        process.kill()
-        await process.wait()
         raise RuntimeError(f"{probe.kind} probe ran over {PROBE_TIMEOUT_S} s") from None
-    found = _COLLECTED.search(log.read_bytes()) if log.exists() else None
+    finally:
+        if process.returncode is None:  # timed out, or another probe failed first
+            process.kill()
+            await process.wait()
+    text = log.read_bytes() if log.exists() else b""
+    found = _COLLECTED.search(text)
     if status != 0 or found is None:
-        raise RuntimeError(f"{probe.kind} probe failed (exit {status}; see {log.name})")
+        last = text.decode(errors="replace").strip().splitlines()[-5:]
+        raise RuntimeError(f"{probe.kind} probe failed (exit {status}): {' / '.join(last)}")
     return int(found.group(1))
 
 
@@ -91,12 +95,14 @@ async def run(report: Report) -> None:
     if shutil.which("valgrind") is None:
         report.note("instructions: skipped, valgrind is not installed (apt install valgrind)")
         return
-    from bench.inbound import updates_for
+    from bench.inbound import MESSAGES_PER_REPORTER, updates_for
 
     with tempfile.TemporaryDirectory(prefix="mukta-bench-instructions-") as tmp:
         work = Path(tmp)
-        largest = max(SIZES["parse"][1], SIZES["empty"][1], SIZES["helpdesk"][1])
-        conversations = updates_for(1_000_000, largest, iter(range(1, 10**9)))
+        reporters = max(
+            -(-SIZES["parse"][1] // MESSAGES_PER_REPORTER), SIZES["empty"][1], SIZES["helpdesk"][1]
+        )
+        conversations = updates_for(1_000_000, reporters, iter(range(1, 10**9)))
         (work / "bodies.pickle").write_bytes(pickle.dumps(conversations))
         progress(f"instructions: {2 * len(SIZES)} probes under callgrind, two at a time")
         turns = asyncio.Semaphore(2)  # two cores
