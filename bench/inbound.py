@@ -42,7 +42,6 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-from pydantic import SecretStr
 from sqlalchemy import func, select
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -61,8 +60,8 @@ from bot.app import create_app
 from bot.build import Helpdesk, build
 from bot.config import load_config
 from bot.server import http_implementation, settle_after_start_up
-from bot.settings import Settings
 from db.models import InboundMessage, Ticket
+from tests.faultkit import webhook_settings
 from tests.servers import serving
 from tests.telegram_fake import BOT_ID, BOT_USERNAME, private_text
 from tests.test_telegram_lifecycle import telegram_config
@@ -313,14 +312,11 @@ class HelpdeskRun:
 async def bench_helpdesk(database_url: str, work: Path, fake: Remote) -> Helpdesk:
     """The helpdesk as the benchmarks serve it: Telegram webhook mode, its replies to `fake`,
     its database migrated."""
-    settings = Settings(  # type: ignore[call-arg]
-        _env_file=None,
-        database_url=database_url,
-        telegram_bot_token=SecretStr(fake.token),
-        telegram_api_base_url=fake.base_url,
-        telegram_mode="webhook",
-        public_url="https://helpdesk.example.org",
-        telegram_webhook_secret=SecretStr(SECRET),
+    settings = webhook_settings(
+        database_url,
+        fake.token,
+        fake.base_url,
+        secret=SECRET,
         reports_dir=work / "reports",
         media_dir=work / "media",
     )

@@ -103,6 +103,22 @@ def serve_env(
     return env
 
 
+def webhook_settings(
+    database_url: str, token: str, api_base_url: str, secret: str = SECRET, **extra: Any
+) -> Settings:
+    """Settings of a helpdesk in Telegram webhook mode, its Bot API at `api_base_url`."""
+    return Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        database_url=database_url,
+        telegram_bot_token=SecretStr(token),
+        telegram_api_base_url=api_base_url,
+        telegram_mode="webhook",
+        public_url="https://helpdesk.example.org",
+        telegram_webhook_secret=SecretStr(secret),
+        **extra,
+    )
+
+
 def webhook_helpdesk(
     database_url: str,
     fake: FakeTelegram,
@@ -111,14 +127,10 @@ def webhook_helpdesk(
     **extra: Any,
 ) -> Helpdesk:
     """The helpdesk in-process, as `serve` builds it: Telegram webhook mode against the fake."""
-    settings = Settings(  # type: ignore[call-arg]
-        _env_file=None,
-        database_url=database_url,
-        telegram_bot_token=SecretStr(fake.token),
-        telegram_api_base_url=fake.base_url,
-        telegram_mode="webhook",
-        public_url="https://helpdesk.example.org",
-        telegram_webhook_secret=SecretStr(SECRET),
+    settings = webhook_settings(
+        database_url,
+        fake.token,
+        fake.base_url,
         telegram_max_per_second=2000,
         telegram_private_per_second=200,
         telegram_group_per_minute=60000,
