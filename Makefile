@@ -1,7 +1,8 @@
 # MUKTA Helpdesk. `make run` chats with the helpdesk in this terminal; `make test` runs the
 # whole suite. Both create the virtual environment from requirements.lock on first use.
 
-PYTHON ?= python3
+# The distribution's optimised Python 3.11 where there is one (scripts/choose-python.sh).
+PYTHON ?= $(shell scripts/choose-python.sh)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell sha1sum requirements.lock | cut -c1-12)
