@@ -71,6 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         options = inbound.InboundOptions(
             reporters=arguments.reporters or default_reporters,
             warmup_reporters=5 if arguments.quick else 10,
+            baseline_window_s=0.7 if arguments.quick else 2.0,
             serial_reporters=15 if arguments.quick else 30,
             paced_reporters=100 if arguments.quick else 400,
             concurrency=arguments.concurrency,

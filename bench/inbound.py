@@ -19,6 +19,8 @@ Baselines, in the same run:
       helpdesk's file (for the PostgreSQL run: raw asyncpg, one small row per transaction on
       the same server);
   (c) an empty POST to a trivial Starlette app on the same uvicorn setup, same client.
+Each baseline is the best of three runs, and so is the helpdesk: its measured run is made
+three times, with reporters of its own each time, and the fastest is reported.
 The serial ceiling is 1 / (a + b + c) per message; our throughput is reported as its share.
 """
 
@@ -29,6 +31,7 @@ import cProfile
 import io
 import json
 import logging
+import math
 import os
 import pickle
 import pstats
@@ -84,6 +87,16 @@ P99 = Target("max", 50, "< 50 ms")
 @dataclass(frozen=True)
 class InboundOptions:
     reporters: int = 200
+    # The measured run is made this many times, with other reporters each time, and the
+    # fastest one reported, as each baseline is the best of its runs: on a shared machine a
+    # run of a few seconds can be slowed by a neighbour, and the baselines' best against the
+    # helpdesk's only would count that against the helpdesk.
+    measured_runs: int = 3
+    # Each run of a baseline lasts at least this long, about as long as a measured run of the
+    # helpdesk (~2,000 messages at ~1,000 a second): this machine's speed moves by a third
+    # from one fraction of a second to the next, and the best of a few short runs would catch
+    # a fast moment that a run of seconds, the helpdesk's, averages away.
+    baseline_window_s: float = 2.0
     warmup_reporters: int = 10
     concurrency: int = 50
     serial_reporters: int = 30
@@ -239,24 +252,27 @@ def updates_for(first_user: int, reporters: int, update_ids: Iterator[int]) -> l
 # -- baselines ----------------------------------------------------------------------------------
 
 
-async def baseline_postgres_commit(url: str, count: int) -> float:
-    """(b, PostgreSQL) seconds per transaction: raw asyncpg, one small row per transaction."""
+async def baseline_postgres_commit(url: str, count: int, rounds: int, window_s: float) -> float:
+    """(b, PostgreSQL) seconds per transaction (the best of `rounds`): raw asyncpg, one small
+    row per transaction; a round makes `count`, and more until it has lasted `window_s`."""
     connection = await asyncpg.connect(raw_dsn(url), timeout=10)
     try:
         await connection.execute(
             "CREATE TABLE bench_rows (id serial PRIMARY KEY, address text, body text)"
         )
         best = float("inf")
-        for _ in range(3):
-            started = time.perf_counter()
-            for index in range(count):
-                async with connection.transaction():
-                    await connection.execute(
-                        "INSERT INTO bench_rows (address, body) VALUES ($1, $2)",
-                        f"telegram:{index}",
-                        "a small row",
-                    )
-            best = min(best, (time.perf_counter() - started) / count)
+        for _ in range(rounds):
+            started, committed = time.perf_counter(), 0
+            while not committed or time.perf_counter() - started < window_s:
+                for index in range(count):
+                    async with connection.transaction():
+                        await connection.execute(
+                            "INSERT INTO bench_rows (address, body) VALUES ($1, $2)",
+                            f"telegram:{index}",
+                            "a small row",
+                        )
+                committed += count
+            best = min(best, (time.perf_counter() - started) / committed)
         await connection.execute("DROP TABLE bench_rows")
         return best
     finally:
@@ -276,12 +292,21 @@ async def baseline_http(
     conversations: Sequence[Sequence[bytes]], options: InboundOptions
 ) -> tuple[Load, Load]:
     """(c) an empty POST to a trivial Starlette app, same uvicorn setup, same client: as fast
-    as it answers, and paced as the helpdesk's paced run is (with fewer reporters)."""
+    as it answers (the best of as many runs as the helpdesk's measured run makes), and paced
+    as the helpdesk's paced run is (with fewer reporters)."""
 
     empties = [[b"" for _ in bodies] for bodies in conversations]
     async with serving(empty_app(), http=http_implementation()) as base:
         await drive(base, WEBHOOK, empties[: options.warmup_reporters], {}, 10, 30)
-        fast = await drive(base, WEBHOOK, empties, {}, options.concurrency, options.deadline_s)
+        sizing = await drive(base, WEBHOOK, empties, {}, options.concurrency, options.deadline_s)
+        repeats = max(1, math.ceil(options.baseline_window_s / max(sizing.elapsed, 1e-3)))
+        runs = [
+            await drive(
+                base, WEBHOOK, empties * repeats, {}, options.concurrency, options.deadline_s
+            )
+            for _ in range(options.measured_runs)
+        ]
+        fast = max(runs, key=lambda run: run.rate)
         paced = await drive(
             base,
             WEBHOOK,
@@ -299,14 +324,19 @@ async def baseline_http(
 
 @dataclass
 class HelpdeskRun:
-    load: Load
+    runs: list[Load]  # the measured runs, in the order run
     tickets: int
     stored: int
     breakdown: str
     serial_rate: float
     serial_breakdown: str
     paced: Load
-    expected: int  # messages the measured run had to send
+    expected: int  # messages each measured run had to send
+
+    @property
+    def load(self) -> Load:
+        """The fastest measured run, the one reported."""
+        return max(self.runs, key=lambda run: run.rate)
 
 
 async def bench_helpdesk(database_url: str, work: Path, fake: Remote) -> Helpdesk:
@@ -336,9 +366,13 @@ async def run_helpdesk(
     stopped) with other reporters, on the same database."""
     update_ids = iter(range(1_000_001, 10**9))
     warmup = updates_for(900_000, options.warmup_reporters, update_ids)
-    begun, measured = spread_over_the_script(
-        updates_for(1_000_000, options.reporters, update_ids), options.concurrency
-    )
+    measured_runs = [
+        spread_over_the_script(
+            updates_for(1_000_000 + run * 100_000, options.reporters, update_ids),
+            options.concurrency,
+        )
+        for run in range(options.measured_runs)
+    ]
     serial = updates_for(2_000_000, options.serial_reporters, update_ids)
     paced_updates = updates_for(3_000_000, options.paced_reporters, update_ids)
     begun_clocked, clocked = spread_over_the_script(
@@ -358,16 +392,22 @@ async def run_helpdesk(
         async with serving(app, http=http_implementation()) as base:
             progress(f"inbound {label}: warming up ({options.warmup_reporters} reporters)")
             await drive(base, WEBHOOK, warmup, headers, min(10, options.concurrency), 60)
-            await drive(base, WEBHOOK, begun, headers, options.concurrency, 60)
-            progress(
-                f"inbound {label}: {options.reporters} reporters x {MESSAGES_PER_REPORTER} "
-                f"messages, {options.concurrency} senders"
-            )
-            load = await drive(
-                base, WEBHOOK, measured, headers, options.concurrency, options.deadline_s, start
-            )
-            if profiler is not None:
-                profiler.disable()
+            loads = []
+            for number, (begun, measured) in enumerate(measured_runs, 1):
+                await drive(base, WEBHOOK, begun, headers, options.concurrency, 60)
+                progress(
+                    f"inbound {label}: run {number} of {len(measured_runs)}, "
+                    f"{options.reporters} reporters x {MESSAGES_PER_REPORTER} messages, "
+                    f"{options.concurrency} senders"
+                )
+                loads.append(
+                    await drive(
+                        base, WEBHOOK, measured, headers, options.concurrency,
+                        options.deadline_s, start,
+                    )
+                )  # fmt: skip
+                if profiler is not None:
+                    profiler.disable()
             progress(
                 f"inbound {label}: the same with its SQL timed, {options.clocked_reporters} "
                 "reporters"
@@ -402,9 +442,16 @@ async def run_helpdesk(
         progress(f"inbound {label}: serial pass, {options.serial_reporters} reporters, no HTTP")
         serial_rate, serial_breakdown = await serial_pass(helpdesk, serial, statements)
         await helpdesk.close()
-    expected = sum(len(bodies) for bodies in measured)
+    expected = sum(len(bodies) for bodies in measured_runs[0][1])
     return HelpdeskRun(
-        load, int(tickets), int(stored), breakdown, serial_rate, serial_breakdown, paced, expected
+        loads,
+        int(tickets),
+        int(stored),
+        breakdown,
+        serial_rate,
+        serial_breakdown,
+        paced,
+        expected,
     )
 
 
@@ -449,6 +496,7 @@ def report_run(
     expected = run.expected
     ceiling = 1 / sum(costs.values())
     parts = " + ".join(f"{name} {cost * 1e6:.0f} us" for name, cost in costs.items())
+    rates = ", ".join(f"{each.rate:,.0f}" for each in run.runs)
     report.add(
         BENCH,
         f"{db}.throughput",
@@ -457,7 +505,8 @@ def report_run(
         baseline=ceiling,
         baseline_name="serial ceiling",
         target=THROUGHPUT,
-        note=f"ceiling = 1/({parts}); {load.busy()}; SQL per message (in a run like it "
+        note=f"the best of {len(run.runs)} runs ({rates} msg/s), as each baseline is its "
+        f"best; ceiling = 1/({parts}); {load.busy()}; SQL per message (in a run like it "
         f"with {options.clocked_reporters} reporters, each statement timed): {run.breakdown}",
     )
     report.add(
@@ -513,10 +562,12 @@ def report_run(
         note=f"Dispatcher.handle alone, one message at a time, no HTTP, relay stopped: "
         f"{run.serial_breakdown}",
     )
-    statuses = load.statuses + paced.statuses
+    statuses = sum((each.statuses for each in run.runs), paced.statuses)
     errors = sum(count for status, count in statuses.items() if status != 200)
     created = run.tickets - options.warmup_reporters
-    intakes = options.reporters + options.paced_reporters + options.clocked_reporters
+    measured = options.reporters * len(run.runs)
+    intakes = measured + options.paced_reporters + options.clocked_reporters
+    sent = "/".join(str(each.sent) for each in run.runs)
     report.add(
         BENCH,
         f"{db}.tickets_created",
@@ -524,11 +575,11 @@ def report_run(
         "tickets",
         baseline=intakes,
         baseline_name="intakes",
-        note=f"measured run {load.sent}/{expected} messages sent, paced run {paced.sent}/"
+        note=f"measured runs {sent} of {expected} messages sent, paced run {paced.sent}/"
         f"{options.paced_reporters * MESSAGES_PER_REPORTER}, {errors} non-200 answers, "
         f"{run.stored} inbound rows stored (all runs)",
     )
-    if load.timed_out or paced.timed_out:
+    if paced.timed_out or any(each.timed_out for each in run.runs):
         report.note(f"inbound {db}: stopped at the {options.deadline_s:.0f} s deadline")
     if created != intakes or errors:
         report.note(f"inbound {db}: not every intake completed ({dict(statuses)})")
@@ -542,8 +593,11 @@ async def run(report: Report, options: InboundOptions) -> None:
         bodies = [body for conversation in sample for body in conversation]
 
         progress("inbound: baselines (a) parse, (b) commit, (c) empty POST")
-        parse = await _best_async(lambda: parse_cost(bodies), 3)
-        commit = baseline_sqlite_commit(work, min(len(bodies), 5_000))
+        window = options.baseline_window_s
+        parse = await _best_async(lambda: parse_cost(bodies, window), options.measured_runs)
+        commit = baseline_sqlite_commit(
+            work, min(len(bodies), 5_000), options.measured_runs, window
+        )
         http, paced_http = await baseline_http(sample, options)
         report.add(BENCH, "baseline.a_parse_update", parse * 1e6, "us/msg",
                    note="json.loads + Update.de_json + no-op handler")  # fmt: skip
@@ -570,7 +624,9 @@ async def run(report: Report, options: InboundOptions) -> None:
             report.note(f"inbound postgres: skipped, server unreachable ({unreachable})")
             return
         async with fresh_postgres("inbound") as url:
-            pg_commit = await baseline_postgres_commit(url, min(len(bodies), 3_000))
+            pg_commit = await baseline_postgres_commit(
+                url, min(len(bodies), 3_000), options.measured_runs, window
+            )
             report.add(BENCH, "baseline.b_postgres_commit", pg_commit * 1e6, "us/msg",
                        note="raw asyncpg, one row per transaction")  # fmt: skip
             result = await run_helpdesk(url, work, options, "postgres")
