@@ -43,6 +43,9 @@ class Helpdesk:
     telegram: TelegramChannel | None = None
     whatsapp: WhatsAppChannel | None = None
     jira: JiraMirror | None = None
+    # The digest (`bot.config.config_digest`) of the configuration text in use, once it was
+    # switched to one without a restart: the file watcher then knows that text is taken up.
+    config_digest: str = ""
 
     def unit_of_work(self) -> UnitOfWork:
         return UnitOfWork(self.sessions)
@@ -63,10 +66,10 @@ class Helpdesk:
             await self.telegram.close()
         await self.engine.dispose()
 
-    def reconfigure(self, config: HelpdeskConfig) -> None:
+    def reconfigure(self, config: HelpdeskConfig, digest: str = "") -> None:
         """Switch the running helpdesk to `config` (already checked) without a restart: the
         next message, sweep, JIRA change or console page uses it. The switch happens all at
-        once (nothing here waits)."""
+        once (nothing here waits). `digest`: that of the text `config` was read from."""
         mirrored = frozenset(config.jira.teams) if self.settings.jira_url else frozenset()
         dispatcher = self.dispatcher
         dispatcher.use_config(config, mirrored)
@@ -77,6 +80,7 @@ class Helpdesk:
         if self.jira is not None:
             _reconfigure_jira(self.jira, config, dispatcher, self.settings)
         self.config = config
+        self.config_digest = digest
 
 
 def _reconfigure_jira(

@@ -33,18 +33,23 @@ class ConfigWatcher:
         return config_digest(text) if text is not None else ""
 
     def check(self, text: str | None = None) -> bool:
-        """Take up the file if it changed since last seen and passes; True when taken."""
+        """Take up the file if it changed since last seen and passes; True when taken. A
+        file saved from this process's admin page is in use already: not taken again."""
         text = self._read() if text is None else text
-        if text is None or config_digest(text) == self._seen:
+        if text is None:
             return False
-        self._seen = config_digest(text)
+        digest = config_digest(text)
+        if digest in (self._seen, self.helpdesk.config_digest):
+            self._seen = digest
+            return False
+        self._seen = digest
         path = self.helpdesk.settings.helpdesk_config
         try:
             config = load_config_text(text, str(path))
         except ConfigError as error:
             log.error("configuration file changed but not taken: %s", error)
             return False
-        self.helpdesk.reconfigure(config)
+        self.helpdesk.reconfigure(config, digest)
         log.info("configuration file changed and taken up", extra={"file": str(path)})
         return True
 

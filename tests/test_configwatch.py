@@ -11,6 +11,8 @@ import pytest
 
 from bot.build import Helpdesk
 from bot.configwatch import ConfigWatcher
+from tests.test_web_admin import KHORDHA, contents, save_configuration, signed_in_admin
+from tests.web_support import console_client
 
 NEW_ULB = """
 [[ulbs]]
@@ -76,3 +78,24 @@ async def test_the_running_watcher_looks_by_itself_and_stops_when_told(
     assert "banki" in ulb_keys(helpdesk)
     stop.set()
     await asyncio.wait_for(running, 2)
+
+
+async def test_a_file_saved_on_this_process_s_admin_page_is_not_taken_up_again(
+    helpdesk: Helpdesk, config_file: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The admin page puts a saved configuration in use at once; the process's own watcher
+    then finds the file changed, but with what is in use already."""
+    watcher = ConfigWatcher(helpdesk, interval=30)
+    async with console_client(helpdesk) as admin:
+        await signed_in_admin(helpdesk, admin)
+        saved = await save_configuration(admin, contents(config_file) + KHORDHA)
+        assert saved.status_code == 303
+    in_use = helpdesk.config
+    assert "khordha" in ulb_keys(helpdesk)
+    with caplog.at_level(logging.INFO, logger="bot.configwatch"):
+        assert not watcher.check()
+    assert helpdesk.config is in_use
+    assert "taken up" not in caplog.text
+    # A change made by hand after it is taken up as before.
+    write(config_file, with_new_ulb(config_file))
+    assert watcher.check() and "banki" in ulb_keys(helpdesk)

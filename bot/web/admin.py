@@ -357,7 +357,7 @@ def admin_routes(console: Console) -> list[BaseRoute]:
             except OSError as error:
                 why = visit.t("cfg_unwritable", error=error.strerror or error)
                 return configuration_form(visit, text, base, 500, error=why)
-            helpdesk.reconfigure(config)
+            helpdesk.reconfigure(config, config_digest(text))
             actor = visit.signed_in.account.key
             diff = config_diff(current, text, path.name)
             now = console.now()
