@@ -368,7 +368,7 @@ async def run_helpdesk(
     warmup = updates_for(900_000, options.warmup_reporters, update_ids)
     measured_runs = [
         spread_over_the_script(
-            updates_for(1_000_000 + run * 100_000, options.reporters, update_ids),
+            updates_for(1_000_000 + run * options.reporters, options.reporters, update_ids),
             options.concurrency,
         )
         for run in range(options.measured_runs)
