@@ -117,7 +117,14 @@ class GroupCommit:
         try:
             try:
                 results = await self._attempt(group, savepoints=False)
-            except _RunAgain:
+            except _RunAgain as again:
+                # Said here, as the message may not fail a second time (a passing fault).
+                log.warning(
+                    "a message failed in a group; running the group again, each message on "
+                    "its own savepoint",
+                    exc_info=again.__cause__,
+                    extra={"messages": len(group)},
+                )
                 results = await self._attempt(group, savepoints=True)
         except Exception as error:  # the transaction itself failed: nothing of it was kept
             for _work, future in group:
@@ -146,6 +153,7 @@ class GroupCommit:
         async with self.units() as uow:
             alone = len(group) == 1
             for work, _future in group:
+                mark = uow.after_commit_mark()
                 try:
                     if savepoints:
                         async with uow.session.begin_nested():
@@ -156,6 +164,7 @@ class GroupCommit:
                     if not (alone or savepoints):
                         raise _RunAgain from error
                     results.append(error)
+                    uow.forget_after_commit(mark)
                     # Nothing the failed message's work loaded or wrote (rolled back with
                     # it) stays in the next one's way: a ticket it wrote may share its row
                     # ID with the next message's. What the others did is flushed already.
@@ -402,7 +411,8 @@ class Dispatcher:
         hint = i18n.text(language, "hint_menu")
         if isinstance(command, SubmitTicket):
             ticket = await self.service.create(uow, address, command, now)
-            log.info("ticket created", extra={"ticket": ticket.number, "priority": ticket.priority})
+            filed = {"ticket": ticket.number, "priority": ticket.priority}
+            uow.after_commit(lambda: log.info("ticket created", extra=filed))
             created = reply(renderer.created(language, view_of(ticket, now)), ticket.number)
             return [created, *self.notifier.created(ticket, now)]
         if isinstance(command, ShowTicket):
@@ -442,10 +452,8 @@ class Dispatcher:
         outcome = await self.service.act(uow, actor, channel, command, now)
         if not isinstance(outcome, Done):
             return outcome, []
-        log.info(
-            "ticket changed",
-            extra={"ticket": command.number, "action": command.action, "staff": actor.key},
-        )
+        changed = {"ticket": command.number, "action": command.action, "staff": actor.key}
+        uow.after_commit(lambda: log.info("ticket changed", extra=changed))
         messages: list[Outbound] = []
         followers = []
         if outcome.action in FOLLOWED:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
@@ -16,6 +18,8 @@ from db.repositories import (
     OutboxRepository,
     TicketRepository,
 )
+
+log = logging.getLogger(__name__)
 
 # SQLite: a deferred transaction (no write lock); PostgreSQL: a READ ONLY transaction.
 READ_ONLY_OPTIONS = {READ_ONLY: True, "postgresql_readonly": True}
@@ -50,6 +54,7 @@ class UnitOfWork:
         self.inbound = InboundRepository(self.session)
         self.outbox = OutboxRepository(self.session)
         self.committed = False
+        self._after_commit: list[Callable[[], None]] = []
         return self
 
     async def __aexit__(
@@ -65,6 +70,27 @@ class UnitOfWork:
     async def commit(self) -> None:
         await self.session.commit()
         self.committed = True
+        actions, self._after_commit = self._after_commit, []
+        for action in actions:
+            try:
+                action()
+            except Exception:  # the changes are committed: the caller must not think not
+                log.exception("an action after a commit failed")
+
+    def after_commit(self, action: Callable[[], None]) -> None:
+        """Do `action` once this unit of work's changes are committed, and not if they never
+        are: a log line saying a ticket was created is written for a ticket that exists, and
+        once, however often the work was run before it was committed."""
+        self._after_commit.append(action)
+
+    def after_commit_mark(self) -> int:
+        """Where the actions to do after the commit stand now, for `forget_after_commit`."""
+        return len(self._after_commit)
+
+    def forget_after_commit(self, mark: int) -> None:
+        """Drop the actions asked for since `mark`: their work was rolled back (to a
+        savepoint) and will not be committed."""
+        del self._after_commit[mark:]
 
 
 class ReadOnlyUnitOfWork(UnitOfWork):

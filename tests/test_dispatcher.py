@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -356,7 +357,10 @@ async def test_a_ticket_rolled_back_with_its_message_is_out_of_the_next_ones_way
 
 
 async def test_a_message_failing_in_a_group_is_kept_as_failed_and_the_rest_committed(
-    helpdesk: Helpdesk, channel: MemoryChannel, monkeypatch: pytest.MonkeyPatch
+    helpdesk: Helpdesk,
+    channel: MemoryChannel,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     grouped(helpdesk)
     dispatcher = helpdesk.dispatcher
@@ -377,9 +381,17 @@ async def test_a_message_failing_in_a_group_is_kept_as_failed_and_the_rest_commi
         inbound(helpdesk, str(p.address), "1", provider_id=f"submit-{p.address}") for p in people
     ]
     commits = counting_commits(helpdesk)
-    outcomes = await asyncio.gather(*(dispatcher.handle(message) for message in submits))
+    with caplog.at_level(logging.INFO, logger="bot.dispatcher"):
+        outcomes = await asyncio.gather(*(dispatcher.handle(message) for message in submits))
 
     assert outcomes == [Handled.PROCESSED, Handled.FAILED, Handled.PROCESSED]
+    # The log says so once for each ticket that exists (person0's work was done twice, the
+    # second time on a savepoint; person1's ticket, numbered and rolled back, never was),
+    # and why the group ran again.
+    created = [r.__dict__["ticket"] for r in caplog.records if r.msg == "ticket created"]
+    assert created == ["MK-1001", "MK-1002"]
+    [again] = [r for r in caplog.records if r.msg.startswith("a message failed in a group")]
+    assert again.exc_info is not None and "the disk is full" in str(again.exc_info[1])
     assert len(commits) == 2  # the group's, then the failed message kept on its own
     # Two tickets (numbers taken in order), nothing of the third, whose number is not used.
     assert sorted(t.reporter_address for t in await tickets(helpdesk)) == [
