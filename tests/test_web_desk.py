@@ -3,6 +3,7 @@ queue, a ticket's actions reaching the reporter and the teams' chats, and caller
 
 from __future__ import annotations
 
+import html
 import re
 from urllib.parse import quote
 
@@ -31,6 +32,10 @@ L1_CHAT = Address("console", "team-l1")
 EGOV_TECH_CHAT = Address("console", "team-egov-tech")
 MASTER_TRAINERS_CHAT = Address("console", "team-master-trainers")
 REPORTER = "memory:reporter-1"
+
+
+def text_of(answer: httpx.Response) -> str:
+    return html.unescape(answer.text)
 
 
 async def deliver(helpdesk: Helpdesk) -> None:
@@ -453,3 +458,34 @@ async def test_a_telegram_caller_gets_updates_once_they_write_to_the_bot(
         assert any(
             "DSC renewed; bill approved" in decode_outbound(row.payload).text for row in notices
         )
+
+
+async def test_an_action_from_a_page_that_no_longer_shows_the_ticket_as_it_is_is_not_done(
+    helpdesk: Helpdesk, reporter: Person
+) -> None:
+    """Two operators open the same new ticket; the first takes it. The second's choices,
+    made on the page as it was, are not applied over the first's: they are told what changed,
+    and what they typed is shown back. A comment still goes through."""
+    number = await file_ticket(reporter)
+    await make_account(helpdesk, "anita", "l1", "l1", name="Anita Mohanty")
+    await make_account(helpdesk, "ravi", "l1", "l1", name="Ravi Das")
+    async with console_client(helpdesk) as anita, console_client(helpdesk) as ravi:
+        await anita.sign_in("anita")
+        await ravi.sign_in("ravi")
+        ravis_page = await ravi.open_ticket(number)
+        assert (await anita.act(number, "take")).status_code == 303
+
+        taking = await ravi.act(number, "take", ravis_page)
+        assert taking.status_code == 409
+        assert f"{number} changed while you had it open: take (anita)" in text_of(taking)
+        note = "Bill re-submitted after the iFIX fix"
+        resolving = await ravi.act(number, "resolve", ravis_page, note=note)
+        assert resolving.status_code == 409 and note in text_of(resolving)
+        assert (await ticket(helpdesk, number)).status == "in_progress"
+        assert (await ticket(helpdesk, number)).assignee == "anita"
+
+        commented = await ravi.act(number, "comment", ravis_page, note="Checking with the ULB")
+        assert commented.status_code == 303
+        # Opened again, the page shows the ticket as it is, and acting from it works.
+        assert (await ravi.act(number, "priority", value="P1")).status_code == 303
+    assert (await ticket(helpdesk, number)).priority == "P1"

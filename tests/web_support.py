@@ -16,6 +16,7 @@ from bot.web.accounts import Accounts
 PASSWORD = "correct horse battery"
 BASE_URL = "http://helpdesk.test"
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+_SEEN = re.compile(r'name="seen" value="(\d+)"')
 # The "Log a call" form as an operator fills it in for a caller on the phone.
 CALL = {
     "source": "phone",
@@ -79,9 +80,20 @@ class ConsoleClient:
         """A form post with the session's CSRF token, as the page would send it."""
         return await self.http.post(path, data={**data, "csrf": await self.csrf(csrf_from)})
 
-    async def act(self, number: str, action: str, **fields: str) -> httpx.Response:
+    async def open_ticket(self, number: str) -> dict[str, str]:
+        """The ticket's page, opened: the hidden fields its action forms send."""
+        answer = await self.http.get(f"/console/tickets/{number}")
+        csrf, seen = _CSRF.search(answer.text), _SEEN.search(answer.text)
+        assert csrf, f"no CSRF token on the page of {number} ({answer.status_code})"
+        return {"csrf": csrf.group(1), **({"seen": seen.group(1)} if seen else {})}
+
+    async def act(
+        self, number: str, action: str, opened: dict[str, str] | None = None, /, **fields: str
+    ) -> httpx.Response:
+        """An action sent from the ticket's page as opened now, or as `opened` earlier."""
+        hidden = opened if opened is not None else await self.open_ticket(number)
         page = f"/console/tickets/{number}"
-        return await self.post(f"{page}/act", {"action": action, **fields}, csrf_from=page)
+        return await self.http.post(f"{page}/act", data={**hidden, "action": action, **fields})
 
 
 @asynccontextmanager

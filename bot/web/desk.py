@@ -315,6 +315,27 @@ async def undelivered(session: AsyncSession, since: datetime, limit: int = 20) -
     ]
 
 
+async def changes_since(
+    session: AsyncSession, number: str, seen: int, by_reporter: str
+) -> list[tuple[str, str]]:
+    """The ticket's changes after the event `seen` (the latest its page showed), in order:
+    (action, who), who named as the ticket page names them (`by_reporter`: the reporter)."""
+    query = (
+        select(TicketEvent.action, TicketEvent.actor, Ticket.reporter_address)
+        .join(Ticket, Ticket.id == TicketEvent.ticket_id)
+        .where(Ticket.number == number, TicketEvent.id > seen)
+        .order_by(TicketEvent.id)
+    )
+    changes = []
+    for action, actor, reporter_address in await session.execute(query):
+        if actor.startswith("staff:"):
+            actor = actor.partition(":")[2]
+        elif actor == reporter_address:
+            actor = by_reporter
+        changes.append((action, actor))
+    return changes
+
+
 async def ticket_version(session: AsyncSession, number: str) -> str:
     """Changes whenever the ticket does or its reporter writes (its page offers a reload)."""
     found = (

@@ -26,6 +26,8 @@ from flows.staffcommands import VERBS
 log = logging.getLogger(__name__)
 LOGGERS = ("l1", "admin")  # who logs tickets for callers
 CALL_SOURCES = ("phone", "email")
+# Actions that only add to a ticket, whatever it became since its page was opened.
+ADDS_ONLY = ("comment", "note")
 REPORTER_ROLES = ("ulb_employee", "cbo_member")
 # How far back the queue lists messages that could not reach their reporter.
 UNDELIVERED_WINDOW = timedelta(days=7)
@@ -186,6 +188,9 @@ def desk_routes(console: Console) -> list[BaseRoute]:
                 offline=dispatcher.notifier.offline(story.ticket),
                 chat_languages=i18n.LANGUAGE_NAMES,
                 version=version,
+                # The latest change the page shows: its actions are refused if there is a
+                # later one (see `act`).
+                seen=max((event.id for event in story.events), default=0),
             )
 
     @console.page()
@@ -244,13 +249,23 @@ def desk_routes(console: Console) -> list[BaseRoute]:
         )
         now = console.now()
         staff = visit.staff
+        page = f"{PREFIX}/tickets/{number}"
+        seen = form.get("seen", "")
         async with helpdesk.unit_of_work() as uow:
+            # Two people on one ticket: an action chosen on a page that no longer shows the
+            # ticket as it is (someone took it, escalated it, the reporter answered) is not
+            # done; a comment or an internal note adds to the ticket whatever it became.
+            if seen.isdigit() and action not in ADDS_ONLY:
+                changes = await desk.changes_since(
+                    uow.session, number, int(seen), visit.t("by_reporter")
+                )
+                if changes:
+                    return changed_meanwhile(visit, number, changes, command.note, page)
             outcome, messages = await dispatcher.staff_action(uow, staff, "web", command, now)
             if isinstance(outcome, Done):
                 for message in messages:
                     uow.outbox.add(message, now)
                 await uow.commit()
-        page = f"{PREFIX}/tickets/{number}"
         if not isinstance(outcome, Done):
             text = dispatcher.renderer.refused(visit.language, outcome.reason, **outcome.values)
             return console.html(
@@ -258,6 +273,17 @@ def desk_routes(console: Console) -> list[BaseRoute]:
             )
         dispatcher.on_commit()
         return RedirectResponse(f"{page}?done={action}", status_code=303)
+
+    def changed_meanwhile(
+        visit: Visit, number: str, changes: list[tuple[str, str]], note: str, page: str
+    ) -> Response:
+        """Nothing done: what changed since the page was opened, and what was typed, kept."""
+        done = ", ".join(f"{action} ({who})" for action, who in changes)
+        text = visit.t("changed_meanwhile", number=number, changes=done)
+        return console.html(
+            "refused.html", visit.language, visit, status_code=409, text=text, back=page,
+            kept=note,
+        )  # fmt: skip
 
     # -- a caller's ticket -------------------------------------------------------------------
 

@@ -166,6 +166,9 @@ ENGLISH: dict[str, str] = {
     "no_conversation": "No chat messages (logged by an operator).",
     "audit_trail": "Audit trail",
     "by_reporter": "reporter",
+    "changed_meanwhile": "{number} changed while you had it open: {changes}. So nothing was "
+    "done. Look at it again, and act if it is still needed.",
+    "kept_text": "What you wrote (copy it if you need it):",
     "new_ticket_title": "Log a ticket for a caller",
     "new_ticket_hint": "For a problem reported by phone or email. The ticket joins the same "
     "queue, ID series and SLA clock as chat tickets.",
