@@ -218,6 +218,9 @@ class TicketService:
             return Refused("not_your_team", {"number": number, "team": ticket.team})
         if ticket.status == "closed" and action != "reopen":
             return Refused("closed", {"number": number})
+        if command.only_if_free and ticket.assignee and ticket.assignee != staff.key:
+            name = ticket.assignee_name or ticket.assignee
+            return Refused("taken_already", {"number": number, "name": name})
         if ticket.status not in ALLOWED_FROM[action] or (
             action == "take" and ticket.status == "in_progress" and ticket.assignee == staff.key
         ):

@@ -42,6 +42,9 @@ class StaffAction:
     action: str  # take | type | priority | escalate | comment | resolve | close | reopen
     value: str = ""
     note: str = ""
+    # A "take" that does not take the ticket over from a colleague who has it: a card's
+    # button, pressed by two people at once, is taken by the first (a typed command takes over).
+    only_if_free: bool = False
 
 
 @dataclass(frozen=True)

@@ -96,4 +96,8 @@ def team_step(inbound: Inbound, context: FlowContext, team: Team) -> TeamStep:
     valued = ("type", "priority", "escalate", *NEEDS_TICKET)
     value = rest if verb in valued else ""
     note = rest if verb not in valued else ""
-    return TeamStep(commands=(StaffAction(number, verb, value=value, note=note),))
+    pressed = bool(inbound.choice)  # a button, not a typed command
+    only_if_free = verb == "take" and pressed
+    return TeamStep(
+        commands=(StaffAction(number, verb, value=value, note=note, only_if_free=only_if_free),)
+    )

@@ -23,7 +23,7 @@ from flows.commands import SubmitTicket
 from flows.messages import Address, Inbound
 from tests.conftest import FixedClock
 from tests.helpers import deliver_all, fetch, inbound, scalar, submit_command
-from tests.support import Person
+from tests.support import Person, file_ticket
 
 SORRY = i18n.text("en", "sorry_error")
 ADDED = i18n.text("en", "description_added")
@@ -408,3 +408,47 @@ async def test_a_message_failing_in_a_group_is_kept_as_failed_and_the_rest_commi
     monkeypatch.undo()
     retried = await people[1].say("1")  # the reporter's conversation is where it was
     assert created_number(retried) == "MK-1003"
+
+
+# -- a team's group chat ----------------------------------------------------------------------
+
+
+async def test_two_members_pressing_take_on_a_card_leave_the_ticket_with_the_first(
+    helpdesk: Helpdesk, channel: MemoryChannel
+) -> None:
+    """The L1 group's card for a new ticket: two operators press Take at the same moment.
+    The first has it; the second is told so (and how to take it over on purpose)."""
+    number = await file_ticket(Person(helpdesk, channel, "memory:reporter-1"))
+    await deliver_all(helpdesk)
+    group = Address("console", "team-l1")
+    card = channel.last(group)
+    [take] = [choice for choice in card.choices if choice.key.startswith("take ")]
+    presses = itertools.count()
+
+    def from_the_group(person: str, name: str, text: str = "", choice: str = "") -> Inbound:
+        return Inbound(
+            group,
+            f"group-{next(presses)}",
+            text,
+            helpdesk.clock(),
+            sender_name=name,
+            sender=Address("console", person),
+            choice=choice,
+        )
+
+    pressed = [
+        from_the_group("op-101", "Anita Mohanty", choice=take.key),
+        from_the_group("op-102", "Ravi Das", choice=take.key),
+    ]
+    outcomes = [await helpdesk.dispatcher.handle(message) for message in pressed]
+    assert outcomes == [Handled.PROCESSED, Handled.PROCESSED]
+    await deliver_all(helpdesk)
+    [ticket] = await fetch(helpdesk, select(Ticket).where(Ticket.number == number))
+    assert (ticket.assignee_name, ticket.status) == ("Anita Mohanty", "in_progress")
+    told = f"Anita Mohanty has taken {number} already. To take it over, type: take {number}"
+    assert told in channel.texts(group)
+
+    # Typed, the command takes it over: that is meant.
+    await helpdesk.dispatcher.handle(from_the_group("op-102", "Ravi Das", f"take {number}"))
+    [ticket] = await fetch(helpdesk, select(Ticket).where(Ticket.number == number))
+    assert ticket.assignee_name == "Ravi Das"

@@ -175,6 +175,8 @@ MESSAGES: dict[str, str] = {
     "refused_note_required": "Please add a note: the reporter will read it.",
     "refused_bad_value": "“{value}” is not a valid choice here.",
     "refused_closed": "{number} is closed; reopen it first.",
+    "refused_taken_already": "{name} has taken {number} already. To take it over, type: "
+    "take {number}",
     "verb_take": "taken",
     "verb_escalate": "escalated",
     "verb_resolve": "resolved",

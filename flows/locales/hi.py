@@ -165,6 +165,8 @@ MESSAGES: dict[str, str] = {
     "refused_note_required": "कृपया एक नोट जोड़ें: रिपोर्टकर्ता इसे पढ़ेंगे।",
     "refused_bad_value": "“{value}” यहाँ मान्य विकल्प नहीं है।",
     "refused_closed": "{number} बंद है; पहले इसे फिर से खोलें।",
+    "refused_taken_already": "{name} {number} पहले ही ले चुके हैं। इसे अपने पास लेने के लिए "
+    "लिखें: take {number}",
     "verb_take": "अपने ज़िम्मे लेना",
     "verb_escalate": "दूसरी टीम को भेजना",
     "verb_resolve": "हल करना",

@@ -163,6 +163,8 @@ MESSAGES: dict[str, str] = {
     "refused_note_required": "ଦୟାକରି ଏକ ଟିପ୍ପଣୀ ଯୋଡ଼ନ୍ତୁ: ରିପୋର୍ଟକାରୀ ଏହା ପଢ଼ିବେ।",
     "refused_bad_value": "“{value}” ଏଠାରେ ଏକ ବୈଧ ବିକଳ୍ପ ନୁହେଁ।",
     "refused_closed": "{number} ବନ୍ଦ ଅଛି; ପ୍ରଥମେ ଏହାକୁ ପୁଣି ଖୋଲନ୍ତୁ।",
+    "refused_taken_already": "{name} {number} ନିଜ ଦାୟିତ୍ୱରେ ନେଇସାରିଛନ୍ତି। ଆପଣ ନେବାକୁ ଚାହିଁଲେ "
+    "ଲେଖନ୍ତୁ: take {number}",
     "verb_take": "ନିଜ ଦାୟିତ୍ୱରେ ନେବା",
     "verb_escalate": "ଅନ୍ୟ ଟିମକୁ ପଠାଇବା",
     "verb_resolve": "ସମାଧାନ କରିବା",
