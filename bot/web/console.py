@@ -23,6 +23,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from bot.build import Helpdesk
 from bot.web import sessions
 from bot.web.accounts import Accounts, staff_of
+from bot.web.desk import actor_name
 from bot.web.loginguard import LoginGuard
 from bot.web.sessions import SignedIn
 from bot.web.strings import LANGUAGES, translate
@@ -79,6 +80,7 @@ class Console:
         )
         self.templates.filters["local"] = self.local_time
         self.templates.globals["label"] = self.label
+        self.templates.globals["actor_name"] = actor_name
 
     @property
     def directory(self) -> Directory:

@@ -326,14 +326,16 @@ async def changes_since(
         .where(Ticket.number == number, TicketEvent.id > seen)
         .order_by(TicketEvent.id)
     )
-    changes = []
-    for action, actor, reporter_address in await session.execute(query):
-        if actor.startswith("staff:"):
-            actor = actor.partition(":")[2]
-        elif actor == reporter_address:
-            actor = by_reporter
-        changes.append((action, actor))
-    return changes
+    rows = await session.execute(query)
+    return [(action, actor_name(actor, address, by_reporter)) for action, actor, address in rows]
+
+
+def actor_name(actor: str, reporter_address: str, by_reporter: str) -> str:
+    """Who made a ticket's change, as the console names them: a staff member by key, the
+    ticket's reporter as `by_reporter`, anyone else (the helpdesk, a caller's chat) as is."""
+    if actor.startswith("staff:"):
+        return actor.partition(":")[2]
+    return by_reporter if actor == reporter_address else actor
 
 
 async def ticket_version(session: AsyncSession, number: str) -> str:
