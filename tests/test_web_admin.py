@@ -4,7 +4,6 @@ record of who changed what. The configuration file is always a temporary copy.""
 
 from __future__ import annotations
 
-import html
 import tomllib
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from db.models import AdminChange, Ticket
 from tests.conftest import FixedClock
 from tests.support import Person, file_ticket
 from tests.test_config import toml_document
-from tests.web_support import PASSWORD, ConsoleClient, console_client, make_account
+from tests.web_support import PASSWORD, ConsoleClient, console_client, make_account, text_of
 
 ACCOUNTS = "/console/admin/accounts"
 CONFIGURATION = "/console/admin/configuration"
@@ -45,10 +44,6 @@ def contents(path: Path) -> str:
 
 def edit_by_hand(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
-
-
-def text_of(answer: httpx.Response) -> str:
-    return html.unescape(answer.text)
 
 
 async def save_configuration(

@@ -3,7 +3,6 @@ queue, a ticket's actions reaching the reporter and the teams' chats, and caller
 
 from __future__ import annotations
 
-import html
 import re
 from urllib.parse import quote
 
@@ -26,16 +25,13 @@ from tests.web_support import (
     console_client,
     make_account,
     operator,
+    text_of,
 )
 
 L1_CHAT = Address("console", "team-l1")
 EGOV_TECH_CHAT = Address("console", "team-egov-tech")
 MASTER_TRAINERS_CHAT = Address("console", "team-master-trainers")
 REPORTER = "memory:reporter-1"
-
-
-def text_of(answer: httpx.Response) -> str:
-    return html.unescape(answer.text)
 
 
 async def deliver(helpdesk: Helpdesk) -> None:

@@ -3,6 +3,7 @@ the helpdesk's real ASGI app."""
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -56,6 +57,11 @@ async def make_account(
             language,
         )
         await uow.commit()
+
+
+def text_of(answer: httpx.Response) -> str:
+    """A page's text as a reader sees it (entities unescaped)."""
+    return html.unescape(answer.text)
 
 
 class ConsoleClient:
