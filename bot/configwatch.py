@@ -39,10 +39,9 @@ class ConfigWatcher:
         if text is None:
             return False
         digest = config_digest(text)
-        if digest in (self._seen, self.helpdesk.config_digest):
-            self._seen = digest
+        seen, self._seen = self._seen, digest
+        if digest in (seen, self.helpdesk.config_digest):
             return False
-        self._seen = digest
         path = self.helpdesk.settings.helpdesk_config
         try:
             config = load_config_text(text, str(path))
