@@ -125,14 +125,18 @@ class Settings(BaseSettings):
         return path if path.is_absolute() else ROOT / path
 
     @field_validator(
+        "telegram_bot_token",
+        "telegram_webhook_secret",
         "twilio_auth_token",
+        "smtp_password",
         "jira_api_token",
         "jira_personal_access_token",
         "jira_webhook_secret",
         mode="before",
     )
     @classmethod
-    def empty_token_is_unset(cls, value: object) -> object:
+    def empty_secret_is_unset(cls, value: object) -> object:
+        """`NAME=` (as .env.example lists every secret) is no secret at all."""
         return None if value == "" else value
 
     @model_validator(mode="after")
@@ -148,11 +152,6 @@ class Settings(BaseSettings):
             if not self.public_url:
                 raise ValueError("WhatsApp needs PUBLIC_URL: Twilio signs requests to it")
         return self
-
-    @field_validator("telegram_bot_token", "telegram_webhook_secret", mode="before")
-    @classmethod
-    def empty_is_unset(cls, value: object) -> object:
-        return None if value == "" else value
 
     @model_validator(mode="after")
     def webhook_needs_address_and_secret(self) -> Settings:
