@@ -24,6 +24,7 @@ from telegram import (
 
 from adapters.text import shorten, split_text
 from flows.messages import Address, Attachment, Inbound, Outbound
+from flows.staffcommands import NEEDS_NOTE
 
 CHANNEL = "telegram"
 # Telegram allows 4096 characters (counted in UTF-16 units): keep a margin for emoji.
@@ -32,7 +33,8 @@ TELEGRAM_LIMIT = 4096
 CALLBACK_DATA_LIMIT = 64
 CARD_KINDS = ("team_card", "card")
 CARD_BUTTONS_PER_ROW = 3
-_PROMPT_LINE = re.compile(r"^(comment|resolve|reopen) ([A-Z]{2,4}-\d+)$")
+# A prompt's first line: the command its reply completes ("resolve MK-1001").
+_PROMPT_LINE = re.compile(rf"^({'|'.join(NEEDS_NOTE)}) ([A-Z]{{2,4}}-\d+)$")
 # A card's first line: "MK-1001 · P2 · Received" (refusals also start with an ID).
 _CARD_START = re.compile(r"^([A-Z]{2,4}-\d+) · ")
 

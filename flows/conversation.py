@@ -788,13 +788,9 @@ class _Turn:
             "type": "ask_type",
             "priority": "ask_priority",
             "escalate": "ask_team",
-            "comment": "ask_comment",
-            "resolve": "ask_resolution",
-            "reopen": "ask_reopen_reason",
-            "ask": "ask_question",
             "link": "ask_parent",
             "duplicate": "ask_parent",
-            "note": "ask_internal_note",
+            **staffcommands.NOTE_QUESTIONS,
         }
         question = self.t(questions[self.state.action], number=self.state.ticket)
         self.offer(question, self.value_choices())

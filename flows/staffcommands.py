@@ -37,6 +37,14 @@ CARD_VERBS = (
 # Actions that are nothing without their text (the reporter reads all but "note", which
 # stays with the staff).
 NEEDS_NOTE = ("comment", "resolve", "reopen", "ask", "note")
+# The question that asks for each one's text (message keys).
+NOTE_QUESTIONS = {
+    "comment": "ask_comment",
+    "resolve": "ask_resolution",
+    "reopen": "ask_reopen_reason",
+    "ask": "ask_question",
+    "note": "ask_internal_note",
+}
 # Actions whose value is another ticket's ID.
 NEEDS_TICKET = ("link", "duplicate")
 # Actions that need a value from a short list.

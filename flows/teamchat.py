@@ -20,16 +20,10 @@ from flows.staffcommands import (
     NEEDS_NOTE,
     NEEDS_TICKET,
     NEEDS_VALUE,
+    NOTE_QUESTIONS,
     command_text,
     parse_staff_line,
 )
-
-NOTE_QUESTIONS = {
-    "comment": "ask_comment",
-    "resolve": "ask_resolution",
-    "reopen": "ask_reopen_reason",
-    "ask": "ask_question",
-}
 
 
 @dataclass(frozen=True)

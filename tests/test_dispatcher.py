@@ -452,3 +452,31 @@ async def test_two_members_pressing_take_on_a_card_leave_the_ticket_with_the_fir
     await helpdesk.dispatcher.handle(from_the_group("op-102", "Ravi Das", f"take {number}"))
     [ticket] = await fetch(helpdesk, select(Ticket).where(Ticket.number == number))
     assert ticket.assignee_name == "Ravi Das"
+
+
+@pytest.mark.parametrize("verb", ["comment", "resolve", "reopen", "ask", "note"])
+async def test_a_command_without_its_text_in_a_team_chat_asks_for_it(
+    helpdesk: Helpdesk, channel: MemoryChannel, verb: str
+) -> None:
+    """`note MK-1001` typed alone (or any command that needs a text) is answered with the
+    question, headed by the command a reply to it completes; nothing changes yet."""
+    number = await file_ticket(Person(helpdesk, channel, "memory:reporter-1"))
+    await deliver_all(helpdesk)
+    group = Address("console", "team-l1")
+    typed = Inbound(
+        group,
+        f"typed-{verb}",
+        f"{verb} {number}",
+        helpdesk.clock(),
+        sender_name="Anita Mohanty",
+        sender=Address("console", "op-101"),
+    )
+
+    assert await helpdesk.dispatcher.handle(typed) is Handled.PROCESSED
+    await deliver_all(helpdesk)
+
+    prompt = channel.last(group)
+    assert prompt.text.startswith(f"{verb} {number}\n")
+    assert number in prompt.text.split("\n")[1]  # the question names the ticket
+    [ticket] = await fetch(helpdesk, select(Ticket).where(Ticket.number == number))
+    assert (ticket.status, ticket.assignee) == ("new", "")

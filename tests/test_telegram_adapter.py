@@ -338,6 +338,27 @@ def test_group_reply_to_a_prompt_completes_the_command(ptb: Bot) -> None:
     assert found.inbound.sender == telegram(STAFF)
 
 
+@pytest.mark.parametrize(
+    ("first_line", "question"),
+    [
+        ("comment MK-1001", "Type the message for the reporter of MK-1001:"),
+        ("reopen MK-1001", "Why is MK-1001 being reopened?"),
+        ("ask MK-1001", "Type the question for the reporter of MK-1001:"),
+        ("note MK-1001", "Your note on MK-1001 for the staff (the reporter does not see it):"),
+    ],
+)
+def test_a_reply_to_any_prompt_for_a_text_completes_its_command(
+    ptb: Bot, first_line: str, question: str
+) -> None:
+    """Every card button that needs a text (Ask the reporter among them) asks for it as a
+    reply; the reply is the text, whichever the command."""
+    prompt = bot_message(GROUP, f"{first_line}\n{question}\nReply to this message with the text.")
+
+    found = expect(group_text(GROUP, STAFF, "Which ward is the work in?", reply_to=prompt), ptb)
+
+    assert found.inbound.text == f"{first_line} Which ward is the work in?"
+
+
 def test_group_reply_to_a_comment_prompt_in_odia(ptb: Bot) -> None:
     prompt = bot_message(GROUP, "comment MK-1001\nରିପୋର୍ଟକାରୀଙ୍କ ପାଇଁ ବାର୍ତ୍ତା ଲେଖନ୍ତୁ:")
 
