@@ -326,3 +326,20 @@ def test_a_period_is_at_most_366_days() -> None:
     )
     period, error = choose_period({"to": "2026-11-15"}, today)  # the 30 days up to it
     assert (error, period.first, period.last) == ("", date(2026, 10, 17), date(2026, 11, 15))
+
+
+async def test_the_export_keeps_the_queues_taken_by_filter(history: Helpdesk) -> None:
+    """ "Not taken yet" and "taken by me" are the queue's filters too: the export of a queue
+    so filtered has the queue's tickets, not every one."""
+    async with console_client(history) as browser:
+        await browser.sign_in("anita")
+        free = await browser.get("/console/export.csv?status=all&assignee=none")
+        every = await browser.get("/console/export.csv?status=all")
+    header, *rows = rows_of(free.content)
+    _, *all_rows = rows_of(every.content)
+    assignee = header.index("Assignee")
+    assert "MK-1001" in [row[0] for row in all_rows]  # Kiran has it
+    assert rows and all(row[assignee] == "" for row in rows)
+    assert sorted(row[0] for row in rows) == sorted(
+        row[0] for row in all_rows if row[assignee] == ""
+    )

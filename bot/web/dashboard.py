@@ -517,10 +517,9 @@ def dashboard_routes(console: Console) -> list[BaseRoute]:
     @console.page()
     async def export(request: Request, visit: Visit) -> Response:
         """The queue's tickets for its filter (own team only for members), as CSV."""
-        chosen = QueueFilter.from_query(request.query_params, console.directory)
-        team = own_team(visit)
-        if team:
-            chosen = chosen.only_team(team)
+        chosen = QueueFilter.asked(
+            request.query_params, console.directory, visit.signed_in.account.key, visit.staff
+        )
         now = console.now()
         async with helpdesk.unit_of_work().read_only() as uow:
             tickets = await desk.queue(uow.session, chosen, now, limit=EXPORT_LIMIT)

@@ -17,7 +17,7 @@ from adapters.whatsapp import e164
 from bot.sla import sla_state
 from db.models import InboundMessage, OutboxMessage, Ticket, TicketEvent
 from db.repositories import OPEN_STATUSES, decode_outbound
-from flows.directory import PRIORITIES, Directory
+from flows.directory import PRIORITIES, Directory, Staff
 from flows.messages import Address
 
 STATUSES = ("new", "in_progress", "waiting", "escalated", "reopened", "resolved", "closed")
@@ -61,12 +61,19 @@ class QueueFilter:
         values.setdefault("status", "open")
         return cls(**values, text=params.get("text", "").strip()[:100])
 
-    def for_viewer(self, params: Mapping[str, str], viewer: str) -> QueueFilter:
-        """ "Taken by me" and "not taken yet" need to know who is looking."""
+    @classmethod
+    def asked(
+        cls, params: Mapping[str, str], directory: Directory, viewer: str, staff: Staff
+    ) -> QueueFilter:
+        """What a queue page's query (or its export's) asks for, as the account `viewer`, who
+        is `staff`, may have it: "taken by me" is theirs, and a team member's queue holds
+        their own team's tickets only."""
         wanted = params.get("assignee", "")
-        return replace(
-            self, assignee=viewer if wanted == "mine" else "none" if wanted == "none" else ""
+        chosen = replace(
+            cls.from_query(params, directory),
+            assignee=viewer if wanted == "mine" else "none" if wanted == "none" else "",
         )
+        return chosen if staff.sees_every_team else chosen.only_team(staff.team)
 
     def only_team(self, team: str) -> QueueFilter:
         return replace(self, team=team)

@@ -103,11 +103,9 @@ def desk_routes(console: Console) -> list[BaseRoute]:
     # -- the queue ---------------------------------------------------------------------------
 
     def wanted(request: Request, visit: Visit) -> QueueFilter:
-        chosen = QueueFilter.from_query(request.query_params, console.directory).for_viewer(
-            request.query_params, visit.signed_in.account.key
+        return QueueFilter.asked(
+            request.query_params, console.directory, visit.signed_in.account.key, visit.staff
         )
-        staff = visit.staff
-        return chosen if staff.sees_every_team else chosen.only_team(staff.team)
 
     async def rows(
         request: Request, visit: Visit, unless_version: str | None = None
