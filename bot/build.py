@@ -91,7 +91,7 @@ def _reconfigure_jira(
     jira.config = config
     jira.sender.config, jira.sender.directory = config, config.directory
     jira.sender.alert = dispatcher.notifier.jira_unreachable
-    jira.inbound = JiraInbound(dispatcher.service, dispatcher.notifier, config, settings)
+    jira.inbound = JiraInbound(dispatcher, config, settings)
 
 
 def build(

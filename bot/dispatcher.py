@@ -445,10 +445,18 @@ class Dispatcher:
         return [done, *notices]
 
     async def staff_action(
-        self, uow: UnitOfWork, actor: Staff, channel: str, command: StaffAction, now: datetime
+        self,
+        uow: UnitOfWork,
+        actor: Staff,
+        channel: str,
+        command: StaffAction,
+        now: datetime,
+        mirror: bool = True,
     ) -> tuple[Outcome, list[Outbound]]:
-        """A staff member changes a ticket, from a chat or from the web console: the change,
-        its linked tickets, and everyone who hears of it (the same whichever way it came)."""
+        """A staff member changes a ticket, from a chat, the web console or JIRA: the change,
+        its linked tickets, and everyone who hears of it (the same whichever way it came).
+        `mirror`: whether the change itself goes to the ticket's JIRA issue (not when it came
+        from there; its linked tickets' changes do go to theirs)."""
         outcome = await self.service.act(uow, actor, channel, command, now)
         if not isinstance(outcome, Done):
             return outcome, []
@@ -459,7 +467,9 @@ class Dispatcher:
         if outcome.action in FOLLOWED:
             followers = await self.service.follow_parent(uow, outcome, now)
         for change in (outcome, *followers):
-            messages += await self.notifier.changed(uow, change, now)
+            messages += await self.notifier.changed(
+                uow, change, now, mirror=mirror or change is not outcome
+            )
             await self._await_reporter(uow, change, now)
         return outcome, messages
 

@@ -27,9 +27,8 @@ import httpx
 
 from bot.config import HelpdeskConfig
 from bot.dispatcher import Dispatcher
-from bot.notifications import Notifier
 from bot.settings import Settings
-from bot.tickets import Done, TicketService
+from bot.tickets import Done
 from db.models import Ticket
 from db.repositories import OPEN_STATUSES
 from db.uow import UnitOfWork
@@ -314,11 +313,10 @@ def poll_changes(issue: Mapping[str, Any], config: HelpdeskConfig) -> list[JiraC
 class JiraInbound:
     """Applies JIRA's changes to tickets, once each, whether from the webhook or the poll."""
 
-    def __init__(
-        self, service: TicketService, notifier: Notifier, config: HelpdeskConfig, settings: Settings
-    ) -> None:
-        self.service = service
-        self.notifier = notifier
+    def __init__(self, dispatcher: Dispatcher, config: HelpdeskConfig, settings: Settings) -> None:
+        # Changes made in JIRA are staff actions like any other: linked tickets follow, the
+        # reporter is asked to confirm a resolution (`Dispatcher.staff_action`).
+        self.dispatcher = dispatcher
         self.config = config
         self.secret = settings.jira_webhook_secret
 
@@ -355,10 +353,11 @@ class JiraInbound:
                 action = StaffAction(ticket.number, "resolve", note=note)
             else:
                 action = StaffAction(ticket.number, "comment", note=change.text)
-            outcome = await self.service.act(uow, actor, CHANNEL, action, now)
+            outcome, messages = await self.dispatcher.staff_action(
+                uow, actor, CHANNEL, action, now, mirror=False
+            )
             if isinstance(outcome, Done):
-                for message in await self.notifier.changed(uow, outcome, now, mirror=False):
-                    uow.outbox.add(message, now)
+                await uow.outbox.add_many(messages, now)
                 applied += 1
         return applied
 
@@ -389,7 +388,7 @@ class JiraMirror:
         self.sender = JiraSender(
             self.client, config, settings, units, clock, notifier.jira_unreachable
         )
-        self.inbound = JiraInbound(dispatcher.service, notifier, config, settings)
+        self.inbound = JiraInbound(dispatcher, config, settings)
         self.on_commit = dispatcher.on_commit
 
     async def receive(self, payload: Mapping[str, Any]) -> int:

@@ -65,10 +65,13 @@ class Notifier:
 
     def jira_updates(self, done: Done) -> list[Outbound]:
         """The JIRA mirror: create the issue when a ticket reaches a mirrored team, then note
-        every later change on it (JIRA's own changes are not echoed back)."""
+        every later change on it (JIRA's own changes are not echoed back), a move from one
+        mirrored team to another among them."""
         ticket = done.ticket
         address = Address("jira", ticket.number)
-        if ticket.team in self.mirrored_teams and done.action == "escalate":
+        reaches = done.action == "escalate" and ticket.team in self.mirrored_teams
+        mirrored_already = ticket.jira_key or done.previous_team in self.mirrored_teams
+        if reaches and not mirrored_already:
             return [Outbound(address, "", ticket_number=ticket.number, kind="jira_create")]
         if not (ticket.jira_key or ticket.team in self.mirrored_teams):
             return []

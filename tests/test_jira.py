@@ -134,6 +134,21 @@ async def test_an_escalation_to_egov_creates_the_jira_issue_once(
     assert any("JIRA: EGOV-1" in text for text in replies)
 
 
+async def test_a_move_between_mirrored_teams_is_noted_on_the_issue(
+    desk: Helpdesk, channel: MemoryChannel, jira: FakeJira
+) -> None:
+    _, number = await escalated_ticket(desk, channel)  # to the eGov technical team: EGOV-1
+    kiran = Person(desk, channel, "console:kiran")
+    await kiran.say("hi")
+    await kiran.say("1")
+    await kiran.say(f"escalate {number} egov")
+    await deliver(desk)
+
+    assert len(jira.created("EGOV")) == 1
+    [note] = [c["body"] for c in jira.comments("EGOV-1")]
+    assert note.startswith(f"[Helpdesk {number}] escalate · ")
+
+
 async def test_tickets_of_other_teams_are_not_mirrored(
     desk: Helpdesk, channel: MemoryChannel, jira: FakeJira
 ) -> None:
@@ -200,6 +215,29 @@ async def test_comments_and_statuses_travel_both_ways(
     resolved = [t for t in told if "resolved" in t]
     assert len(resolved) == 1 and "Resolved in JIRA (EGOV-1: Done)." in resolved[0]
     assert resolved[0].endswith("Is your problem solved?")
+
+
+async def test_a_resolution_in_jira_is_one_like_any_other(
+    desk: Helpdesk, channel: MemoryChannel, jira: FakeJira
+) -> None:
+    """Resolved in JIRA, a Problem takes its linked incidents along, and its reporter's "yes"
+    answers the question they were asked, as after a resolution typed in a team's chat."""
+    reporter, number = await escalated_ticket(desk, channel)
+    follower = Person(desk, channel, "memory:sita")
+    incident = await file_ticket(follower)
+    anita = Person(desk, channel, "console:anita")
+    await anita.say(f"link {incident} {number}")
+    await deliver(desk)
+    await reporter.inbox(), await follower.inbox()
+
+    assert (await post_webhook(desk, jira.transition("EGOV-1", "Done"))).status_code == 204
+    await deliver(desk)
+
+    assert await status_of(desk, incident) == "resolved"
+    assert any("Resolved in JIRA (EGOV-1: Done)." in t for t in await follower.inbox())
+    assert (await reporter.inbox())[-1].endswith("Is your problem solved?")
+    await reporter.say("yes")
+    assert await status_of(desk, number) == "closed"
 
 
 async def test_jira_down_for_a_while_then_back(
