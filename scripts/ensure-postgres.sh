@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # Make sure a PostgreSQL server answers on 127.0.0.1:5432 for the test suite: use the one
 # that is running, start an installed cluster, or install Debian's package and start it.
-# The suite connects as postgres/postgres to the database `test` (TEST_POSTGRES_URL).
+# The suite connects as postgres/postgres to the database `test`, unless TEST_POSTGRES_URL
+# names another server: then there is nothing to start here.
 set -euo pipefail
+
+if [ -n "${TEST_POSTGRES_URL:-}" ]; then
+  exit 0
+fi
 
 HOST=127.0.0.1
 PORT=5432
@@ -35,7 +40,7 @@ fi
 echo "No PostgreSQL on $HOST:$PORT; starting one for the tests."
 if ! ls /etc/postgresql/*/main >/dev/null 2>&1; then
   if [ "$(id -u)" -ne 0 ]; then
-    echo "PostgreSQL is not installed and this is not root: install it, or set TEST_POSTGRES_URL." >&2
+    echo "PostgreSQL is not installed and this is not root: install it, or set TEST_POSTGRES_URL to a server." >&2
     exit 1
   fi
   export DEBIAN_FRONTEND=noninteractive
