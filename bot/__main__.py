@@ -120,14 +120,7 @@ class _Server(uvicorn.Server):
 async def serve(settings: Settings, helpdesk: Helpdesk) -> int:
     await helpdesk.migrate()
     http_server.settle_after_start_up()
-    server = _Server(
-        uvicorn.Config(
-            create_app(helpdesk),
-            host=settings.http_host,
-            port=settings.http_port,
-            **http_server.uvicorn_options(),
-        )
-    )
+    server = _Server(http_server.uvicorn_config(create_app(helpdesk), settings))
     loop = asyncio.get_running_loop()
     for stop_signal in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(stop_signal, lambda: setattr(server, "should_exit", True))

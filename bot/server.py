@@ -14,6 +14,11 @@ import importlib.util
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
+import uvicorn
+from starlette.types import ASGIApp
+
+from bot.settings import Settings
+
 T = TypeVar("T")
 
 
@@ -23,8 +28,21 @@ def http_implementation() -> str:
 
 
 def uvicorn_options() -> dict[str, Any]:
-    """The options `serve` gives uvicorn.Config besides the app, host and port."""
+    """The options `serve` gives uvicorn.Config besides the app and what settings say."""
     return {"log_config": None, "access_log": False, "http": http_implementation()}
+
+
+def uvicorn_config(app: ASGIApp, settings: Settings) -> uvicorn.Config:
+    """How `serve` runs `app`: on the settings' address, believing the forwarded addresses
+    of the proxies they name (from `.env` too, where uvicorn itself reads only the process's
+    environment)."""
+    return uvicorn.Config(
+        app,
+        host=settings.http_host,
+        port=settings.http_port,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
+        **uvicorn_options(),
+    )
 
 
 def loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:

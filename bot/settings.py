@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     helpdesk_config: Path = Path("config/helpdesk.toml")
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8080, ge=1, le=65535)
+    # The reverse proxies whose X-Forwarded-For is believed (uvicorn's own default).
+    forwarded_allow_ips: str = "127.0.0.1,::1"
     log_level: str = Field(default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
     log_format: str = Field(default="json", pattern="^(json|text)$")
     outbox_max_attempts: int = Field(default=8, ge=1)

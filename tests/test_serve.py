@@ -20,6 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 from alembic.script import ScriptDirectory
+from starlette.types import Receive, Scope, Send
 
 from bot.settings import ROOT, Settings
 from db.migrate import alembic_config
@@ -143,3 +144,36 @@ def test_serve_logs_are_json_lines_without_phone_numbers(tmp_path: Path) -> None
         entry = json.loads(line)
         assert {"at", "level", "logger", "message"} <= set(entry), line
         assert not re.search(r"\d{10,}", line), line
+
+
+@pytest.mark.parametrize(
+    ("env_line", "seen"),
+    [
+        ("", "10.0.0.5"),  # a proxy not named: its own address, whatever it forwards
+        ("FORWARDED_ALLOW_IPS=10.0.0.5\n", "203.0.113.9"),  # named in .env: the browser's
+    ],
+)
+async def test_a_proxy_named_in_the_env_file_has_its_forwarded_address_believed(
+    tmp_path: Path, env_line: str, seen: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sign-in limits count per address: behind a proxy the helpdesk must see browsers'."""
+    from bot.server import uvicorn_config
+
+    monkeypatch.delenv("FORWARDED_ALLOW_IPS", raising=False)
+    env_file = tmp_path / ".env"
+    env_file.write_text(env_line, encoding="utf-8")
+    settings = Settings(_env_file=env_file)  # type: ignore[call-arg]
+    clients: list[str] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        clients.append(scope["client"][0])
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    config = uvicorn_config(app, settings)
+    config.load()
+    transport = httpx.ASGITransport(app=config.loaded_app, client=("10.0.0.5", 40000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://helpdesk") as client:
+        await client.get("/console/login", headers={"X-Forwarded-For": "203.0.113.9"})
+
+    assert clients == [seen]
