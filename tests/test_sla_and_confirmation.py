@@ -429,7 +429,7 @@ async def test_a_first_response_stops_the_clock(
     )
 
 
-async def test_cards_show_the_sla_state_as_time_goes_by(
+async def test_cards_and_the_queue_show_the_sla_state_as_time_goes_by(
     helpdesk: Helpdesk, channel: MemoryChannel, clock: FixedClock
 ) -> None:
     _, number = await reporter_with_ticket(helpdesk, channel, RAMESH)
@@ -448,6 +448,8 @@ async def test_cards_show_the_sla_state_as_time_goes_by(
         advance_to(clock, moment)
         card = card_of(await anita.say(f"ticket {number}"), number)
         assert f"{due_line}{state}\n" in card, moment
+        queue = (await anita.say("queue"))[0].splitlines()
+        assert queue[1].startswith(number) and queue[1].endswith(f"11:00 am{state}"), moment
         await sweep(helpdesk)
 
     monday, tuesday, wednesday = texts(channel, L1, DIGEST_PREFIX)

@@ -187,7 +187,7 @@ MESSAGES: dict[str, str] = {
     "verb_priority": "changed",
     "queue": "Open tickets of {team} ({count}):",
     "queue_empty": "{team} has no open tickets.",
-    "queue_line": "{number} · {priority} · {status} · {ulb} · {module} · due {due}",
+    "queue_line": "{number} · {priority} · {status} · {ulb} · {module} · due {due}{sla}",
     "team_card": (
         "{number} · {priority} · {status}{link}\n"
         "ULB: {ulb}\n"

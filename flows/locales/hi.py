@@ -177,7 +177,7 @@ MESSAGES: dict[str, str] = {
     "verb_priority": "बदलना",
     "queue": "{team} के खुले टिकट ({count}):",
     "queue_empty": "{team} के पास कोई खुला टिकट नहीं है।",
-    "queue_line": "{number} · {priority} · {status} · {ulb} · {module} · समय-सीमा {due}",
+    "queue_line": "{number} · {priority} · {status} · {ulb} · {module} · समय-सीमा {due}{sla}",
     "team_card": (
         "{number} · {priority} · {status}{link}\n"
         "ULB: {ulb}\n"

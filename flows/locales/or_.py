@@ -175,7 +175,7 @@ MESSAGES: dict[str, str] = {
     "verb_priority": "ବଦଳାଇବା",
     "queue": "{team} ପାଖରେ ଖୋଲା ଟିକେଟ ({count}):",
     "queue_empty": "{team} ପାଖରେ କୌଣସି ଖୋଲା ଟିକେଟ ନାହିଁ।",
-    "queue_line": "{number} · {priority} · {status} · {ulb} · {module} · ସମୟସୀମା {due}",
+    "queue_line": "{number} · {priority} · {status} · {ulb} · {module} · ସମୟସୀମା {due}{sla}",
     "team_card": (
         "{number} · {priority} · {status}{link}\n"
         "ULB: {ulb}\n"
