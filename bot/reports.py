@@ -11,7 +11,6 @@ loaded history, the configuration and `now`.
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import json
@@ -243,10 +242,11 @@ def stints_of(
 
     A stint starts at the create event (the intake team), at each escalate (its "to" team) and
     at each reopen (the team that has it). Its due time is the priority's response target
-    from the start. The team answers with its first take, comment or ask (the actions the
-    ticket service counts as a response). Passing the ticket on or resolving or closing it
-    ends the stint too: in time that is met, late it is breached. A stint still waiting is
-    breached once `now` is past due, and open (not counted) before that.
+    from the start. The team answers with its first take, comment, ask, link or duplicate
+    (`RESPONSES`: the actions the ticket service counts as a response). Passing the ticket
+    on or resolving or closing it ends the stint too: in time that is met, late it is
+    breached. A stint still waiting is breached once `now` is past due, and open (not
+    counted) before that.
     """
     calendar = config.calendar
     days = config.response_days[ticket.priority]
@@ -734,20 +734,6 @@ async def load_weeks(
     first, end = week_days(last_day or last_full_day(config, now), weeks)
     histories = await load_history(uow, config, first, end)
     return weekly_figures(histories, config, now, last_day, weeks)
-
-
-async def weekly_chart_for(
-    uow: UnitOfWork, config: HelpdeskConfig, now: datetime, weeks: int = WEEKS
-) -> bytes:
-    """The chart of the last complete weeks before `now`, for the weekly summary message."""
-    figures = await load_weeks(uow, config, now, weeks=weeks)
-    # Drawing takes a good part of a second: keep it off the event loop that serves chats.
-    return await asyncio.to_thread(weekly_chart, figures)
-
-
-async def weekly_caption_for(uow: UnitOfWork, config: HelpdeskConfig, now: datetime) -> str:
-    """The caption for `weekly_chart_for`: the last complete week before `now`."""
-    return weekly_caption(await load_weeks(uow, config, now, weeks=2))
 
 
 def _week_label(monday: date) -> str:

@@ -45,8 +45,6 @@ UNREACHABLE = {21211, 21214, 21408, 21610, 21612, 21614, 63003, 63024, 63032}
 OUTSIDE_WINDOW = 63016
 # Twilio error codes worth another try later: rate limits, queue overflow, server trouble.
 RETRYABLE = {20429, 20500, 20503, 30001, 30008, 63018}
-# Twilio error codes worth another try later: rate limits, queue overflow, server trouble.
-RETRYABLE = {20429, 20500, 20503, 30001, 30008, 63018}
 TEMPLATE_VARIABLE_LIMIT = 1000
 
 
