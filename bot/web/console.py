@@ -155,6 +155,12 @@ class Console:
                 language = signed_in.account.language
                 if signed_in.account.role not in allowed:
                     return self.refusal(language, "refused_role")
+                # A NUL byte or a lone surrogate in the path or the query (none of the
+                # console's links has one) would reach the database, where PostgreSQL
+                # refuses it: refused here, as a form's are cleaned below.
+                addressed = (*request.path_params.values(), *request.query_params.values())
+                if any(isinstance(v, str) and storable_text(v) != v for v in addressed):
+                    return self.refusal(language, "refused_address", 400)
                 form: dict[str, str] = {}
                 if request.method == "POST":
                     if not same_origin(request):

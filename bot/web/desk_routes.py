@@ -5,9 +5,11 @@ reporter and the teams' chats hear of them the same way."""
 from __future__ import annotations
 
 import logging
+import re
 from datetime import timedelta
 from urllib.parse import quote
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -28,6 +30,8 @@ LOGGERS = ("l1", "admin")  # who logs tickets for callers
 CALL_SOURCES = ("phone", "email")
 # Actions that only add to a ticket, whatever it became since its page was opened.
 ADDS_ONLY = ("comment", "note")
+# The latest change a ticket page showed (its `seen` field): an event's row ID.
+EVENT_ID = re.compile(r"[0-9]{1,18}")
 REPORTER_ROLES = ("ulb_employee", "cbo_member")
 # How far back the queue lists messages that could not reach their reporter.
 UNDELIVERED_WINDOW = timedelta(days=7)
@@ -157,19 +161,30 @@ def desk_routes(console: Console) -> list[BaseRoute]:
 
     # -- a ticket ----------------------------------------------------------------------------
 
+    async def refused_ticket(session: AsyncSession, number: str, visit: Visit) -> Response | None:
+        """404 for a ticket that does not exist, 403 for another team's (to a team member),
+        before anything else of it is read; None: the visitor may see it."""
+        team = await desk.team_of(session, number)
+        if team is None:
+            return console.refusal(visit.language, "ticket_missing", 404)
+        if not visit.staff.sees_every_team and team != visit.staff.team:
+            return console.refusal(visit.language, "refused_other_team")
+        return None
+
     @console.page()
     async def ticket_page(request: Request, visit: Visit) -> Response:
         number = request.path_params["number"].upper()
         window = timedelta(hours=helpdesk.config.resume_after_hours)
         now = console.now()
         async with helpdesk.unit_of_work().read_only() as uow:  # rendered while the rows are loaded
-            story = await desk.story(uow.session, number, window)
+            refused = await refused_ticket(uow.session, number, visit)
+            if refused is not None:
+                return refused
+            whole = visit.staff.sees_every_team
+            story = await desk.story(uow.session, number, window, whole=whole)
             version = await desk.ticket_version(uow.session, number)
-            if story is None:
+            if story is None:  # removed meanwhile
                 return console.refusal(visit.language, "ticket_missing", 404)
-            staff = visit.staff
-            if not staff.sees_every_team and story.ticket.team != staff.team:
-                return console.refusal(visit.language, "refused_other_team")
             return console.html(
                 "ticket.html",
                 visit.language,
@@ -196,6 +211,9 @@ def desk_routes(console: Console) -> list[BaseRoute]:
         """The ticket page's live check: 204 while the page is current, 200 once it is not."""
         number = request.path_params["number"].upper()
         async with helpdesk.unit_of_work().read_only() as uow:
+            refused = await refused_ticket(uow.session, number, visit)
+            if refused is not None:
+                return refused
             version = await desk.ticket_version(uow.session, number)
         if version == request.query_params.get("since", ""):
             return Response(status_code=204)
@@ -210,7 +228,7 @@ def desk_routes(console: Console) -> list[BaseRoute]:
                 (
                     a
                     for a in (found.attachments if found else [])
-                    if a.id == request.path_params["item"]
+                    if str(a.id) == request.path_params["item"]
                 ),
                 None,
             )
@@ -250,10 +268,13 @@ def desk_routes(console: Console) -> list[BaseRoute]:
         page = f"{PREFIX}/tickets/{number}"
         seen = form.get("seen", "")
         async with helpdesk.unit_of_work() as uow:
+            refused = await refused_ticket(uow.session, number, visit)
+            if refused is not None:
+                return refused
             # Two people on one ticket: an action chosen on a page that no longer shows the
             # ticket as it is (someone took it, escalated it, the reporter answered) is not
             # done; a comment or an internal note adds to the ticket whatever it became.
-            if seen.isdigit() and action not in ADDS_ONLY:
+            if EVENT_ID.fullmatch(seen) and action not in ADDS_ONLY:
                 changes = await desk.changes_since(
                     uow.session, number, int(seen), visit.t("by_reporter")
                 )
@@ -383,5 +404,5 @@ def desk_routes(console: Console) -> list[BaseRoute]:
         Route("/tickets/{number}", ticket_page, methods=["GET"]),
         Route("/tickets/{number}/act", act, methods=["POST"]),
         Route("/tickets/{number}/version", ticket_changed, methods=["GET"]),
-        Route("/tickets/{number}/attachments/{item:int}", attachment, methods=["GET"]),
+        Route("/tickets/{number}/attachments/{item}", attachment, methods=["GET"]),
     ]

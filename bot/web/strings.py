@@ -31,6 +31,7 @@ ENGLISH: dict[str, str] = {
     "refused_role": "Your account's role does not allow this page.",
     "refused_origin": "This form was not sent from the helpdesk's own pages, so nothing was done.",
     "refused_form": "The form could not be read, so nothing was done.",
+    "refused_address": "This address has characters no page of the console uses; nothing was done.",
     "refused_csrf": "This form has expired (or did not come from this console). "
     "Reload the page and try again; nothing was done.",
     "refused_other_team": "This ticket belongs to another team's queue.",
