@@ -332,6 +332,8 @@ def load_config_text(text: str, source: str = "the configuration") -> HelpdeskCo
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{source} is not valid TOML: {error}") from error
+    except RecursionError as error:  # thousands of nested brackets
+        raise ConfigError(f"{source} is not valid TOML: nested too deeply") from error
     try:
         model = ConfigModel.model_validate(raw)
     except ValidationError as error:

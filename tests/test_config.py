@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from bot.config import ConfigError, load_config
+from bot.config import ConfigError, load_config, load_config_text
 from bot.settings import ROOT
 from flows.messages import Address
 
@@ -246,6 +246,11 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
     message = config_error(write_config(tmp_path, two_mistakes))
     assert "routes.bug: unknown team 'qa_team'" in message
     assert "staff 'ravi': unknown team 'trainers'" in message
+
+
+def test_thousands_of_nested_brackets_are_invalid_toml_not_a_crash() -> None:
+    with pytest.raises(ConfigError, match="nested too deeply"):
+        load_config_text("a = " + "[" * 20_000 + "]" * 20_000)
 
 
 def test_invalid_toml_names_the_line(tmp_path: Path) -> None:

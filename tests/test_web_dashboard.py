@@ -317,6 +317,7 @@ async def test_signed_out_visitors_are_sent_to_sign_in(helpdesk: Helpdesk) -> No
 
 def test_a_period_is_at_most_366_days() -> None:
     today = date(2026, 12, 2)
+    assert choose_period({"to": "0001-01-05"}, today)[1] == "dash_bad_date"  # 30 days before
     assert choose_period({"from": "2025-11-30", "to": "2026-12-01"}, today)[1] == "dash_too_long"
     period, error = choose_period({"from": "2025-12-02", "to": "2026-12-02"}, today)
     assert (error, period.first, period.end - period.first) == (

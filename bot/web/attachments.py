@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import mimetypes
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import httpx
 from telegram.error import TelegramError
@@ -48,7 +49,7 @@ async def _from_twilio(helpdesk: Helpdesk, url: str, content_type: str) -> Fetch
     if kept.is_file():  # TWILIO_KEEP_MEDIA made a copy when it arrived
         return Fetched(kept.read_bytes(), content_type or "application/octet-stream")
     token = settings.twilio_auth_token
-    if token is None or not url.startswith(settings.twilio_api_base_url.rstrip("/")):
+    if token is None or not on_twilio(url, settings.twilio_api_base_url):
         # Only the account's own media URLs get its credentials.
         log.warning("attachment URL is not Twilio's", extra={"url": masked(url)})
         return None
@@ -60,3 +61,10 @@ async def _from_twilio(helpdesk: Helpdesk, url: str, content_type: str) -> Fetch
             return None
         served = content_type or response.headers.get("content-type", "")
         return Fetched(response.content, served or "application/octet-stream")
+
+
+def on_twilio(url: str, api_base_url: str) -> bool:
+    """Whether `url` is on Twilio's API host (scheme, host and port as configured): a URL that
+    only starts the same (`https://api.twilio.com.example.org/…`) is another host."""
+    asked, own = urlsplit(url), urlsplit(api_base_url)
+    return (asked.scheme, asked.netloc) == (own.scheme, own.netloc)

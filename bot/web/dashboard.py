@@ -71,7 +71,7 @@ def choose_period(params: Mapping[str, str], today: date) -> tuple[Period, str]:
             if first_text
             else last - timedelta(days=DEFAULT_DAYS - 1)
         )
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: 30 days before 0001-01-29
         return default, "dash_bad_date"
     if first < EARLIEST or last < EARLIEST:
         return default, "dash_bad_date"
