@@ -727,14 +727,19 @@ class _Turn:
         if verb == "ticket":
             self.show_ticket(number)
             return True
-        if verb in (*staffcommands.NEEDS_VALUE, *staffcommands.NEEDS_NOTE) and not rest:
-            # "priority MK-1001" or "resolve MK-1001" alone: ask for it, as the menu does.
+        asks_for_it = (
+            *staffcommands.NEEDS_VALUE,
+            *staffcommands.NEEDS_NOTE,
+            *staffcommands.NEEDS_TICKET,
+        )
+        if verb in asks_for_it and not rest:
+            # "priority MK-1001" or "link MK-1001" alone: ask for it, as the menu does.
             self.state = self.state.evolve(ticket=number, action=verb)
             self.goto("staff_value")
             return True
         value, note = "", ""
         if verb in ("type", "priority", "escalate", *staffcommands.NEEDS_TICKET):
-            value = rest or BY_CATEGORY
+            value = rest or BY_CATEGORY  # (only "escalate" comes here without one)
         else:
             note = rest
         self.commands.append(StaffAction(number, verb, value=value, note=note))

@@ -116,7 +116,13 @@ def test_a_one_liner_value_of_several_words_is_kept_whole(message: str, value: s
 
 @pytest.mark.parametrize(
     ("message", "question"),
-    [("priority MK-1001", "ask_priority"), ("type MK-1001", "ask_type")],
+    [
+        ("priority MK-1001", "ask_priority"),
+        ("type MK-1001", "ask_type"),
+        ("link MK-1001", "ask_parent"),
+        ("duplicate MK-1001", "ask_parent"),
+        ("note MK-1001", "ask_internal_note"),
+    ],
 )
 def test_a_one_liner_without_its_value_asks_for_it(message: str, question: str) -> None:
     turn = anita().send(message)
