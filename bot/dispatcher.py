@@ -435,8 +435,9 @@ class Dispatcher:
         if actor is None:
             return [reply(i18n.text(language, "staff_only"))]
         if isinstance(command, ShowQueue):
-            views = [view_of(ticket, now) for ticket in await self.service.queue(uow, actor)]
-            return [reply(renderer.queue(language, actor.team, views))]
+            team = command.team or actor.team
+            views = [view_of(ticket, now) for ticket in await self.service.queue(uow, team)]
+            return [reply(renderer.queue(language, team, views))]
         assert isinstance(command, StaffAction)
         outcome, notices = await self.staff_action(uow, actor, address.channel, command, now)
         if not isinstance(outcome, Done):

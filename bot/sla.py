@@ -35,17 +35,34 @@ class SlaClock:
         ticket.team_since = since
         ticket.first_response_at = None
         ticket.paused_at = None
-        self.retarget(ticket)
+        self._set_due_times(ticket, waited_days=0.0)
 
-    def retarget(self, ticket: Ticket) -> None:
-        """Due times from when the team got it, for the ticket's (possibly new) priority."""
+    def retarget(self, ticket: Ticket, priority: str) -> None:
+        """Give the ticket `priority`: its due times counted again from when the team got it,
+        and moved on, as before, by the time it has already waited on the reporter."""
+        waited_days = self._waited_days(ticket)
+        ticket.priority = priority
+        self._set_due_times(ticket, waited_days)
+
+    def _set_due_times(self, ticket: Ticket, waited_days: float) -> None:
         since, days = ticket.team_since, self.response_days[ticket.priority]
-        ticket.response_due_at = self.calendar.add_business_days(since, days)
-        ticket.reminder_at = self.calendar.add_business_days(since, days * self.due_soon_share)
+        add = self.calendar.add_business_days
+        ticket.response_due_at = add(since, days + waited_days)
+        ticket.reminder_at = add(since, days * self.due_soon_share + waited_days)
         resolution = self.resolution_days.get(ticket.priority)
-        ticket.resolution_due_at = (
-            self.calendar.add_business_days(since, resolution) if resolution else None
+        ticket.resolution_due_at = add(since, resolution + waited_days) if resolution else None
+
+    def _waited_days(self, ticket: Ticket) -> float:
+        """Business days the response due time was moved on by the reporter's answers."""
+        due = ticket.response_due_at
+        if due is None:
+            return 0.0
+        on_time = self.calendar.add_business_days(
+            ticket.team_since, self.response_days[ticket.priority]
         )
+        if due <= on_time:
+            return 0.0
+        return self.calendar.business_time_between(on_time, due) / self.calendar.day_length
 
     def responded(self, ticket: Ticket, at: datetime) -> None:
         if ticket.first_response_at is None:

@@ -13,7 +13,7 @@ from db.repositories import OPEN_STATUSES
 from db.uow import UnitOfWork
 from flows.choosing import normalise, ticket_number
 from flows.commands import StaffAction, SubmitTicket
-from flows.directory import PRIORITIES, ROUTING_TYPES, TICKET_TYPES, Staff
+from flows.directory import NAME_LONGEST, PRIORITIES, ROUTING_TYPES, TICKET_TYPES, Staff
 from flows.messages import Address
 from flows.views import TicketView
 
@@ -182,8 +182,8 @@ class TicketService:
     async def mine(self, uow: UnitOfWork, reporter: Address) -> Sequence[Ticket]:
         return await uow.tickets.for_reporter(str(reporter))
 
-    async def queue(self, uow: UnitOfWork, staff: Staff) -> Sequence[Ticket]:
-        return await uow.tickets.open_for_team(staff.team)
+    async def queue(self, uow: UnitOfWork, team: str) -> Sequence[Ticket]:
+        return await uow.tickets.open_for_team(team)
 
     # -- staff --------------------------------------------------------------------------------
 
@@ -248,9 +248,10 @@ class TicketService:
             priority = f"P{priority}" if priority.isdigit() else priority
             if priority not in PRIORITIES:
                 return Refused("bad_value", {"value": command.value})
+            if priority == ticket.priority:
+                return Refused("same_priority", {"number": ticket.number, "value": priority})
             detail = {"from": ticket.priority, "to": priority}
-            ticket.priority = priority
-            self.clock.retarget(ticket)
+            self.clock.retarget(ticket, priority)
         elif action == "escalate":
             target = self.escalation_target(ticket, command.value)
             if target is None:
@@ -265,13 +266,15 @@ class TicketService:
             detail = {"parent": ticket.parent_number, "kind": ticket.link_kind}
         elif action == "take":
             detail = {"assignee": staff.key}
-            ticket.assignee, ticket.assignee_name = staff.key, staff.name
+            ticket.assignee, ticket.assignee_name = staff.key, staff.name[:NAME_LONGEST]
         elif action == "reopen":
             ticket.resolved_at = ticket.closed_at = None
             ticket.reopen_count += 1
             ticket.confirmation = ""
             self.clock.start(ticket, now)
-        if ticket.status == "waiting" and action not in ("ask", "type", "priority"):
+        if ticket.status == "waiting" and LEADS_TO.get(action, "waiting") != "waiting":
+            # Out of waiting (taken, escalated, resolved, ...): the clock runs again. What
+            # leaves it waiting (a note, a comment, a new priority) leaves it paused.
             self.clock.resume(ticket, now)
         if action in RESPONSES:
             self.clock.responded(ticket, now)
@@ -303,8 +306,9 @@ class TicketService:
         return None
 
     async def follow_parent(self, uow: UnitOfWork, done: Done, now: datetime) -> list[Done]:
-        """A Problem's resolution resolves its incidents; closing it closes them. Each linked
-        ticket's reporter hears of every change of the Problem."""
+        """A Problem's resolution resolves its incidents; closing it closes them, reopening it
+        reopens those still resolved. Each linked ticket's reporter hears of every change of
+        the Problem."""
         parent = done.ticket
         followers: list[Done] = []
         for child in await uow.tickets.children(parent.number):
@@ -316,6 +320,13 @@ class TicketService:
                 child.last_note = parent.last_note
             elif done.action == "close":
                 child.status, child.closed_at = "closed", now
+            elif done.action == "reopen" and child.status == "resolved":
+                # Not fixed after all: nor is the incident that followed the fix.
+                child.status, child.resolved_at, child.confirmation = "reopened", None, ""
+                child.reopen_count += 1
+                self.clock.start(child, now)
+            if before == "waiting" and child.status != "waiting":
+                self.clock.resume(child, now)  # no longer waiting on its reporter
             child.updated_at = now
             if child.status != before:
                 await uow.tickets.record_event(

@@ -333,7 +333,7 @@ class TicketRepository:
         values = {
             "ticket_id": ticket.id,
             "at": at,
-            "actor": actor,
+            "actor": actor[:120],  # the column's length (a JIRA author's name may be long)
             "channel": channel,
             "action": action,
             "from_status": from_status,

@@ -33,7 +33,10 @@ class ListMyTickets:
 
 @dataclass(frozen=True)
 class ShowQueue:
-    """A team's open tickets (staff only)."""
+    """A team's open tickets (staff only): `team`'s (a team's own chat asks for its own), or
+    "" for the asking staff member's."""
+
+    team: str = ""
 
 
 @dataclass(frozen=True)

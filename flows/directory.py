@@ -52,6 +52,11 @@ class Team:
         return self.names.get(language) or self.names["en"]
 
 
+# The longest name the helpdesk keeps for a person (its tickets' name columns): a Telegram
+# name can be 129 characters, first and last.
+NAME_LONGEST = 120
+
+
 @dataclass(frozen=True)
 class Staff:
     key: str

@@ -55,7 +55,7 @@ def team_step(inbound: Inbound, context: FlowContext, team: Team) -> TeamStep:
         example = f"{directory.ticket_prefix}-1001"
         return reply(i18n.text(language, "staff_help", example=example, teams=teams))
     if word == "queue":
-        return TeamStep(commands=(ShowQueue(),))
+        return TeamStep(commands=(ShowQueue(team.key),))
     line = parse_staff_line(text, directory.ticket_prefix)
     if line is None:
         return reply(i18n.text(language, "group_not_understood"))

@@ -480,3 +480,47 @@ async def test_a_command_without_its_text_in_a_team_chat_asks_for_it(
     assert number in prompt.text.split("\n")[1]  # the question names the ticket
     [ticket] = await fetch(helpdesk, select(Ticket).where(Ticket.number == number))
     assert (ticket.status, ticket.assignee) == ("new", "")
+
+
+async def test_queue_in_a_teams_chat_lists_that_teams_tickets_whoever_asks(
+    helpdesk: Helpdesk, channel: MemoryChannel
+) -> None:
+    """Anita (L1) typing `queue` in the eGov technical team's chat gets that chat's queue,
+    not L1's, as every member of that chat would."""
+    number = await file_ticket(Person(helpdesk, channel, "memory:reporter-1"))
+    await deliver_all(helpdesk)
+    egov_tech = Address("console", "team-egov-tech")
+    asked = Inbound(
+        egov_tech,
+        "queue-1",
+        "queue",
+        helpdesk.clock(),
+        sender_name="Anita Mohanty",
+        sender=Address("console", "anita"),
+    )
+    assert await helpdesk.dispatcher.handle(asked) is Handled.PROCESSED
+    await deliver_all(helpdesk)
+    answer = channel.last(egov_tech).text
+    assert "eGov technical team" in answer and number not in answer  # MK-1001 is with L1
+
+
+async def test_a_member_with_a_long_telegram_name_takes_a_ticket(
+    helpdesk: Helpdesk, channel: MemoryChannel
+) -> None:
+    """Telegram names run to 129 characters (64 first, 64 last): the ticket keeps the first
+    120, as its column holds (PostgreSQL refused the whole action)."""
+    number = await file_ticket(Person(helpdesk, channel, "memory:reporter-1"))
+    await deliver_all(helpdesk)
+    name = "A" * 64 + " " + "B" * 64
+    pressed = Inbound(
+        Address("console", "team-l1"),
+        "long-name-1",
+        "",
+        helpdesk.clock(),
+        sender_name=name,
+        sender=Address("telegram", "1234567890"),
+        choice=f"take {number}",
+    )
+    assert await helpdesk.dispatcher.handle(pressed) is Handled.PROCESSED
+    [ticket] = await fetch(helpdesk, select(Ticket).where(Ticket.number == number))
+    assert (ticket.status, ticket.assignee_name) == ("in_progress", name[:120])

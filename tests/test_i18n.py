@@ -106,6 +106,18 @@ def test_a_keyword_inside_a_longer_message_is_not_a_keyword(message: str) -> Non
     assert i18n.keyword(message) is None
 
 
+def test_every_staff_action_and_status_can_be_named_in_a_refusal() -> None:
+    """A refusal names the action and the status ("MK-1001 is Closed, so it cannot be
+    given an internal note now"): every action the ticket service knows has its words."""
+    from bot.tickets import ALLOWED_FROM, LEADS_TO
+
+    statuses = {status for allowed in ALLOWED_FROM.values() for status in allowed}
+    statuses |= set(LEADS_TO.values())
+    missing = [f"verb_{action}" for action in ALLOWED_FROM if f"verb_{action}" not in ENGLISH]
+    missing += [f"status_{status}" for status in statuses if f"status_{status}" not in ENGLISH]
+    assert missing == []
+
+
 def test_status_words_cover_every_language() -> None:
     assert {"status", "ସ୍ଥିତି", "स्थिति"} <= i18n.STATUS_WORDS
 

@@ -485,10 +485,16 @@ async def test_a_question_to_the_reporter_pauses_the_clock_until_they_answer(
     replies = await anita.say(f"ask {number} Which muster roll?")
     assert replies[0] == "Done: MK-1001 is now Waiting for your reply."
     assert (await stored(helpdesk, number)).status == "waiting"
-    assert await ramesh.inbox() == [
+    # While it waits, a note, a comment or a link of the team's leaves it waiting, and paused.
+    advance_to(clock, ist(2026, 11, 27, 14))
+    await anita.say(f"note {number} Called the ULB office; the engineer is on leave")
+    await anita.say(f"comment {number} Any muster roll number will do")
+    waiting = await stored(helpdesk, number)
+    assert (waiting.status, waiting.paused_at) == ("waiting", asked_at)
+    assert (await ramesh.inbox())[0] == (
         "The helpdesk has a question about ticket MK-1001:\nWhich muster roll?\n"
         "Please reply with your answer."
-    ]
+    )
 
     answered_at = ist(2026, 11, 30, 12)  # Monday: 5.5 h on Friday and 2 h on Monday
     advance_to(clock, answered_at)
@@ -526,6 +532,16 @@ async def test_a_question_to_the_reporter_pauses_the_clock_until_they_answer(
     await ramesh.say("Thanks")
     assert len(await trail(helpdesk, number)) == events
     assert len(texts(channel, L1, "The reporter answered on")) == 1
+
+    # A new priority counts the due time again from when the team got the ticket, still
+    # moved on by the time it waited on the reporter; the same priority again changes nothing.
+    await anita.say(f"priority {number} P1")
+    urgent = await stored(helpdesk, number)
+    assert urgent.response_due_at is not None and before.team_since is not None
+    on_time = calendar.add_business_days(before.team_since, 1)  # P1: one business day
+    assert calendar.business_time_between(on_time, urgent.response_due_at) == waited
+    assert (await anita.say(f"priority {number} p1"))[0] == "MK-1001 is already P1."
+    assert (await stored(helpdesk, number)).response_due_at == urgent.response_due_at
 
 
 # -- 7. the reporter confirms the resolution, or not --------------------------------------------
@@ -780,6 +796,16 @@ async def test_linked_tickets_follow_their_problem_and_their_reporters_hear_of_i
     )
     assert (await stored(helpdesk, "MK-1003")).status == "closed"
     assert (await stored(helpdesk, "MK-1002")).status == "resolved"
+
+    # Not fixed after all: the incidents still resolved are reopened with it, and hear so.
+    await anita.say("reopen MK-1001 The gateway fails again since noon")
+    assert [(await stored(helpdesk, n)).status for n in ("MK-1002", "MK-1003", "MK-1004")] == [
+        "reopened",
+        "closed",
+        "reopened",
+    ]
+    assert (await stored(helpdesk, "MK-1002")).confirmation == ""
+    assert "reopened" in (await people["MK-1002"].inbox())[-1]
 
 
 async def test_escalating_a_problem_tells_linked_reporters_where_it_went(

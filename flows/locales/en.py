@@ -172,6 +172,7 @@ MESSAGES: dict[str, str] = {
     ),
     "refused_transition": "{number} is {status}, so it cannot be {action} now.",
     "refused_same_team": "{number} is already with {team}.",
+    "refused_same_priority": "{number} is already {value}.",
     "refused_note_required": "Please add a note: the reporter will read it.",
     "refused_bad_value": "“{value}” is not a valid choice here.",
     "refused_closed": "{number} is closed; reopen it first.",
@@ -226,6 +227,7 @@ MESSAGES: dict[str, str] = {
     "verb_ask": "asked about",
     "verb_link": "linked",
     "verb_duplicate": "marked as duplicate",
+    "verb_note": "given an internal note",
     "ask_question": "Type the question for the reporter of {number}:",
     "ask_parent": (
         "Send the ID of the ticket that {number} belongs to (the Problem or the original):"

@@ -162,6 +162,7 @@ MESSAGES: dict[str, str] = {
     ),
     "refused_transition": "{number} की स्थिति “{status}” है, इसलिए अभी {action} संभव नहीं है।",
     "refused_same_team": "{number} पहले से {team} के पास है।",
+    "refused_same_priority": "{number} की प्राथमिकता पहले से {value} है।",
     "refused_note_required": "कृपया एक नोट जोड़ें: रिपोर्टकर्ता इसे पढ़ेंगे।",
     "refused_bad_value": "“{value}” यहाँ मान्य विकल्प नहीं है।",
     "refused_closed": "{number} बंद है; पहले इसे फिर से खोलें।",
@@ -216,6 +217,7 @@ MESSAGES: dict[str, str] = {
     "verb_ask": "सवाल पूछना",
     "verb_link": "जोड़ना (link)",
     "verb_duplicate": "डुप्लिकेट चिह्नित करना",
+    "verb_note": "आंतरिक नोट लिखना",
     "ask_question": "{number} के रिपोर्टकर्ता के लिए सवाल लिखें:",
     "ask_parent": "{number} जिस टिकट का हिस्सा है, उसकी ID भेजें (Problem टिकट या मूल टिकट):",
     "link_usage": (
