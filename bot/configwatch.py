@@ -11,6 +11,7 @@ import logging
 
 from bot.build import Helpdesk
 from bot.config import ConfigError, config_digest, load_config_text
+from bot.configuse import still_in_use
 
 log = logging.getLogger(__name__)
 
@@ -32,9 +33,10 @@ class ConfigWatcher:
         text = self._read()
         return config_digest(text) if text is not None else ""
 
-    def check(self, text: str | None = None) -> bool:
-        """Take up the file if it changed since last seen and passes; True when taken. A
-        file saved from this process's admin page is in use already: not taken again."""
+    async def check(self, text: str | None = None) -> bool:
+        """Take up the file if it changed since last seen and passes (as a file, and against
+        the tickets, as the admin page checks a configuration); True when taken. A file saved
+        from this process's admin page is in use already: not taken again."""
         text = self._read() if text is None else text
         if text is None:
             return False
@@ -48,6 +50,14 @@ class ConfigWatcher:
         except ConfigError as error:
             log.error("configuration file changed but not taken: %s", error)
             return False
+        async with self.helpdesk.unit_of_work().read_only() as uow:
+            problems = await still_in_use(uow.session, self.helpdesk.config, config)
+        if problems:
+            log.error(
+                "configuration file changed but not taken: it takes away what tickets need (%s)",
+                "; ".join(f"{problem.key} {dict(problem.values)}" for problem in problems),
+            )
+            return False
         self.helpdesk.reconfigure(config, digest)
         log.info("configuration file changed and taken up", extra={"file": str(path)})
         return True
@@ -57,4 +67,4 @@ class ConfigWatcher:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), self.interval)
             if not stop.is_set():
-                self.check(await asyncio.to_thread(self._read))
+                await self.check(await asyncio.to_thread(self._read))

@@ -318,12 +318,7 @@ def label(config: HelpdeskConfig, dimension: str, key: str) -> str:
         "category": lambda k: directory.category(k).label("en"),
     }
     lookup = lookups.get(dimension)
-    if lookup is None:
-        return key
-    try:
-        return lookup(key)
-    except StopIteration:
-        return key
+    return key if lookup is None else lookup(key)
 
 
 def _configured_order(config: HelpdeskConfig, dimension: str) -> list[str]:

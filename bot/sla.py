@@ -92,10 +92,10 @@ def sla_state(ticket: Ticket, now: datetime) -> str:
     due = ticket.response_due_at
     if due is None or ticket.status in ("resolved", "closed"):
         return ""
+    if ticket.paused_at is not None:  # (asking the reporter is a response too: this first)
+        return PAUSED
     if ticket.first_response_at is not None:
         return MET if ticket.first_response_at <= due else MISSED
-    if ticket.paused_at is not None:
-        return PAUSED
     if now >= due:
         return BREACHED
     if ticket.reminder_at is not None and now >= ticket.reminder_at:

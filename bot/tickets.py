@@ -325,6 +325,7 @@ class TicketService:
                 child.status, child.resolved_at, child.confirmation = "reopened", None, ""
                 child.reopen_count += 1
                 self.clock.start(child, now)
+                self.clock.responded(child, now)  # the team works on it through its Problem
             if before == "waiting" and child.status != "waiting":
                 self.clock.resume(child, now)  # no longer waiting on its reporter
             child.updated_at = now

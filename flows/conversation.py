@@ -638,7 +638,7 @@ class _Turn:
             if reason:
                 self.commands.append(ConfirmResolution(number, solved=False, reason=reason))
                 self.back_to_what_was_asked()
-            elif self.state.draft is None:
+            elif not self.mid_report():
                 self.state = self.state.evolve(step="not_solved", ticket=number)
                 self.say(self.t("ask_not_solved"))
             else:
@@ -648,16 +648,21 @@ class _Turn:
             self.offer_confirmation(number)
         return True
 
+    def mid_report(self) -> bool:
+        """Whether the person is answering a report's questions (never interrupted). A report
+        saved for later while they answer about a ticket is not that."""
+        return self.state.draft is not None and self.state.step in (*INTAKE_STEPS, "confirm")
+
     def back_to_what_was_asked(self) -> None:
         """After an answer about a ticket: the unfinished report's question, or the menu."""
-        if self.state.draft is not None and self.state.step in (*INTAKE_STEPS, "confirm"):
+        if self.mid_report():
             self.prompt()
         else:
             self.state = self.state.evolve(step="menu", ticket="", shown=())
 
     def offer_rating(self, number: str) -> None:
         choices = [Choice(f"rate {number} {n}", "★" * n) for n in range(1, 6)]
-        if self.state.draft is None:
+        if not self.mid_report():
             self.state = self.state.evolve(step="rate", ticket=number)
             self.offer(self.t("ask_rating"), choices)
         else:

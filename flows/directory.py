@@ -122,17 +122,25 @@ class Directory:
     def staff_by_key(self, key: str) -> Staff | None:
         return next((member for member in self.staff if member.key == key), None)
 
+    # A key the configuration no longer has (tickets and drafts outlive an edit of it) is
+    # named by itself, with no chats: what names it is still shown, and nothing fails.
+
     def team(self, key: str) -> Team:
-        return next(team for team in self.teams if team.key == key)
+        return next((team for team in self.teams if team.key == key), None) or Team(
+            key, {"en": key}
+        )
 
     def ulb(self, key: str) -> Option:
-        return next(option for option in self.ulbs if option.key == key)
+        found = next((option for option in self.ulbs if option.key == key), None)
+        return found or Option(key, {"en": key})
 
     def module(self, key: str) -> Module:
-        return next(option for option in self.modules if option.key == key)
+        found = next((option for option in self.modules if option.key == key), None)
+        return found or Module(key, {"en": key})
 
     def category(self, key: str) -> Category:
-        return next(option for option in self.categories if option.key == key)
+        found = next((option for option in self.categories if option.key == key), None)
+        return found or Category(key, {"en": key})
 
     def route_for(self, category_key: str) -> str:
         return self.routes[self.category(category_key).routing]

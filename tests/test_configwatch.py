@@ -5,12 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import tomllib
 from pathlib import Path
 
 import pytest
+from sqlalchemy import update
 
+from adapters.memory import MemoryChannel
 from bot.build import Helpdesk
 from bot.configwatch import ConfigWatcher
+from db.models import Ticket
+from tests.support import Person, file_ticket
+from tests.test_config import toml_document
 from tests.test_web_admin import KHORDHA, contents, save_configuration, signed_in_admin
 from tests.web_support import console_client
 
@@ -40,13 +46,13 @@ async def test_a_changed_file_is_taken_up_everywhere_it_is_read(
     helpdesk: Helpdesk, config_file: Path
 ) -> None:
     watcher = ConfigWatcher(helpdesk, interval=30)
-    assert not watcher.check()  # unchanged
+    assert not await watcher.check()  # unchanged
     write(config_file, with_new_ulb(config_file))
-    assert watcher.check()
+    assert await watcher.check()
     assert "banki" in ulb_keys(helpdesk)
     assert "banki" in [ulb.key for ulb in helpdesk.config.directory.ulbs]
     assert helpdesk.scheduler.config is helpdesk.config
-    assert not watcher.check()  # taken once
+    assert not await watcher.check()  # taken once
 
 
 async def test_a_broken_file_is_not_taken_and_the_last_good_one_stays(
@@ -57,12 +63,12 @@ async def test_a_broken_file_is_not_taken_and_the_last_good_one_stays(
     good = with_new_ulb(config_file)
     write(config_file, good.replace("[helpdesk]", "[helpdesk"))
     with caplog.at_level(logging.ERROR, logger="bot.configwatch"):
-        assert not watcher.check()
+        assert not await watcher.check()
     assert helpdesk.config is before and "banki" not in ulb_keys(helpdesk)
     assert "not valid TOML" in caplog.text
     # Mended: taken up at the next look.
     write(config_file, good)
-    assert watcher.check() and "banki" in ulb_keys(helpdesk)
+    assert await watcher.check() and "banki" in ulb_keys(helpdesk)
 
 
 async def test_the_running_watcher_looks_by_itself_and_stops_when_told(
@@ -93,9 +99,35 @@ async def test_a_file_saved_on_this_process_s_admin_page_is_not_taken_up_again(
     in_use = helpdesk.config
     assert "khordha" in ulb_keys(helpdesk)
     with caplog.at_level(logging.INFO, logger="bot.configwatch"):
-        assert not watcher.check()
+        assert not await watcher.check()
     assert helpdesk.config is in_use
     assert "taken up" not in caplog.text
     # A change made by hand after it is taken up as before.
     write(config_file, with_new_ulb(config_file))
-    assert watcher.check() and "banki" in ulb_keys(helpdesk)
+    assert await watcher.check() and "banki" in ulb_keys(helpdesk)
+
+
+async def test_a_hand_edit_taking_away_a_team_that_has_tickets_is_not_taken(
+    helpdesk: Helpdesk, channel: MemoryChannel, config_file: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """As the admin page refuses it: the ticket would be left with no team's queue, and
+    each sweep named a team that no longer exists."""
+    number = await file_ticket(Person(helpdesk, channel, "memory:reporter-1"))
+    async with helpdesk.unit_of_work() as uow:
+        await uow.session.execute(
+            update(Ticket).where(Ticket.number == number).values(team="hudd_admin")
+        )
+        await uow.commit()
+    watcher = ConfigWatcher(helpdesk, interval=30)
+    data = tomllib.loads(contents(config_file))
+    data["teams"] = [team for team in data["teams"] if team["key"] != "hudd_admin"]
+    data["reminders"] |= {"breach_escalation_team": "", "weekly_summary_team": ""}
+    before = helpdesk.config
+    write(config_file, toml_document(data))
+    with caplog.at_level(logging.ERROR, logger="bot.configwatch"):
+        assert not await watcher.check()
+    assert helpdesk.config is before
+    assert "cfg_team_open" in caplog.text and "hudd_admin" in caplog.text
+    # Whatever a ticket names that a configuration lacks is shown by its key, not a crash.
+    assert helpdesk.config.directory.team("gone_team").name("or") == "gone_team"
+    assert await helpdesk.scheduler.sweep() >= 0

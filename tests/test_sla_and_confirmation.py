@@ -491,6 +491,8 @@ async def test_a_question_to_the_reporter_pauses_the_clock_until_they_answer(
     await anita.say(f"comment {number} Any muster roll number will do")
     waiting = await stored(helpdesk, number)
     assert (waiting.status, waiting.paused_at) == ("waiting", asked_at)
+    card = card_of(await anita.say(f"ticket {number}"), number)
+    assert " · paused (waiting for the reporter)\n" in card
     assert (await ramesh.inbox())[0] == (
         "The helpdesk has a question about ticket MK-1001:\nWhich muster roll?\n"
         "Please reply with your answer."
@@ -804,7 +806,9 @@ async def test_linked_tickets_follow_their_problem_and_their_reporters_hear_of_i
         "closed",
         "reopened",
     ]
-    assert (await stored(helpdesk, "MK-1002")).confirmation == ""
+    reopened = await stored(helpdesk, "MK-1002")
+    assert reopened.confirmation == ""
+    assert reopened.first_response_at is not None  # worked on through MK-1001: no breach
     assert "reopened" in (await people["MK-1002"].inbox())[-1]
 
 

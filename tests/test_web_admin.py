@@ -290,21 +290,24 @@ async def test_a_configuration_taking_away_what_tickets_need_is_refused(
 ) -> None:
     number = await file_ticket(Person(helpdesk, channel, "memory:reporter-1"))
     async with helpdesk.unit_of_work() as uow:
-        moved = update(Ticket).where(Ticket.number == number).values(team="hudd_admin")
-        await uow.session.execute(moved)
+        # Resolved, not closed: it may be reopened, and would then have no team.
+        moved = update(Ticket).where(Ticket.number == number)
+        await uow.session.execute(moved.values(team="hudd_admin", status="resolved"))
         await uow.commit()
     original = contents(config_file)
     data = tomllib.loads(original)
     data["teams"] = [team for team in data["teams"] if team["key"] != "hudd_admin"]
     data["reminders"] |= {"breach_escalation_team": "", "weekly_summary_team": ""}
     data["ulbs"] = [ulb for ulb in data["ulbs"] if ulb["key"] != "jatni"]
+    data["helpdesk"]["ticket_prefix"] = "MUK"
     async with console_client(helpdesk) as admin:
         await signed_in_admin(helpdesk, admin)
         answer = await save_configuration(admin, toml_document(data))
         assert answer.status_code == 409
         page = text_of(answer)
-        assert "Team 'hudd_admin' still has 1 open ticket(s)" in page
+        assert "Team 'hudd_admin' still has 1 ticket(s) not closed" in page
         assert "ULB 'jatni' is named by 1 ticket(s)" in page
+        assert "There are 1 ticket(s) numbered MK-…" in page
     assert contents(config_file) == original
     assert "hudd_admin" in [team.key for team in helpdesk.config.directory.teams]
     assert await configuration_changes(helpdesk) == []

@@ -11,8 +11,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -25,12 +23,12 @@ from bot.config import (
     previous_version,
     write_config_text,
 )
+from bot.configuse import Problem, still_in_use
 from bot.web import sessions
 from bot.web.accounts import LANGUAGES, AccountError, recent_changes, record_change
 from bot.web.console import PREFIX, Console, Visit
-from db.models import AdminChange, StaffAccount, Ticket
-from db.repositories import OPEN_STATUSES
-from flows.directory import STAFF_ROLES, Directory
+from db.models import AdminChange, StaffAccount
+from flows.directory import STAFF_ROLES
 
 log = logging.getLogger(__name__)
 ADMIN = f"{PREFIX}/admin"
@@ -38,16 +36,6 @@ ACCOUNTS = f"{ADMIN}/accounts"
 CONFIGURATION = f"{ADMIN}/configuration"
 ACCOUNT_FIELDS = ("key", "name", "role", "team", "language")
 ACCOUNT_NOTICES = ("created", "updated", "password")
-# What tickets store by key: a configuration must keep those keys while tickets use them.
-TICKET_KEYS = ("ulb", "module", "category")
-
-
-@dataclass(frozen=True)
-class Problem:
-    """Why a configuration cannot be used now, as words of the admin's language."""
-
-    key: str
-    values: Mapping[str, object]
 
 
 @dataclass(frozen=True)
@@ -74,38 +62,6 @@ def config_diff(old: str, new: str, name: str) -> str:
         old.splitlines(keepends=True), new.splitlines(keepends=True), name, name, n=2
     )
     return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
-
-
-async def still_in_use(
-    session: AsyncSession, old: HelpdeskConfig, new: HelpdeskConfig
-) -> list[Problem]:
-    """What `new` takes away that tickets still need: a team with open tickets (they would
-    have no queue), and a ULB, module or category any ticket names (it could not be shown)."""
-    problems = []
-    before, after = old.directory, new.directory
-    gone_teams = {team.key for team in before.teams} - {team.key for team in after.teams}
-    if gone_teams:
-        query = (
-            select(Ticket.team, func.count())
-            .where(Ticket.team.in_(gone_teams), Ticket.status.in_(OPEN_STATUSES))
-            .group_by(Ticket.team)
-        )
-        for team, count in await session.execute(query):
-            problems.append(Problem("cfg_team_open", {"team": team, "count": count}))
-    for column in TICKET_KEYS:
-        gone = option_keys(before, column) - option_keys(after, column)
-        if not gone:
-            continue
-        field = getattr(Ticket, column)
-        query = select(field, func.count()).where(field.in_(gone)).group_by(field)
-        for key, count in await session.execute(query):
-            problems.append(Problem(f"cfg_{column}_used", {column: key, "count": count}))
-    return problems
-
-
-def option_keys(directory: Directory, column: str) -> set[str]:
-    options = {"ulb": directory.ulbs, "module": directory.modules}.get(column)
-    return {item.key for item in (options if options is not None else directory.categories)}
 
 
 def change_view(change: AdminChange) -> ChangeView:

@@ -64,8 +64,10 @@ ENGLISH: dict[str, str] = {
     "cfg_stale": "Someone changed the configuration after you opened this page, so nothing "
     "was saved. Copy your edits, reload the page and make them again.",
     "cfg_unwritable": "The file could not be written ({error}).",
-    "cfg_team_open": "Team '{team}' still has {count} open ticket(s), which would have no "
-    "queue. Move them to another team first, or keep the team.",
+    "cfg_team_open": "Team '{team}' still has {count} ticket(s) not closed, which would have no "
+    "queue (a resolved one may be reopened). Move them to another team first, or keep the team.",
+    "cfg_prefix_used": "There are {count} ticket(s) numbered {prefix}-…: their numbers would no "
+    "longer be understood. Keep the prefix.",
     "cfg_ulb_used": "ULB '{ulb}' is named by {count} ticket(s): keep it (its labels may change).",
     "cfg_module_used": "Module '{module}' is named by {count} ticket(s): keep it (its labels may "
     "change).",
@@ -153,8 +155,10 @@ ODIA: dict[str, str] = {
     "cfg_stale": "ଆପଣ ଏହି ପୃଷ୍ଠା ଖୋଲିବା ପରେ ଅନ୍ୟ କେହି ବିନ୍ୟାସ ବଦଳାଇଛନ୍ତି, ତେଣୁ କିଛି ସଞ୍ଚୟ ହେଲା "
     "ନାହିଁ। ଆପଣଙ୍କ ପରିବର୍ତ୍ତନ କପି କରନ୍ତୁ, ପୃଷ୍ଠା ପୁଣି ଲୋଡ୍ କରି ସେଗୁଡ଼ିକ ପୁଣି କରନ୍ତୁ।",
     "cfg_unwritable": "ଫାଇଲଟି ଲେଖାଯାଇପାରିଲା ନାହିଁ ({error})।",
-    "cfg_team_open": "ଦଳ '{team}' ପାଖରେ ଏବେ ବି {count}ଟି ଖୋଲା ଟିକେଟ ଅଛି, ଯାହାର କୌଣସି କ୍ୟୁ ରହିବ "
-    "ନାହିଁ। ପ୍ରଥମେ ସେଗୁଡ଼ିକୁ ଅନ୍ୟ ଦଳକୁ ପଠାନ୍ତୁ, କିମ୍ବା ଦଳଟି ରଖନ୍ତୁ।",
+    "cfg_team_open": "ଦଳ '{team}' ପାଖରେ ଏବେ ବି {count}ଟି ଟିକେଟ ବନ୍ଦ ହୋଇନାହିଁ, ଯାହାର କୌଣସି କ୍ୟୁ "
+    "ରହିବ ନାହିଁ (ସମାଧାନ ହୋଇଥିବା ଟିକେଟ ପୁଣି ଖୋଲିପାରେ)। ପ୍ରଥମେ ସେଗୁଡ଼ିକୁ ଅନ୍ୟ ଦଳକୁ ପଠାନ୍ତୁ, କିମ୍ବା ଦଳଟି "
+    "ରଖନ୍ତୁ।",
+    "cfg_prefix_used": "{prefix}-… ନମ୍ବରର {count}ଟି ଟିକେଟ ଅଛି: ସେଗୁଡ଼ିକର ନମ୍ବର ଆଉ ବୁଝାଯିବ ନାହିଁ। ଉପସର୍ଗଟି ରଖନ୍ତୁ।",
     "cfg_ulb_used": "ULB '{ulb}' {count}ଟି ଟିକେଟରେ ଅଛି: ଏହାକୁ ରଖନ୍ତୁ (ଏହାର label ବଦଳାଇପାରିବେ)।",
     "cfg_module_used": "ମଡ୍ୟୁଲ '{module}' {count}ଟି ଟିକେଟରେ ଅଛି: ଏହାକୁ ରଖନ୍ତୁ (ଏହାର label ବଦଳାଇପାରିବେ)।",
     "cfg_category_used": "ବର୍ଗ '{category}' {count}ଟି ଟିକେଟରେ ଅଛି: ଏହାକୁ ରଖନ୍ତୁ (ଏହାର label ବଦଳାଇପାରିବେ)।",
