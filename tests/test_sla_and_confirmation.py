@@ -656,6 +656,37 @@ async def test_a_reporter_in_the_middle_of_a_report_is_not_interrupted(
     assert (second.module, second.category) == ("wage_bills", "app_error")
 
 
+@pytest.mark.parametrize("answer", ["1", "2"])
+async def test_a_report_saved_for_later_does_not_get_in_the_way_of_the_answers(
+    helpdesk: Helpdesk, channel: MemoryChannel, answer: str
+) -> None:
+    """A reporter with an unfinished report kept for later (they went back to the menu) is
+    asked whether their ticket is solved: the rating, or what is still wrong, is theirs to
+    give next, as for anyone at the menu (the rating was lost, and "no" reopened the ticket
+    with no reason)."""
+    ramesh, number = await reporter_with_ticket(helpdesk, channel, RAMESH)
+    await ramesh.say("menu")
+    await ramesh.say("1")  # a new report...
+    await ramesh.say("menu")  # ...kept for later
+    anita = await staff_person(helpdesk, channel, "anita")
+    await anita.say(f"resolve {number} Bill re-submitted after the iFIX fix")
+    await ramesh.inbox()
+
+    if answer == "1":
+        assert (await ramesh.say("1"))[-1].startswith("Thank you! How would you rate")
+        assert await ramesh.say("5") == ["Thank you for your feedback."]
+        assert (await stored(helpdesk, number)).rating == 5
+    else:
+        assert await ramesh.say("2") == ["Sorry to hear that. What is still not working?"]
+        assert (await stored(helpdesk, number)).status == "resolved"
+        await ramesh.say("The bill still shows error 500")
+        reopened = await stored(helpdesk, number)
+        assert (reopened.status, reopened.last_note) == (
+            "reopened",
+            "The bill still shows error 500",
+        )
+
+
 # -- 8. automatic closing ---------------------------------------------------------------------
 
 
