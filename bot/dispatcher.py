@@ -33,7 +33,7 @@ from flows.commands import (
     StaffAction,
     SubmitTicket,
 )
-from flows.conversation import FlowContext, confirmation_keys, step
+from flows.conversation import FlowContext, confirmation_keys, mid_report, step
 from flows.directory import Staff, Team
 from flows.messages import Address, Inbound, Outbound
 from flows.render import Renderer
@@ -342,8 +342,11 @@ class Dispatcher:
         state, replies = result.state, result.replies
         if any(answer.kind == REFUSED_ANSWER for answer in answers):
             # The ticket was not waiting for this answer (closed meanwhile, say): do not go
-            # on to the follow-up question the flow prepared.
-            state, replies = state.evolve(step="menu", ticket="", shown=()), ()
+            # on to the follow-up question the flow prepared. In the middle of a report, the
+            # report's question stays the one the next message answers.
+            replies = ()
+            if not mid_report(state):
+                state = state.evolve(step="menu", ticket="", shown=())
         await uow.conversations.save_state(address, state, now)
         # Answers to commands come before the flow's next question.
         return [*answers, *replies]

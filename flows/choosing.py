@@ -62,7 +62,8 @@ def pick(text: str, choice: str, shown: Sequence[str], candidates: Iterable[Cand
     if not answer:
         return NoMatch()
     if answer.isdecimal():
-        index = int(answer) - 1
+        # (Longer than any list: not read as a number, which Python refuses past 4,300 digits.)
+        index = int(answer) - 1 if len(answer) <= 6 else -1
         if 0 <= index < len(shown) and shown[index] in keys:
             return Picked(shown[index])
         return NoMatch()

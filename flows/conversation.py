@@ -67,6 +67,7 @@ _REPORTER_LINE = re.compile(
 )
 YES_WORDS = frozenset({"yes", "y", "haan", "ha", "solved", "ହଁ", "हाँ", "हां", "हा"})
 NO_WORDS = frozenset({"no", "n", "na", "nahi", "not yet", "ନା", "ନାହିଁ", "नहीं", "ना"})
+RATINGS = frozenset("12345")
 LANGUAGE_ALIASES = {
     "en": ("english", "eng", "ଇଂରାଜୀ", "अंग्रेज़ी", "अंग्रेजी"),
     "or": ("odia", "oriya", "ଓଡ଼ିଆ", "ଓଡିଆ", "ओड़िया", "उड़िया"),
@@ -98,6 +99,12 @@ class Step:
 
 def step(state: ConversationState, inbound: Inbound, context: FlowContext) -> Step:
     return _Turn(state, inbound, context).run()
+
+
+def mid_report(state: ConversationState) -> bool:
+    """Whether the person is answering a report's questions (never interrupted). A report
+    saved for later while they answer about a ticket is not that."""
+    return state.draft is not None and state.step in (*INTAKE_STEPS, "confirm")
 
 
 class _Turn:
@@ -246,6 +253,10 @@ class _Turn:
             if number:
                 self.show_ticket(number)
                 return True
+        if words[0] in i18n.STATUS_WORDS and len(words) == 1:
+            # "status" alone (Telegram's /status menu command): which ticket?
+            self.goto("ask_ticket")
+            return True
         if normalise(message) == "queue" and self.context.actor:
             self.commands.append(ShowQueue())
             return True
@@ -531,7 +542,8 @@ class _Turn:
 
     def on_attachments(self) -> None:
         answer = normalise(self.inbound.text)
-        done_words = {"done", "skip", "no", "continue", "1", normalise(self.t("attachments_done"))}
+        done_words = {"done", "skip", "continue", "1", normalise(self.t("attachments_done"))}
+        done_words |= NO_WORDS  # "no" (more photos) in any language
         if self.inbound.choice == "done" or answer in done_words:
             self.goto("confirm")
             return
@@ -615,7 +627,7 @@ class _Turn:
         verb, rest = match.group(1).lower(), match.group(3).strip()
         if verb == "rate":
             rating = normalise(rest)
-            if rating.isdecimal() and 1 <= int(rating) <= 5:
+            if rating in RATINGS:
                 self.commands.append(RateTicket(number, int(rating)))
                 self.back_to_what_was_asked()
                 return True
@@ -649,9 +661,7 @@ class _Turn:
         return True
 
     def mid_report(self) -> bool:
-        """Whether the person is answering a report's questions (never interrupted). A report
-        saved for later while they answer about a ticket is not that."""
-        return self.state.draft is not None and self.state.step in (*INTAKE_STEPS, "confirm")
+        return mid_report(self.state)
 
     def back_to_what_was_asked(self) -> None:
         """After an answer about a ticket: the unfinished report's question, or the menu."""
@@ -693,7 +703,7 @@ class _Turn:
 
     def on_rate(self) -> None:
         answer = normalise(self.inbound.text)
-        if answer.isdecimal() and 1 <= int(answer) <= 5:
+        if answer in RATINGS:
             self.answer_about_ticket(f"rate {self.state.ticket} {answer}")
         else:
             # Not a rating: the person has moved on; treat it as any message at the menu.

@@ -464,6 +464,29 @@ def test_text_typed_at_the_attachments_step_is_added_to_the_description() -> Non
     assert chat.send("1").submitted.description == f"{DESCRIPTION}\n{extra}"
 
 
+@pytest.mark.parametrize("word", ["no", "नहीं", "ना", "ନା", "ନାହିଁ", "nahi"])
+def test_no_more_photos_in_any_language_goes_on_to_the_summary(word: str) -> None:
+    """ "No" at "send photos, or continue" is no more photos, not words for the description."""
+    chat, _ = reach("attachments")
+    turn = chat.send(word)
+    assert turn.question == en_summary(description=DESCRIPTION)
+
+
+@pytest.mark.parametrize("step_name", ["name", "attachments", "menu"])
+def test_status_alone_asks_which_ticket_at_any_step(step_name: str) -> None:
+    """Telegram's /status menu command sends "/status": never a name or part of a report."""
+    chat, _ = reach(step_name)
+    turn = chat.send("/status")
+    assert turn.texts[-1] == EN["ask_ticket_id"].format(example="MK-1001")
+    assert chat.state.draft is None or "status" not in chat.state.draft.description
+
+
+def test_a_number_thousands_of_digits_long_is_a_wrong_answer_not_a_crash() -> None:
+    chat, _ = reach("module")
+    turn = chat.send("1" * 5000)
+    assert turn.question == EN["ask_module"]
+
+
 # -- attachments --------------------------------------------------------------------------
 
 

@@ -687,6 +687,21 @@ async def test_a_report_saved_for_later_does_not_get_in_the_way_of_the_answers(
         )
 
 
+async def test_an_old_solved_button_pressed_mid_report_keeps_the_reports_question(
+    helpdesk: Helpdesk, channel: MemoryChannel
+) -> None:
+    ramesh, number = await reporter_with_ticket(helpdesk, channel, RAMESH)
+    anita = await staff_person(helpdesk, channel, "anita")
+    await anita.say(f"resolve {number} Bill re-submitted after the iFIX fix")
+    await ramesh.say("1")  # solved: closed
+    await ramesh.say("menu")
+    assert await ramesh.say("1") == ["Which part of MUKTASoft is the problem in?"]  # report
+
+    replies = await ramesh.say(choice=f"solved {number} yes")  # the old button, again
+    assert len(replies) == 1 and "not waiting for an answer" in replies[0]
+    assert await ramesh.say("wage") == ["What kind of problem is it?"]  # the report goes on
+
+
 # -- 8. automatic closing ---------------------------------------------------------------------
 
 
