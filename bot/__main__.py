@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 
 import uvicorn
+from pydantic import ValidationError
 
 from adapters import console
 from bot import logs, reports
@@ -69,7 +70,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     add_account_commands(commands)
     arguments = parser.parse_args(argv)
 
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in item['loc']).upper()}: {item['msg']}"
+            for item in error.errors()
+        )
+        print(f"Settings error: {problems}", file=sys.stderr)
+        return 2
     # The chat is for a person at a terminal: keep log lines out of the conversation.
     level = "WARNING" if arguments.command == "chat" else settings.log_level
     logs.configure(level, "text" if arguments.command == "chat" else settings.log_format)
@@ -102,9 +111,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 async def run_report(helpdesk: Helpdesk, arguments: argparse.Namespace) -> int:
     files = reports.ReportFiles(arguments.csv, arguments.tickets, arguments.events, arguments.chart)
     try:
+        await helpdesk.migrate()  # a database never served yet has its tables, and no tickets
         return await reports.run_report(
             helpdesk, arguments.first_day, arguments.last_day, files, sys.stdout
         )
+    except OverflowError:
+        print("Those days are out of the calendar's range.", file=sys.stderr)
+        return 2
+    except OSError as error:
+        print(f"A file could not be written: {error}", file=sys.stderr)
+        return 2
     finally:
         await helpdesk.close()
 

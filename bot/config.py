@@ -43,7 +43,8 @@ from flows.messages import Address
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Priority = Annotated[str, Field(pattern="^P[1-4]$")]
-Key = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_\-]*$", max_length=60)]
+# (40: the longest key a ticket or an account keeps, its team's.)
+Key = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_\-]*$", max_length=40)]
 
 
 class ConfigError(Exception):
@@ -271,6 +272,10 @@ def load_config(path: Path) -> HelpdeskConfig:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError as error:
         raise ConfigError(f"configuration file {path} does not exist") from error
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"configuration file {path} is not UTF-8 text ({error})") from error
+    except OSError as error:  # a directory, no permission, ...
+        raise ConfigError(f"configuration file {path} cannot be read ({error})") from error
     return load_config_text(text, str(path))
 
 

@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from bot.ratelimit import DEFAULT_PER_MINUTE
 
@@ -178,7 +179,14 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def sqlite_file_from_root(cls, url: str) -> str:
-        parsed = make_url(url)
+        try:
+            parsed = make_url(url)
+            parsed.get_dialect()  # a database SQLAlchemy knows, through a driver installed
+        except (ArgumentError, NoSuchModuleError) as error:
+            raise ValueError(
+                "not a database URL the helpdesk can use (sqlite+aiosqlite:///… or "
+                f"postgresql+asyncpg://…): {error}"
+            ) from error
         database = parsed.database
         if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:":
             return url

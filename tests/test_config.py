@@ -248,6 +248,19 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
     assert "staff 'ravi': unknown team 'trainers'" in message
 
 
+def test_a_key_longer_than_a_ticket_keeps_is_refused(tmp_path: Path) -> None:
+    def long_team_key(data: dict[str, Any]) -> None:
+        key = "master_trainers_of_every_urban_local_body"  # 41 characters
+        data["teams"][1]["key"] = key
+        data["routes"] = {
+            kind: key if team == "master_trainers" else team
+            for kind, team in data["routes"].items()
+        }
+
+    message = config_error(write_config(tmp_path, long_team_key))
+    assert "at most 40 characters" in message
+
+
 def test_thousands_of_nested_brackets_are_invalid_toml_not_a_crash() -> None:
     with pytest.raises(ConfigError, match="nested too deeply"):
         load_config_text("a = " + "[" * 20_000 + "]" * 20_000)

@@ -156,3 +156,35 @@ def test_a_broken_configuration_names_the_place(tmp_path: Path) -> None:
     assert "Configuration error:" in done.stderr
     assert "staff 'kiran': unknown team 'egov_technical'" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("settings", "said"),
+    [
+        ({"HTTP_PORT": "99999"}, "Settings error: HTTP_PORT: Input should be less than or equal"),
+        ({"DATABASE_URL": "bogus://x"}, "Settings error: DATABASE_URL: Value error, not a"),
+        ({"HELPDESK_CONFIG": "config"}, "Configuration error: configuration file"),
+    ],
+)
+def test_a_bad_setting_stops_with_a_clear_message(settings: dict[str, str], said: str) -> None:
+    done = bot(["check-config"], environment(**settings))
+    assert done.returncode == 2
+    assert said in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_report_on_a_new_database_and_its_mistakes_are_plain(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    """`report` on a database never served yet makes its tables (and reports no tickets); days
+    outside the calendar and a file that cannot be written are said so, with exit status 2."""
+    empty = bot(["report", "--from", "2026-11-01", "--to", "2026-11-27"], env)
+    assert empty.returncode == 0, empty.stderr
+    assert "Traceback" not in empty.stderr
+    for arguments, said in (
+        (["--to", "0001-01-05"], "out of the calendar's range"),
+        (["--csv", str(tmp_path)], "A file could not be written"),
+    ):
+        done = bot(["report", *arguments], env)
+        assert done.returncode == 2, done.stderr
+        assert said in done.stderr and "Traceback" not in done.stderr

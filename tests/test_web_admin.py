@@ -81,6 +81,10 @@ async def test_an_admin_creates_an_account_and_that_person_signs_in(
         assert short.status_code == 400
         assert "at least 10 characters" in text_of(short)
         assert 'value="Ravi Das"' in short.text  # what was typed is kept
+        long_name = {**new, "name": "R" * 121, "password": PASSWORD}
+        too_long = await admin.post(ACCOUNTS, long_name, csrf_from=ACCOUNTS)
+        assert too_long.status_code == 400  # (PostgreSQL's column refused it with a 500)
+        assert "at most 120 characters" in text_of(too_long)
         created = await admin.post(ACCOUNTS, {**new, "password": PASSWORD}, csrf_from=ACCOUNTS)
         assert created.status_code == 303
         listing = await admin.get(created.headers["location"])

@@ -22,7 +22,7 @@ from bot.web.passwords import (
 from bot.web.sessions import Account
 from bot.web.strings import translate
 from db.models import AdminChange, StaffAccount
-from flows.directory import STAFF_ROLES, Directory, Staff
+from flows.directory import NAME_LONGEST, STAFF_ROLES, Directory, Staff
 
 T = TypeVar("T")
 KEY = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,59}$")
@@ -100,7 +100,7 @@ class Accounts:
         key, name = key.strip().lower(), name.strip()
         if not KEY.match(key):
             raise AccountError("acc_err_key")
-        if not name:
+        if not name or len(name) > NAME_LONGEST:
             raise AccountError("acc_err_name")
         self._check(role, team, language)
         if await session.get(StaffAccount, key) is not None:
@@ -153,6 +153,8 @@ class Accounts:
         active: bool,
     ) -> StaffAccount:
         account = await self.get(session, key)
+        if len(name.strip()) > NAME_LONGEST:
+            raise AccountError("acc_err_name")
         self._check(role, team, language)
         if actor == key and (not active or role != account.role):
             raise AccountError("acc_err_own")
