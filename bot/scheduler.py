@@ -351,6 +351,11 @@ class Scheduler:
             return 0
         if now < self._today_at(now, self.reminders.weekly_summary_time):
             return 0
+        team = self.directory.team(team_key)
+        # The team's group chats, and its members' own chats where there are no groups.
+        recipients = [*team.chats, *self.notifier.personal_chats(team_key)]
+        if not recipients:
+            return 0  # nobody to send it to: not drawn (again at every sweep)
         year, week, _ = local.isocalendar()
         key = f"weekly:{year}-W{week:02d}"
         from bot import reports  # matplotlib is loaded only when a chart is drawn
@@ -365,11 +370,10 @@ class Scheduler:
         self.reports_dir.mkdir(parents=True, exist_ok=True)
         path = self.reports_dir / f"weekly-{year}-W{week:02d}.png"
         path.write_bytes(chart)
-        team = self.directory.team(team_key)
         picture = Attachment("photo", path.resolve().as_uri(), "image/png", path.name)
         messages = [
             Outbound(chat, caption, kind="summary", attachments=(picture,), language=team.language)
-            for chat in team.chats
+            for chat in recipients
         ]
         async with self.units() as uow:
             queued = await self._once(uow, key, now, messages)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import tomllib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
@@ -25,10 +26,13 @@ import pytest
 
 from adapters.memory import MemoryChannel
 from bot.build import Helpdesk, build
+from bot.config import load_config_text
+from bot.settings import ROOT
 from db.models import Ticket
 from flows.messages import Address
 from tests.conftest import FixedClock
 from tests.support import Person, file_ticket
+from tests.test_config import toml_document
 
 IST = ZoneInfo("Asia/Kolkata")
 RAMESH = "memory:ramesh"
@@ -964,3 +968,20 @@ async def test_the_weekly_summary_chart_reaches_the_admins_once_on_monday_mornin
     assert chart.kind == "photo" and chart.content_type == "image/png"
     picture = Path(chart.ref.removeprefix("file://"))
     assert (await asyncio.to_thread(picture.read_bytes)).startswith(b"\x89PNG\r\n\x1a\n")
+
+
+async def test_a_weekly_summary_team_with_no_chat_to_send_to_gets_no_chart_drawn(
+    helpdesk: Helpdesk, channel: MemoryChannel, clock: FixedClock
+) -> None:
+    """Drawing the chart takes a good part of a second: with no one to send it to, it was
+    drawn again at every sweep of the day."""
+    data = tomllib.loads((ROOT / "config" / "helpdesk.toml").read_text(encoding="utf-8"))
+    for team in data["teams"]:
+        if team["key"] == "hudd_admin":
+            team["chats"] = []
+    helpdesk.reconfigure(load_config_text(toml_document(data)))
+    await reporter_with_ticket(helpdesk, channel, RAMESH)
+    advance_to(clock, ist(2026, 11, 30, 10, 0))  # Monday, the summary's time
+    await helpdesk.scheduler.sweep()
+    await helpdesk.scheduler.sweep()
+    assert list(helpdesk.scheduler.reports_dir.glob("weekly-*.png")) == []
