@@ -352,8 +352,9 @@ class Scheduler:
         if now < self._today_at(now, self.reminders.weekly_summary_time):
             return 0
         team = self.directory.team(team_key)
-        # The team's group chats, and its members' own chats where there are no groups.
-        recipients = [*team.chats, *self.notifier.personal_chats(team_key)]
+        # (A picture kept on this machine: for group chats, not for WhatsApp, whose media
+        # must be fetched from a public address.)
+        recipients = team.chats
         if not recipients:
             return 0  # nobody to send it to: not drawn (again at every sweep)
         year, week, _ = local.isocalendar()
