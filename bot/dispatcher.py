@@ -33,7 +33,13 @@ from flows.commands import (
     StaffAction,
     SubmitTicket,
 )
-from flows.conversation import FlowContext, confirmation_keys, mid_report, step
+from flows.conversation import (
+    FlowContext,
+    after_closed_or_reopened,
+    confirmation_keys,
+    mid_report,
+    step,
+)
 from flows.directory import Staff, Team
 from flows.messages import Address, Inbound, Outbound
 from flows.render import Renderer
@@ -515,10 +521,15 @@ class Dispatcher:
     async def _await_reporter(self, uow: UnitOfWork, change: Done, now: datetime) -> None:
         """After a question or a resolution, the reporter's next message answers it (unless
         they are in the middle of a report, which is never interrupted)."""
+        number = change.ticket.number
+        if change.action in ("close", "reopen"):
+            # Asked "is it solved?" before: that question is settled now.
+            moved_on = after_closed_or_reopened(number, change.action == "reopen")
+            await uow.conversations.update_state(change.ticket.reporter_address, now, moved_on)
+            return
         asks = {"resolve": "confirm_resolution", "ask": "reply_ticket"}.get(change.action)
         if asks is None:
             return
-        number = change.ticket.number
         shown = confirmation_keys(number) if asks == "confirm_resolution" else ()
 
         def wait_for_answer(state: ConversationState) -> ConversationState | None:

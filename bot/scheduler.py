@@ -27,10 +27,10 @@ from db.models import Ticket
 from db.repositories import SlaRow
 from db.uow import UnitOfWork
 from flows import i18n
+from flows.conversation import after_closed_or_reopened
 from flows.directory import Team
 from flows.messages import Attachment, Outbound
 from flows.render import Renderer
-from flows.state import ConversationState
 
 log = logging.getLogger(__name__)
 DIGEST_LINES = 20  # tickets a daily digest lists, those due first
@@ -331,13 +331,7 @@ class Scheduler:
 
     async def release_reporter(self, uow: UnitOfWork, ticket: Ticket, now: datetime) -> None:
         """The reporter's chat no longer waits for a yes/no about a ticket closed for them."""
-
-        def release(state: ConversationState) -> ConversationState | None:
-            waiting = state.step in ("confirm_resolution", "not_solved")
-            if state.ticket != ticket.number or not waiting:
-                return None
-            return state.evolve(step="menu", ticket="", shown=())
-
+        release = after_closed_or_reopened(ticket.number, reopened=False)
         await uow.conversations.update_state(ticket.reporter_address, now, release)
 
     # -- the weekly summary ---------------------------------------------------------------------

@@ -7,7 +7,7 @@ for the back end. No I/O happens here, so every transcript can be tested without
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -99,6 +99,23 @@ class Step:
 
 def step(state: ConversationState, inbound: Inbound, context: FlowContext) -> Step:
     return _Turn(state, inbound, context).run()
+
+
+def after_closed_or_reopened(
+    number: str, reopened: bool
+) -> Callable[[ConversationState], ConversationState | None]:
+    """For `update_state`: the reporter's chat once ticket `number` is closed or reopened
+    while it waited for their yes/no about it. It waits no more; what they were typing about
+    why it is not solved (if it was reopened) still reaches the team, as an answer on it."""
+
+    def change(state: ConversationState) -> ConversationState | None:
+        if state.ticket != number or state.step not in ("confirm_resolution", "not_solved"):
+            return None
+        if reopened and state.step == "not_solved":
+            return state.evolve(step="reply_ticket", shown=())
+        return state.evolve(step="menu", ticket="", shown=())
+
+    return change
 
 
 def mid_report(state: ConversationState) -> bool:

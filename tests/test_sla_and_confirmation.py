@@ -706,6 +706,34 @@ async def test_an_old_solved_button_pressed_mid_report_keeps_the_reports_questio
     assert await ramesh.say("wage") == ["What kind of problem is it?"]  # the report goes on
 
 
+async def test_staff_closing_or_reopening_settles_the_reporters_is_it_solved_question(
+    helpdesk: Helpdesk, channel: MemoryChannel
+) -> None:
+    """Closed by staff before the reporter answered: their next "1" is not a yes to a
+    question settled meanwhile. Reopened while they were saying why it is not solved: what
+    they type next still reaches the team."""
+    ramesh, first = await reporter_with_ticket(helpdesk, channel, RAMESH)
+    sita, second = await reporter_with_ticket(
+        helpdesk, channel, SITA, "Wage bill for CBO cannot be submitted"
+    )
+    anita = await staff_person(helpdesk, channel, "anita")
+    for number in (first, second):
+        await anita.say(f"resolve {number} Bill re-submitted after the iFIX fix")
+    await ramesh.inbox(), await sita.inbox()
+
+    await anita.say(f"close {first}")
+    replies = await ramesh.say("1")
+    assert not any("Is your problem solved?" in reply for reply in replies)
+    assert (await stored(helpdesk, first)).confirmation == "asked"  # no answer was taken
+
+    assert await sita.say("no") == ["Sorry to hear that. What is still not working?"]
+    await anita.say(f"reopen {second} The ULB called: still failing")
+    await sita.say("Error 500 again after the fix")
+    assert any("Error 500 again after the fix" in text for text in channel.texts(L1)), (
+        "the reporter's words reached the team"
+    )
+
+
 # -- 8. automatic closing ---------------------------------------------------------------------
 
 
