@@ -674,7 +674,9 @@ class _Turn:
                 self.commands.append(ConfirmResolution(number, solved=False))
                 self.prompt()
         else:
-            self.offer_confirmation(number)
+            # "solved MK-1001" alone: asked, not told it was resolved (it may not be, or
+            # may not be theirs: the answer is checked when it comes).
+            self.offer_confirmation(number, self.t("ask_if_solved", number=number))
         return True
 
     def mid_report(self) -> bool:
@@ -695,11 +697,12 @@ class _Turn:
         else:
             self.say(self.t("ask_rating"), choices)
 
-    def offer_confirmation(self, number: str) -> None:
+    def offer_confirmation(self, number: str, question: str = "") -> None:
         yes, no = confirmation_keys(number)
         choices = [Choice(yes, self.t("confirm_yes")), Choice(no, self.t("confirm_no"))]
         self.state = self.state.evolve(step="confirm_resolution", ticket=number)
-        self.offer(self.t("notice_resolved", number=number, note="").replace("\n\n", "\n"), choices)
+        question = question or self.t("notice_resolved", number=number, note="")
+        self.offer(question.replace("\n\n", "\n"), choices)
 
     def ask_confirm_resolution(self) -> None:
         self.offer_confirmation(self.state.ticket)

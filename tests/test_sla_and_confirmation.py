@@ -1013,3 +1013,21 @@ async def test_a_weekly_summary_team_with_no_chat_to_send_to_gets_no_chart_drawn
     await helpdesk.scheduler.sweep()
     await helpdesk.scheduler.sweep()
     assert list(helpdesk.scheduler.reports_dir.glob("weekly-*.png")) == []
+
+
+async def test_solved_typed_with_a_number_asks_rather_than_tells(
+    helpdesk: Helpdesk, channel: MemoryChannel
+) -> None:
+    """ "solved MK-1001" typed alone, for a ticket nobody resolved (or another person's): the
+    bot asks whether it is solved; it does not announce that it was."""
+    await reporter_with_ticket(helpdesk, channel, RAMESH)
+    sita = Person(helpdesk, channel, SITA)
+    await sita.say("hi")
+    await sita.say("1")  # English
+    replies = await sita.say("solved MK-1001")
+    assert replies == ["Is your problem with ticket MK-1001 solved?"]
+    # Her "yes" is checked against her own tickets: MK-1001 is not one of them.
+    assert await sita.say("1") == [
+        "I could not find a ticket MK-1001 for you. Please check the ID."
+    ]
+    assert (await stored(helpdesk, "MK-1001")).status == "new"

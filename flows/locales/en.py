@@ -242,6 +242,7 @@ MESSAGES: dict[str, str] = {
     "confirm_no": "No, not yet",
     "ask_rating": "Thank you! How would you rate the help you got? (1 = poor, 5 = excellent)",
     "ask_not_solved": "Sorry to hear that. What is still not working?",
+    "ask_if_solved": "Is your problem with ticket {number} solved?",
     "thanks_rating": "Thank you for your feedback.",
     "reply_sent": "Thank you. Your answer on ticket {number} has been passed to {team}.",
     "reopened_for_you": "Ticket {number} is open again with {team}; they will respond by {due}.",
