@@ -133,8 +133,9 @@ class TicketService:
                 TicketAttachment(
                     kind=item.kind,
                     ref=item.ref,
-                    content_type=item.content_type,
-                    filename=item.filename,
+                    # As long as their columns (a document's name is the sender's to choose).
+                    content_type=item.content_type[:120],
+                    filename=item.filename[:255],
                 )
                 for item in command.attachments
             ],

@@ -8,6 +8,7 @@ The clock is the fixture's: Friday 27 November 2026, 11:00 in Odisha. Office day
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,7 +21,7 @@ from bot.build import Helpdesk
 from bot.tickets import Done, Outcome, Refused
 from db.models import Ticket
 from flows.commands import StaffAction, SubmitTicket
-from flows.messages import Address
+from flows.messages import Address, Attachment
 from tests.conftest import FixedClock
 from tests.support import Person, file_ticket
 
@@ -138,6 +139,20 @@ async def test_ticket_numbers_are_sequential_from_mk_1001(helpdesk: Helpdesk) ->
     numbers = [(await create(helpdesk)).number for _ in range(3)]
     assert numbers == ["MK-1001", "MK-1002", "MK-1003"]
     assert (await stored(helpdesk, "MK-1002")).status == "new"
+
+
+async def test_a_document_with_a_very_long_name_is_kept_with_its_report(
+    helpdesk: Helpdesk,
+) -> None:
+    """A sender names a document as they like: a 300-character name is kept to the first
+    255 (PostgreSQL refused the whole report, which the reporter was told failed)."""
+    name = "muster-roll-" + "x" * 288 + ".pdf"
+    document = Attachment("document", "file-id-1", "application/pdf;" + "p" * 200, name)
+    command = dataclasses.replace(report(), attachments=(document,))
+    ticket = await create(helpdesk, command)
+    [kept] = (await stored(helpdesk, ticket.number)).attachments
+    assert (kept.filename, kept.ref) == (name[:255], "file-id-1")
+    assert kept.content_type.startswith("application/pdf;") and len(kept.content_type) == 120
 
 
 async def test_a_rolled_back_ticket_leaves_no_gap(helpdesk: Helpdesk) -> None:
