@@ -4,6 +4,10 @@ record of who changed what. The configuration file is always a temporary copy.""
 
 from __future__ import annotations
 
+import asyncio
+import os
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -189,6 +193,30 @@ async def test_a_new_password_ends_the_old_sessions(helpdesk: Helpdesk, config_f
         assert (await anita.sign_in("anita", PASSWORD)).status_code == 401
         assert (await anita.sign_in("anita", NEW_PASSWORD)).status_code == 303
         assert (await anita.get("/console/")).status_code == 200
+
+
+async def test_a_password_set_on_the_command_line_ends_the_old_sessions_too(
+    helpdesk: Helpdesk, config_file: Path
+) -> None:
+    await make_account(helpdesk, "anita", "l1", "l1")
+    async with console_client(helpdesk) as anita:
+        assert (await anita.sign_in("anita")).status_code == 303
+        settings = {"DATABASE_URL": helpdesk.settings.database_url}
+        done = await asyncio.to_thread(
+            subprocess.run,
+            [sys.executable, "-m", "bot", "account", "password", "anita"],
+            input=f"{NEW_PASSWORD}\n",
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            env={**os.environ, **settings, "HELPDESK_CONFIG": str(config_file)},
+            timeout=60,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        assert "password of 'anita' changed" in done.stdout
+        answer = await anita.get("/console/")
+        assert answer.status_code == 303 and answer.headers["location"] == "/console/login"
 
 
 # -- the configuration -----------------------------------------------------------------------

@@ -12,6 +12,7 @@ from typing import TypeVar
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.web import sessions
 from bot.web.passwords import (
     WeakPassword,
     hash_password,
@@ -180,6 +181,8 @@ class Accounts:
             raise AccountError(error.key, **error.values) from error
         account.password_changed_at = now
         record_change(session, now, actor, f"account:{key}", "password")
+        # Whoever set it (the admin page, the command line), the old password's sessions end.
+        await sessions.end_all_for(session, key)
 
     async def get(self, session: AsyncSession, key: str) -> StaffAccount:
         account = await session.get(StaffAccount, key)

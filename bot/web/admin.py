@@ -242,7 +242,6 @@ def admin_routes(console: Console) -> list[BaseRoute]:
                 return account_form(
                     visit, account, values, password_error=error.text(visit.language)
                 )
-            await sessions.end_all_for(uow.session, key)
             await uow.commit()
         log.info("password set", extra={"account": key, "by": visit.signed_in.account.key})
         if key == visit.signed_in.account.key:  # their own: sign in again with it
