@@ -223,19 +223,15 @@ def desk_routes(console: Console) -> list[BaseRoute]:
     async def attachment(request: Request, visit: Visit) -> Response:
         number = request.path_params["number"].upper()
         async with helpdesk.unit_of_work().read_only() as uow:
+            refused = await refused_ticket(uow.session, number, visit)
+            if refused is not None:
+                return refused
             found = await uow.tickets.by_number(number)
-            item = next(
-                (
-                    a
-                    for a in (found.attachments if found else [])
-                    if str(a.id) == request.path_params["item"]
-                ),
-                None,
-            )
+            wanted = request.path_params["item"]
+            attached = found.attachments if found else []
+            item = next((a for a in attached if str(a.id) == wanted), None)
             if found is None or item is None:
                 return console.refusal(visit.language, "attachment_missing", 404)
-            if not visit.staff.sees_every_team and found.team != visit.staff.team:
-                return console.refusal(visit.language, "refused_other_team")
             channel = found.reporter_address.partition(":")[0]
             ref, content_type, name = item.ref, item.content_type, item.filename
         fetched = await attachments.fetch(helpdesk, channel, ref, content_type)
