@@ -8,7 +8,7 @@ from datetime import datetime
 
 from bot.config import HelpdeskConfig
 from bot.sla import SlaClock, sla_state
-from db.models import Ticket, TicketAttachment
+from db.models import CONTENT_TYPE_LONGEST, FILENAME_LONGEST, Ticket, TicketAttachment
 from db.repositories import OPEN_STATUSES
 from db.uow import UnitOfWork
 from flows.choosing import normalise, ticket_number
@@ -134,8 +134,8 @@ class TicketService:
                     kind=item.kind,
                     ref=item.ref,
                     # As long as their columns (a document's name is the sender's to choose).
-                    content_type=item.content_type[:120],
-                    filename=item.filename[:255],
+                    content_type=item.content_type[:CONTENT_TYPE_LONGEST],
+                    filename=item.filename[:FILENAME_LONGEST],
                 )
                 for item in command.attachments
             ],

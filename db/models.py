@@ -19,6 +19,14 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from flows.directory import NAME_LONGEST
+
+# Lengths of columns whose values come from outside (a sender, a file): cut to them before
+# they are written, as PostgreSQL refuses longer ones.
+CONTENT_TYPE_LONGEST = 120
+FILENAME_LONGEST = 255
+ACTOR_LONGEST = 120
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -72,12 +80,12 @@ class Ticket(Base):
     routing: Mapped[str] = mapped_column(String(30))
     description: Mapped[str] = mapped_column(Text)
     reporter_address: Mapped[str] = mapped_column(String(120), index=True)
-    reporter_name: Mapped[str] = mapped_column(String(120))
+    reporter_name: Mapped[str] = mapped_column(String(NAME_LONGEST))
     reporter_role: Mapped[str] = mapped_column(String(30))
     language: Mapped[str] = mapped_column(String(8))
     team: Mapped[str] = mapped_column(String(40), index=True)
     assignee: Mapped[str] = mapped_column(String(60), default="")
-    assignee_name: Mapped[str] = mapped_column(String(120), default="")
+    assignee_name: Mapped[str] = mapped_column(String(NAME_LONGEST), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     team_since: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -117,8 +125,8 @@ class TicketAttachment(Base):
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
     kind: Mapped[str] = mapped_column(String(20))
     ref: Mapped[str] = mapped_column(Text)
-    content_type: Mapped[str] = mapped_column(String(120), default="")
-    filename: Mapped[str] = mapped_column(String(255), default="")
+    content_type: Mapped[str] = mapped_column(String(CONTENT_TYPE_LONGEST), default="")
+    filename: Mapped[str] = mapped_column(String(FILENAME_LONGEST), default="")
     ticket: Mapped[Ticket] = relationship(back_populates="attachments")
 
 
@@ -129,7 +137,7 @@ class TicketEvent(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime())
-    actor: Mapped[str] = mapped_column(String(120))
+    actor: Mapped[str] = mapped_column(String(ACTOR_LONGEST))
     channel: Mapped[str] = mapped_column(String(20))
     action: Mapped[str] = mapped_column(String(30))
     from_status: Mapped[str] = mapped_column(String(20), default="")
@@ -208,7 +216,7 @@ class StaffAccount(Base):
 
     __tablename__ = "staff_accounts"
     key: Mapped[str] = mapped_column(String(60), primary_key=True)
-    name: Mapped[str] = mapped_column(String(120))
+    name: Mapped[str] = mapped_column(String(NAME_LONGEST))
     role: Mapped[str] = mapped_column(String(20))  # "l1" | "member" | "admin"
     team: Mapped[str] = mapped_column(String(40))
     password_hash: Mapped[str] = mapped_column(String(255))

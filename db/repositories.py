@@ -16,6 +16,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from db.direct import DirectStatement, scalar_default
 from db.models import (
+    ACTOR_LONGEST,
     Conversation,
     Counter,
     InboundMessage,
@@ -333,7 +334,7 @@ class TicketRepository:
         values = {
             "ticket_id": ticket.id,
             "at": at,
-            "actor": actor[:120],  # the column's length (a JIRA author's name may be long)
+            "actor": actor[:ACTOR_LONGEST],  # (a JIRA author's name may be long)
             "channel": channel,
             "action": action,
             "from_status": from_status,
