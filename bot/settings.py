@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     twilio_content_staff_alert: str = ""
     # Keep a copy of photos, documents and voice notes (downloaded with the account's keys).
     twilio_keep_media: bool = False
+    # The largest media file fetched from Twilio (copies and the console's downloads): 16 MB,
+    # WhatsApp's own limit for audio and video.
+    twilio_media_max_bytes: int = Field(default=16 * 1024 * 1024, ge=1)
     media_dir: Path = Path("data/media")
     # Where the weekly summary charts are kept.
     reports_dir: Path = Path("data/reports")
