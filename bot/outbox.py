@@ -17,9 +17,9 @@ from datetime import datetime, timedelta
 
 from bot.logs import masked
 from db.models import OutboxMessage
-from db.repositories import CARD_KINDS, decode_outbound
+from db.repositories import CARD_KINDS, decode_outbound, encode_outbound
 from db.uow import UnitOfWork
-from flows.delivery import RetryLater, Sender, Throttled, Undeliverable
+from flows.delivery import PartlySent, RetryLater, Sender, Throttled, Undeliverable
 from flows.messages import Outbound
 
 log = logging.getLogger(__name__)
@@ -50,6 +50,8 @@ class Settled:
     provider_message_id: str = ""
     retry_at: datetime | None = None
     attempted: bool = True
+    # A message sent in part: its progress, kept for the retry (`Outbound.sent_parts`).
+    payload: str | None = None
 
 
 def _by_chat(rows: Sequence[OutboxMessage]) -> dict[str, list[OutboxMessage]]:
@@ -227,46 +229,56 @@ class OutboxRelay:
     async def _send(self, row: OutboxMessage, replaces: str) -> Settled:
         sender = self.senders[row.channel]
         message = decode_outbound(row.payload)
-        if replaces:
-            message = replace(message, replaces=replaces)
         try:
-            provider_id = await sender.send(message)
-        except Undeliverable as error:
+            provider_id = await sender.send(
+                replace(message, replaces=replaces) if replaces else message
+            )
+        except PartlySent as partly:
+            # What went out stays out: the row keeps its progress, and a retry sends the rest.
+            failed = self._failed(row, partly.error)
+            return replace(
+                failed,
+                payload=encode_outbound(replace(message, sent_parts=partly.sent)),
+                provider_message_id=partly.provider_id or row.provider_message_id,
+            )
+        except Exception as error:
+            return self._failed(row, error)
+        # A message finished after a retry has the ID its first parts were given.
+        return Settled(row.id, "sent", provider_message_id=provider_id or row.provider_message_id)
+
+    def _failed(self, row: OutboxMessage, error: Exception) -> Settled:
+        """The outcome of a send the channel refused or failed."""
+        if isinstance(error, Undeliverable):
             log.warning(
                 "message undeliverable",
                 extra={"outbox_id": row.id, "address": masked(row.address), "error": str(error)},
             )
             return Settled(row.id, "undeliverable", str(error))
-        except Throttled as error:
+        if isinstance(error, Throttled):
             wait = timedelta(seconds=max(error.retry_after or 1.0, 0.05))
             return Settled(
                 row.id, "pending", str(error), retry_at=self.clock() + wait, attempted=False
             )
-        except Exception as error:  # the channel failed: retry later, whatever it was
-            wait = backoff(row.attempts)
-            if isinstance(error, RetryLater) and error.retry_after is not None:
-                wait = max(timedelta(seconds=error.retry_after), timedelta(seconds=0.05))
-            if row.attempts >= self.max_attempts:
-                log.error(
-                    "message failed for good",
-                    extra={
-                        "outbox_id": row.id,
-                        "address": masked(row.address),
-                        "error": repr(error),
-                    },
-                )
-                return Settled(row.id, "failed", repr(error))
-            log.info(
-                "message delivery will be retried",
-                extra={
-                    "outbox_id": row.id,
-                    "attempts": row.attempts,
-                    "error": repr(error),
-                    "retry_in_s": wait.total_seconds(),
-                },
+        # The channel failed: retry later, whatever it was.
+        wait = backoff(row.attempts)
+        if isinstance(error, RetryLater) and error.retry_after is not None:
+            wait = max(timedelta(seconds=error.retry_after), timedelta(seconds=0.05))
+        if row.attempts >= self.max_attempts:
+            log.error(
+                "message failed for good",
+                extra={"outbox_id": row.id, "address": masked(row.address), "error": repr(error)},
             )
-            return Settled(row.id, "pending", repr(error), retry_at=self.clock() + wait)
-        return Settled(row.id, "sent", provider_message_id=provider_id)
+            return Settled(row.id, "failed", repr(error))
+        log.info(
+            "message delivery will be retried",
+            extra={
+                "outbox_id": row.id,
+                "attempts": row.attempts,
+                "error": repr(error),
+                "retry_in_s": wait.total_seconds(),
+            },
+        )
+        return Settled(row.id, "pending", repr(error), retry_at=self.clock() + wait)
 
     async def _settle(self, outcomes: list[Settled], rows: dict[int, OutboxMessage]) -> None:
         now = self.clock()
@@ -284,7 +296,11 @@ class OutboxRelay:
                         uow.outbox.add(alert, now)
                 values: dict[str, object] = {"status": outcome.status, "last_error": outcome.error}
                 if outcome.status == "sent":
-                    values.update(sent_at=now, provider_message_id=outcome.provider_message_id)
+                    values["sent_at"] = now
+                if outcome.provider_message_id:
+                    values["provider_message_id"] = outcome.provider_message_id
+                if outcome.payload is not None:
+                    values["payload"] = outcome.payload
                 if outcome.retry_at is not None:
                     values["next_attempt_at"] = outcome.retry_at
                 if not outcome.attempted:

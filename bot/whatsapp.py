@@ -9,6 +9,7 @@ the message is undeliverable, and the L1 group is told.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import json
 import logging
@@ -33,7 +34,7 @@ from bot.twiliomedia import MediaRefused, TwilioMedia
 from db.models import OutboxMessage
 from db.repositories import decode_outbound, encode_outbound
 from db.uow import UnitOfWork
-from flows.delivery import RetryLater, Undeliverable
+from flows.delivery import RetryLater, Undeliverable, send_parts
 from flows.messages import Address, Outbound
 
 log = logging.getLogger(__name__)
@@ -98,10 +99,9 @@ class WhatsAppSender:
         to = wire.wire_address(message.address)
         if message.template_only or not await self.in_window(message.address):
             return await self._send_template(message, to)
-        sid = ""
-        for body in wire.render(message):
-            sid = await self._create(to=to, body=body)
-        return sid
+        # A long text goes out in parts: a retry sends only those not sent yet.
+        parts = [functools.partial(self._create, to=to, body=body) for body in wire.render(message)]
+        return await send_parts(message, parts)
 
     async def _send_template(self, message: Outbound, to: str) -> str:
         content_sid = self.template_for(message)

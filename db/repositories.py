@@ -654,4 +654,5 @@ def decode_outbound(payload: str) -> Outbound:
         replaces=data.get("replaces", ""),
         language=data.get("language", ""),
         template_only=data.get("template_only", False),
+        sent_parts=data.get("sent_parts", 0),
     )

@@ -409,22 +409,56 @@ async def test_a_staff_member_resolves_by_whatsapp_command(
     assert (await stored_ticket(server.helpdesk, number))["status"] == "resolved"
 
 
-async def test_long_messages_are_split_for_whatsapp(serve: ServerFactory) -> None:
-    server = await serve()
-    number = await file_in_english(server)
+async def comment_at_length(server: Server, number: str) -> str:
+    """L1 comments on the ticket at more than three WhatsApp messages' length."""
     paragraph = "Open Muster Roll, choose the week, tick each worker present, then Submit. "
     long_note = "\n\n".join(paragraph * 4 for _ in range(12))
     anita = Person(server.helpdesk, MemoryChannel(), "console:anita")
     await anita.say("hi")
     await anita.say("1")
-    before = len(server.fake.bodies(RAMESH))
     await anita.say(f"comment {number} {long_note}")
+    return long_note
+
+
+async def parts_after(server: Server, before: int, count: int) -> list[str]:
     for _ in range(300):
         parts = server.fake.bodies(RAMESH)[before:]
-        if len(parts) >= 3:
+        if len(parts) >= count:
+            return parts
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"fewer than {count} parts: {parts}")
+
+
+async def test_long_messages_are_split_for_whatsapp(serve: ServerFactory) -> None:
+    server = await serve()
+    number = await file_in_english(server)
+    before = len(server.fake.bodies(RAMESH))
+    long_note = await comment_at_length(server, number)
+    parts = await parts_after(server, before, 3)
+    assert all(len(part) <= 1600 for part in parts)
+    assert "".join(parts).count("Open Muster Roll") == long_note.count("Open Muster Roll")
+
+
+async def test_a_long_message_cut_off_by_twilio_resumes_where_it_stopped(
+    serve: ServerFactory, clock: FixedClock
+) -> None:
+    """Its second part refused (Twilio 503): the retry sends the rest, not the first again."""
+    server = await serve()
+    number = await file_in_english(server)
+    before = len(server.fake.bodies(RAMESH))
+    server.fake.fail_next(503, 20503, "Service Unavailable", after=1)
+    long_note = await comment_at_length(server, number)
+    await parts_after(server, before, 1)
+    for _ in range(500):
+        rows = await outbox_rows(server)
+        if any(row["address"] == RAMESH and "503" in row["last_error"] for row in rows):
             break
         await asyncio.sleep(0.02)
-    assert len(parts) >= 3 and all(len(part) <= 1600 for part in parts)
+    clock.advance(seconds=5)
+    server.helpdesk.relay.wake()
+    await parts_after(server, before, 3)
+    await all_settled(server)
+    parts = server.fake.bodies(RAMESH)[before:]
     assert "".join(parts).count("Open Muster Roll") == long_note.count("Open Muster Roll")
 
 

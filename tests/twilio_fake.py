@@ -326,7 +326,7 @@ class FakeTwilio:
         self.media: dict[str, Media] = {}
         #: Whether each request for media at the CDN carried an Authorization header.
         self.cdn_authorized: list[bool] = []
-        self._failures: deque[_Failure] = deque()
+        self._failures: deque[_Failure | None] = deque()
         self._stack = contextlib.AsyncExitStack()
 
     # -- lifecycle --------------------------------------------------------------------------
@@ -371,8 +371,12 @@ class FakeTwilio:
 
     # -- configuration ----------------------------------------------------------------------
 
-    def fail_next(self, status: int, code: int, message: str, times: int = 1) -> None:
-        """The next `times` creates answer `status` with Twilio's error JSON (code, message)."""
+    def fail_next(
+        self, status: int, code: int, message: str, times: int = 1, after: int = 0
+    ) -> None:
+        """The next `times` creates, once `after` more are accepted, answer `status` with
+        Twilio's error JSON (code, message)."""
+        self._failures.extend([None] * after)
         for _ in range(times):
             self._failures.append(_Failure(status, code, message))
 
@@ -455,8 +459,8 @@ class FakeTwilio:
         media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
         body = (await request.body()).decode("utf-8", "replace")
         pairs = parse_qsl(body, keep_blank_values=True)
-        if self._failures:
-            failure = self._failures.popleft()
+        failure = self._failures.popleft() if self._failures else None
+        if failure is not None:
             return self._error(request, failure.status, failure.code, failure.message)
         params: JSONDict = {}
         try:
