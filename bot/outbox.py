@@ -35,6 +35,8 @@ SETTLE_SECONDS = 0.25
 # so that there is always a chat ready for the channel's next send.
 IN_FLIGHT = 2
 MAX_BACKOFF = timedelta(hours=1)
+# How often a running relay looks for messages no sender of it serves (see `reach`).
+EXPIRY_CHECK = timedelta(minutes=1)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -72,8 +74,13 @@ class OutboxRelay:
         batch_size: int = 100,
         poll_seconds: float = 2.0,
         on_undeliverable: Callable[[OutboxMessage, str], list[Outbound]] | None = None,
+        unserved_for: timedelta | None = None,
     ) -> None:
         self.units = units
+        # A running relay (`serve`) marks expired what waited this long for a chat none of
+        # its senders serves (console chats, read by chat sessions); None: never.
+        self.unserved_for = unserved_for
+        self._next_expiry: datetime | None = None
         # Who is told when a message can never be delivered (the L1 helpdesk's chats).
         self.on_undeliverable = on_undeliverable
         self.senders = senders
@@ -127,6 +134,10 @@ class OutboxRelay:
                 if not flying:
                     return
             else:
+                try:
+                    await self._expire_unserved()
+                except Exception:
+                    log.exception("outbox relay could not expire unserved messages; retrying")
                 busy = sum(len(rows) for rows in flying.values())
                 if (more or self._wake.is_set()) and busy <= self.batch_size:
                     self._wake.clear()
@@ -155,6 +166,25 @@ class OutboxRelay:
         await asyncio.wait(waiters, timeout=self.poll_seconds, return_when=asyncio.FIRST_COMPLETED)
         for waiter in waiters:
             waiter.cancel()
+
+    async def _expire_unserved(self) -> None:
+        """At most once every `EXPIRY_CHECK`: mark expired, and count, the messages that
+        waited `unserved_for` for a chat no sender here serves."""
+        now = self.clock()
+        if self.unserved_for is None or (self._next_expiry and now < self._next_expiry):
+            return
+        self._next_expiry = now + EXPIRY_CHECK
+        async with self.units() as uow:
+            expired = await uow.outbox.expire_unserved(list(self.senders), now - self.unserved_for)
+            await uow.commit()
+        if expired:
+            log.warning(
+                "messages expired: no channel of this service sends to their chats",
+                extra={
+                    "expired": expired,
+                    "waited_minutes": self.unserved_for.total_seconds() / 60,
+                },
+            )
 
     async def deliver_due(self, addresses: Sequence[str] | None = None) -> int:
         """One pass: claim what is due, send it, record the outcome. Returns rows claimed."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
@@ -509,6 +510,24 @@ class OutboxRepository:
                 # What the UPDATE wrote, without another statement to write it again.
                 set_committed_value(row, "attempts", row.attempts + 1)
         return rows
+
+    async def expire_unserved(
+        self, channels: Sequence[str], queued_before: datetime
+    ) -> dict[str, int]:
+        """Pending messages of other channels than `channels`, queued before `queued_before`:
+        marked expired. How many, by channel."""
+        result = await self.session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.status == "pending",
+                OutboxMessage.channel.not_in(list(channels)),
+                OutboxMessage.created_at < queued_before,
+            )
+            .values(status="expired", last_error="no channel of the service sends to this chat")
+            .returning(OutboxMessage.channel)
+            .execution_options(synchronize_session=False)
+        )
+        return dict(collections.Counter(result.scalars().all()))
 
     async def latest_cards(self, rows: Sequence[OutboxMessage]) -> dict[tuple[str, str], str]:
         """The channel's ID of the card last sent to each (chat, ticket) of these rows."""

@@ -132,6 +132,32 @@ def test_check_config_accepts_the_shipped_configuration(env: dict[str, str]) -> 
     assert "helpdesk.toml: OK (2 ULBs, 6 teams, 5 staff)" in done.stdout
 
 
+def test_check_config_names_the_chats_serve_does_not_send_to(tmp_path: Path) -> None:
+    """The shipped team chats are console chats: only chat sessions read them. With
+    Telegram on, a Telegram group is served, a WhatsApp number without Twilio is not."""
+    shipped = bot(["check-config"], environment())
+    assert shipped.returncode == 0, shipped.stderr
+    assert "Chats `serve` does not send to with these settings" in shipped.stdout
+    assert "team l1: console:team-l1 (read only by `python -m bot chat` sessions)" in (
+        shipped.stdout
+    )
+    assert "staff anita: console:anita (read only by" in shipped.stdout
+
+    edited = tmp_path / "helpdesk.toml"
+    text = (ROOT / "config" / "helpdesk.toml").read_text(encoding="utf-8")
+    text = text.replace('"console:team-l1"', '"telegram:-1001234567890"')
+    text = text.replace('"console:kiran"', '"whatsapp:+919800000004"')
+    edited.write_text(text, encoding="utf-8")
+    on = environment(
+        HELPDESK_CONFIG=str(edited), TELEGRAM_BOT_TOKEN="123:abc", TELEGRAM_MODE="polling"
+    )
+    done = bot(["check-config"], on)
+    assert done.returncode == 0, done.stderr
+    assert "telegram:-1001234567890" not in done.stdout
+    assert "staff kiran: whatsapp:+919800000004 (TWILIO_ACCOUNT_SID is not set)" in done.stdout
+    assert "team egov_tech: console:team-egov-tech (read only by" in done.stdout
+
+
 def test_a_missing_configuration_file_stops_with_a_clear_message(tmp_path: Path) -> None:
     missing = tmp_path / "nowhere" / "helpdesk.toml"
     env = environment(HELPDESK_CONFIG=str(missing), DATABASE_URL="sqlite+aiosqlite://")
