@@ -129,6 +129,7 @@ def build(
         max_attempts=settings.outbox_max_attempts,
         batch_size=settings.outbox_batch_size,
         poll_seconds=settings.outbox_poll_seconds,
+        lease=timedelta(seconds=settings.outbox_lease_seconds),
         unserved_for=timedelta(minutes=settings.outbox_unserved_minutes),
     )
     mirrored = frozenset(config.jira.teams) if settings.jira_url else frozenset()
