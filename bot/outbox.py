@@ -182,12 +182,12 @@ class OutboxRelay:
             waiter.cancel()
 
     async def _expire_unserved(self) -> None:
-        """At most once every `EXPIRY_CHECK`: mark expired, and count, the messages that
-        waited `unserved_for` for a chat no sender here serves."""
+        """At most once every `EXPIRY_CHECK` (or `unserved_for`, if shorter): mark expired,
+        and count, the messages that waited `unserved_for` for a chat no sender here serves."""
         now = self.clock()
         if self.unserved_for is None or (self._next_expiry and now < self._next_expiry):
             return
-        self._next_expiry = now + EXPIRY_CHECK
+        self._next_expiry = now + min(EXPIRY_CHECK, self.unserved_for)
         async with self.units() as uow:
             expired = await uow.outbox.expire_unserved(list(self.senders), now - self.unserved_for)
             await uow.commit()
