@@ -497,3 +497,20 @@ async def outbox_rows(server: Server) -> list[dict[str, Any]]:
 
 async def outbox_row(server: Server, sid: str) -> dict[str, Any]:
     return next(row for row in await outbox_rows(server) if row["sid"] == sid)
+
+
+def test_a_helpdesk_with_whatsapp_is_built_outside_an_event_loop(sqlite_url: str) -> None:
+    """The commands build the helpdesk before their event loop runs (and `migrate` sends
+    nothing): building it must not need one."""
+    settings = Settings(
+        database_url=sqlite_url,
+        public_url=PUBLIC_URL,
+        twilio_account_sid="AC" + "0" * 32,
+        twilio_auth_token=SecretStr("token"),
+        twilio_whatsapp_from=HELPDESK_NUMBER,
+    )
+    helpdesk = build(settings)
+
+    assert helpdesk.whatsapp is not None
+    asyncio.run(helpdesk.whatsapp.close())
+    asyncio.run(helpdesk.close())

@@ -49,9 +49,9 @@ def configuration(folder: Path) -> Path:
     return path
 
 
-def team_chat(config: Path, team: str) -> int:
-    """The Telegram group of a team (by its key) in `configuration`'s file."""
-    text = config.read_text(encoding="utf-8")
+def team_chat(service: Service, team: str) -> int:
+    """The Telegram group of a team (by its key) in the service's configuration."""
+    text = service.config.read_text(encoding="utf-8")
     block = text.split(f'key = "{team}"', 1)[1]
     return int(re.search(r'"telegram:(-\d+)"', block).group(1))  # type: ignore[union-attr]
 
@@ -65,11 +65,12 @@ class Service:
         self.url = f"http://127.0.0.1:{self.port}"
         self.database = folder / "helpdesk.db"
         self.log = folder / "serve.log"
+        self.config = configuration(folder)
         ours = {name.upper() for name in Settings.model_fields}
         self.env = {key: value for key, value in os.environ.items() if key.upper() not in ours}
         self.env.update(
             DATABASE_URL=f"sqlite+aiosqlite:///{self.database}",
-            HELPDESK_CONFIG=str(configuration(folder)),
+            HELPDESK_CONFIG=str(self.config),
             HTTP_HOST="127.0.0.1",
             HTTP_PORT=str(self.port),
             PUBLIC_URL=self.url,
@@ -86,16 +87,16 @@ class Service:
 
     # -- running it ------------------------------------------------------------------------
 
-    def command(self, *arguments: str, timeout: float = 60.0) -> subprocess.CompletedProcess[str]:
-        """`python -m bot ARGUMENTS` with this installation's environment."""
+    def command(self, *arguments: str, typed: str = "") -> subprocess.CompletedProcess[str]:
+        """`python -m bot ARGUMENTS` with this installation's environment; `typed`: its input."""
         return subprocess.run(
             [sys.executable, "-m", "bot", *arguments],
             cwd=ROOT,
             env=self.env,
-            stdin=subprocess.DEVNULL,
+            input=typed,
             capture_output=True,
             text=True,
-            timeout=timeout,
+            timeout=60,
         )
 
     def start(self, wait: bool = True) -> Service:
