@@ -1,5 +1,5 @@
 """The JIRA mirror against Jira Cloud's REST API v3 as Atlassian describes it (prism, behind a
-recording pass-through: tests.jira_prism): created once when a ticket reaches eGov, comments
+recording pass-through: tests.blackbox.jira): created once when a ticket reaches eGov, comments
 and statuses both ways, the issue moved through its workflow, JIRA down and back, refusals
 told truthfully, a forged webhook."""
 
@@ -25,18 +25,18 @@ from bot.build import Helpdesk, build
 from bot.config import HelpdeskConfig
 from bot.settings import ROOT, Settings
 from flows.messages import Address
+from tests.blackbox.conftest import emulator_logs, jira, jira_prism
+from tests.blackbox.jira import SEARCH, JiraCloud, Scripted
 from tests.conftest import FixedClock
-from tests.jira_prism import JiraCloud, Scripted, jira_cloud, jira_prism
 from tests.support import Person, file_ticket
 from tests.test_console import bot, environment
 
-__all__ = ["jira_cloud", "jira_prism"]  # fixtures
+__all__ = ["emulator_logs", "jira", "jira_prism"]  # fixtures
 
 SECRET = "jira-hook-secret"
 L1 = Address("console", "team-l1")
 KEY = "ED-24"  # the key in Atlassian's example answer to a create
 CREATE = r"^/rest/api/3/issue$"
-SEARCH = r"^/rest/api/3/search/jql$"
 
 
 def settings_for(url: str, database_url: str, **more: Any) -> Settings:
@@ -89,16 +89,15 @@ def open_desk(
     config: HelpdeskConfig,
     clock: FixedClock,
     channel: MemoryChannel,
-    jira_cloud: JiraCloud,
+    jira: JiraCloud,
 ) -> Opener:
-    """Opens the helpdesk mirroring into `jira_cloud`, with another configuration or
+    """Opens the helpdesk mirroring into `jira`, with another configuration or
     settings if given."""
-    jira_cloud.found([])  # JIRA has no issue of the ticket yet
 
     def opened(
         config: HelpdeskConfig = config, **settings: Any
     ) -> contextlib.AbstractAsyncContextManager[Helpdesk]:
-        return helpdesk_on(jira_cloud.url, sqlite_url, config, clock, channel, **settings)
+        return helpdesk_on(jira.url, sqlite_url, config, clock, channel, **settings)
 
     return opened
 
@@ -195,11 +194,11 @@ def moved(key: str, number: str, status: str) -> dict[str, Any]:
     }
 
 
-async def test_an_escalation_to_egov_creates_the_jira_issue_once_on_jira_cloud(
-    desk: Helpdesk, channel: MemoryChannel, jira_cloud: JiraCloud
+async def test_an_escalation_to_egov_creates_the_jira_issue_once_on_jira(
+    desk: Helpdesk, channel: MemoryChannel, jira: JiraCloud
 ) -> None:
     _, number = await escalated_ticket(desk, channel)
-    (create,) = jira_cloud.sent("POST", CREATE)
+    (create,) = jira.sent("POST", CREATE)
     assert create.status == 201  # prism found it fits Atlassian's contract
     created = create.json()["fields"]
     assert created["summary"].startswith(f"[{number}] Wage bills and payments, Jatni")
@@ -219,9 +218,9 @@ async def test_an_escalation_to_egov_creates_the_jira_issue_once_on_jira_cloud(
     assert "Reporter: Ramesh Sahu (ulb employee)" in text
     assert "Wage bill shows error 500 on submit" in text
     # Before creating, the mirror looked for the ticket's issue with the enhanced search.
-    (search,) = jira_cloud.sent("POST", SEARCH)
+    (search,) = jira.sent("POST", SEARCH)
     assert f'labels = "helpdesk-{number}"' in search.json()["jql"]
-    assert not [r for r in jira_cloud.requests if r.path.startswith("/rest/api/2/")]
+    assert jira.calls(lambda r: r.path.startswith("/rest/api/2/")) == []
     assert await ticket_value(desk, number, "jira_key") == KEY
     # Staff see the key on the team's card once it exists.
     member = await kiran(desk, channel)
@@ -230,20 +229,20 @@ async def test_an_escalation_to_egov_creates_the_jira_issue_once_on_jira_cloud(
 
 
 async def test_a_move_between_mirrored_teams_is_noted_on_the_issue(
-    desk: Helpdesk, channel: MemoryChannel, jira_cloud: JiraCloud
+    desk: Helpdesk, channel: MemoryChannel, jira: JiraCloud
 ) -> None:
     _, number = await escalated_ticket(desk, channel)  # to the eGov technical team
     member = await kiran(desk, channel)
     await member.say(f"escalate {number} egov")
     await deliver(desk)
 
-    assert len(jira_cloud.sent("POST", CREATE)) == 1
-    [note] = comments(jira_cloud)
+    assert len(jira.sent("POST", CREATE)) == 1
+    [note] = comments(jira)
     assert note.startswith(f"[Helpdesk {number}] escalate · ")
 
 
 async def test_tickets_of_other_teams_are_not_mirrored(
-    desk: Helpdesk, channel: MemoryChannel, jira_cloud: JiraCloud
+    desk: Helpdesk, channel: MemoryChannel, jira: JiraCloud
 ) -> None:
     reporter = Person(desk, channel, "memory:sunita")
     number = await file_ticket(reporter)
@@ -253,36 +252,38 @@ async def test_tickets_of_other_teams_are_not_mirrored(
     await anita.say(f"escalate {number} master_trainers")
     await anita.say(f"comment {number} A Master Trainer will call you")
     await deliver(desk)
-    assert jira_cloud.requests == []
+    assert jira.calls() == []
     assert await ticket_value(desk, number, "jira_key") == ""
 
 
 async def test_a_create_that_timed_out_is_not_repeated(
-    desk: Helpdesk, channel: MemoryChannel, jira_cloud: JiraCloud, clock: FixedClock
+    desk: Helpdesk, channel: MemoryChannel, jira: JiraCloud, clock: FixedClock
 ) -> None:
     # JIRA takes the create, and answers after the client gave up waiting.
-    jira_cloud.answer("POST", CREATE, Scripted(201, {"id": "10000", "key": KEY}, delay=4))
+    created = {"id": "10000", "key": KEY}
+    jira.answer("POST", CREATE, Scripted(201, created, delay=4), Scripted(201, created))
     _, number = await escalated_ticket(desk, channel)
     assert await ticket_value(desk, number, "jira_key") == ""
+    assert len(jira.sent("POST", CREATE)) == 1
     # The issue exists now: the search finds it by the ticket's label.
-    jira_cloud.found([issue_of(KEY, number)])
+    jira.found([issue_of(KEY, number)])
     clock.advance(seconds=5)
     await deliver(desk)
-    assert len(jira_cloud.sent("POST", CREATE)) == 1
+    assert len(jira.sent("POST", CREATE)) == 1
     assert await ticket_value(desk, number, "jira_key") == KEY
 
 
 async def test_comments_and_statuses_travel_both_ways(
-    desk: Helpdesk, channel: MemoryChannel, jira_cloud: JiraCloud
+    desk: Helpdesk, channel: MemoryChannel, jira: JiraCloud
 ) -> None:
     reporter, number = await escalated_ticket(desk, channel)
     await reporter.inbox()
     member = await kiran(desk, channel)
     await member.say(f"comment {number} Checking the iFIX logs for muster roll 42")
     await deliver(desk)
-    (sent,) = jira_cloud.sent("POST", rf"/rest/api/3/issue/{KEY}/comment$")
+    (sent,) = jira.sent("POST", rf"/rest/api/3/issue/{KEY}/comment$")
     assert sent.json()["body"]["type"] == "doc"  # ADF, as v3 takes it
-    assert comments(jira_cloud) == [
+    assert comments(jira) == [
         f"[Helpdesk {number}] comment · Passed to a specialist team\n"
         "Checking the iFIX logs for muster roll 42"
     ]
@@ -299,7 +300,7 @@ async def test_comments_and_statuses_travel_both_ways(
     ]
     assert not any("not for them" in t or "stale iFIX token" in t for t in told)
     # JIRA's own comment is not echoed back into JIRA.
-    assert len(comments(jira_cloud)) == 1
+    assert len(comments(jira)) == 1
 
     done = moved(KEY, number, "Done")
     assert (await post_webhook(desk, done)).status_code == 204
@@ -311,11 +312,11 @@ async def test_comments_and_statuses_travel_both_ways(
     assert len(resolved) == 1 and f"Resolved in JIRA ({KEY}: Done)." in resolved[0]
     assert resolved[0].endswith("Is your problem solved?")
     # Resolved in JIRA: the helpdesk does not move the issue again.
-    assert jira_cloud.sent("POST", r"/transitions$") == []
+    assert jira.sent("POST", r"/transitions$") == []
 
 
 async def test_a_resolution_in_jira_is_one_like_any_other(
-    desk: Helpdesk, channel: MemoryChannel, jira_cloud: JiraCloud
+    desk: Helpdesk, channel: MemoryChannel, jira: JiraCloud
 ) -> None:
     """Resolved in JIRA, a Problem takes its linked incidents along, and its reporter's "yes"
     answers the question they were asked, as after a resolution typed in a team's chat."""
@@ -338,37 +339,37 @@ async def test_a_resolution_in_jira_is_one_like_any_other(
 
 
 async def test_resolving_closing_and_reopening_in_the_helpdesk_moves_the_issue(
-    open_desk: Opener, config: HelpdeskConfig, channel: MemoryChannel, jira_cloud: JiraCloud
+    open_desk: Opener, config: HelpdeskConfig, channel: MemoryChannel, jira: JiraCloud
 ) -> None:
     # The transitions Atlassian's example workflow offers: "Close Issue" (id 2) and
     # "QA Review" (id 711); names are matched in any case.
-    jira = config.jira.model_copy(
+    mapping = config.jira.model_copy(
         update={"transitions": {"resolved": "qa review", "reopened": "Close Issue"}}
     )
-    async with open_desk(dataclasses.replace(config, jira=jira)) as helpdesk:
+    async with open_desk(dataclasses.replace(config, jira=mapping)) as helpdesk:
         reporter, number = await escalated_ticket(helpdesk, channel)
         member = await kiran(helpdesk, channel)
         await member.say(f"resolve {number} Bill re-submitted after the iFIX fix")
         await deliver(helpdesk)
-        (asked,) = jira_cloud.sent("GET", rf"/rest/api/3/issue/{KEY}/transitions$")
+        (asked,) = jira.sent("GET", rf"/rest/api/3/issue/{KEY}/transitions$")
         assert asked.status == 200
-        (resolved,) = jira_cloud.sent("POST", rf"/rest/api/3/issue/{KEY}/transitions$")
+        (resolved,) = jira.sent("POST", rf"/rest/api/3/issue/{KEY}/transitions$")
         assert resolved.json() == {"transition": {"id": "711"}} and resolved.status == 204
 
         await reporter.say("no")  # not solved: the ticket is reopened, and so is the issue
         await reporter.say("Still the same error")
         await deliver(helpdesk)
         assert await ticket_value(helpdesk, number, "status") == "reopened"
-        posted = jira_cloud.sent("POST", rf"/rest/api/3/issue/{KEY}/transitions$")
+        posted = jira.sent("POST", rf"/rest/api/3/issue/{KEY}/transitions$")
         assert [request.json()["transition"]["id"] for request in posted] == ["711", "2"]
         # Closing has no transition here: the issue stays where it is.
         await member.say(f"close {number}")
         await deliver(helpdesk)
-        assert len(jira_cloud.sent("POST", r"/transitions$")) == 2
+        assert len(jira.sent("POST", r"/transitions$")) == 2
 
 
 async def test_a_transition_the_workflow_does_not_offer_is_told_once_not_retried(
-    desk: Helpdesk, channel: MemoryChannel, jira_cloud: JiraCloud, clock: FixedClock
+    desk: Helpdesk, channel: MemoryChannel, jira: JiraCloud, clock: FixedClock
 ) -> None:
     # The shipped mapping resolves through "Done"; this issue's workflow has no such step.
     _, number = await escalated_ticket(desk, channel)
@@ -378,8 +379,8 @@ async def test_a_transition_the_workflow_does_not_offer_is_told_once_not_retried
     for _ in range(3):
         clock.advance(minutes=30)
         await deliver(desk)
-    assert len(jira_cloud.sent("GET", r"/transitions$")) == 1
-    assert jira_cloud.sent("POST", r"/transitions$") == []
+    assert len(jira.sent("GET", r"/transitions$")) == 1
+    assert jira.sent("POST", r"/transitions$") == []
     alerts = [t for t in channel.texts(L1) if "JIRA refused" in t]
     assert len(alerts) == 1
     assert number in alerts[0] and "no transition named 'Done'" in alerts[0]
@@ -389,9 +390,9 @@ async def test_a_transition_the_workflow_does_not_offer_is_told_once_not_retried
 
 
 async def test_jira_down_for_a_while_then_back(
-    desk: Helpdesk, channel: MemoryChannel, jira_cloud: JiraCloud, clock: FixedClock
+    desk: Helpdesk, channel: MemoryChannel, jira: JiraCloud, clock: FixedClock
 ) -> None:
-    jira_cloud.down = True
+    jira.fail()
     reporter, number = await escalated_ticket(desk, channel)
     member = await kiran(desk, channel)
     await member.say(f"comment {number} We are on it")
@@ -401,24 +402,24 @@ async def test_jira_down_for_a_while_then_back(
     assert any("We are on it" in text for text in await reporter.inbox())
     alerts = [t for t in channel.texts(L1) if "cannot reach JIRA" in t]
     assert len(alerts) == 1
-    assert jira_cloud.sent("POST", CREATE) == []
+    assert jira.sent("POST", CREATE) == []
 
-    jira_cloud.down = False
+    jira.fail(False)
     clock.advance(minutes=70)
     await deliver(desk)
-    assert len(jira_cloud.sent("POST", CREATE)) == 1
-    assert [text.splitlines()[-1] for text in comments(jira_cloud)] == ["We are on it"]
+    assert len(jira.sent("POST", CREATE)) == 1
+    assert [text.splitlines()[-1] for text in comments(jira)] == ["We are on it"]
 
 
 async def test_a_rate_limit_is_waited_out_as_jira_asks(
-    desk: Helpdesk, channel: MemoryChannel, jira_cloud: JiraCloud, clock: FixedClock
+    desk: Helpdesk, channel: MemoryChannel, jira: JiraCloud, clock: FixedClock
 ) -> None:
     limited = Scripted(429, {"errorMessages": ["Rate limit exceeded."]}, {"Retry-After": "90"})
-    jira_cloud.answer("POST", SEARCH, limited, Scripted(200, {"issues": [], "isLast": True}))
+    jira.answer("POST", SEARCH, limited, Scripted(200, {"issues": [], "isLast": True}))
     _, number = await escalated_ticket(desk, channel)
     clock.advance(seconds=60)
     await deliver(desk)
-    assert len(jira_cloud.sent("POST", SEARCH)) == 1  # not before JIRA's 90 s
+    assert len(jira.sent("POST", SEARCH)) == 1  # not before JIRA's 90 s
     clock.advance(seconds=31)
     await deliver(desk)
     assert await ticket_value(desk, number, "jira_key") == KEY
@@ -436,16 +437,16 @@ async def test_a_rate_limit_is_waited_out_as_jira_asks(
 async def test_a_refusal_is_told_as_one_and_the_chat_goes_on(
     desk: Helpdesk,
     channel: MemoryChannel,
-    jira_cloud: JiraCloud,
+    jira: JiraCloud,
     path: str,
     status: int,
     errors: dict[str, Any],
 ) -> None:
     """A 4xx says the request is wrong (the project key, the credentials, an API JIRA no
     longer has): L1 hears that, not that JIRA is unreachable, and it is not retried."""
-    jira_cloud.answer("POST", path, Scripted(status, errors, checked=False))
+    jira.answer("POST", path, Scripted(status, errors, checked=False))
     _, number = await escalated_ticket(desk, channel)
-    assert jira_cloud.sent("POST", CREATE + "|" + SEARCH)[-1].status == status
+    assert jira.sent("POST", CREATE + "|" + SEARCH)[-1].status == status
     alerts = [t for t in channel.texts(L1) if "JIRA" in t]
     assert len(alerts) == 1
     assert f"JIRA refused the mirror's update of {number}" in alerts[0]
@@ -479,7 +480,7 @@ async def test_a_forged_webhook_is_refused_and_a_signed_one_accepted(
 
 
 async def test_without_webhooks_a_poll_reads_every_page_of_the_enhanced_search(
-    desk: Helpdesk, channel: MemoryChannel, jira_cloud: JiraCloud
+    desk: Helpdesk, channel: MemoryChannel, jira: JiraCloud
 ) -> None:
     reporter, number = await escalated_ticket(desk, channel)
     await reporter.inbox()
@@ -491,15 +492,15 @@ async def test_without_webhooks_a_poll_reads_every_page_of_the_enhanced_search(
     first["fields"]["status"] = {"name": "In Progress"}
     second = issue_of("ED-25", number)
     second["fields"]["status"] = {"name": "Resolved"}
-    jira_cloud.found([first], [second])
+    jira.found([first], [second])
     assert desk.jira is not None
     assert await desk.jira.poll_once() == 2
-    pages = [request.json() for request in jira_cloud.sent("POST", SEARCH)][-2:]
+    pages = [request.json() for request in jira.sent("POST", SEARCH)][-2:]
     assert [page.get("nextPageToken") for page in pages] == [None, "page-2"]
     assert all(set(page["fields"]) >= {"status", "comment", "labels"} for page in pages)
     assert "updated >=" in pages[0]["jql"]
 
-    jira_cloud.found([first, second])
+    jira.found([first, second])
     assert await desk.jira.poll_once() == 0  # seen already
     await deliver(desk)
     assert await ticket_value(desk, number, "status") == "resolved"
@@ -508,25 +509,25 @@ async def test_without_webhooks_a_poll_reads_every_page_of_the_enhanced_search(
 
 
 async def test_data_center_keeps_rest_api_v2(
-    open_desk: Opener, channel: MemoryChannel, jira_cloud: JiraCloud
+    open_desk: Opener, channel: MemoryChannel, jira: JiraCloud
 ) -> None:
     """With a personal access token (Data Center, which has no v3): the classic search, text
     bodies. Atlassian's description is of Cloud, so here the answers are scripted."""
-    jira_cloud.answer(
+    jira.answer(
         "GET", r"^/rest/api/2/search$", Scripted(200, {"issues": [], "total": 0}, checked=False)
     )
-    jira_cloud.answer(
+    jira.answer(
         "POST", r"^/rest/api/2/issue$", Scripted(201, {"id": "1", "key": "EGOV-1"}, checked=False)
     )
     token = SecretStr("dc-token")
     async with open_desk(jira_api_token=None, jira_personal_access_token=token) as helpdesk:
         _, number = await escalated_ticket(helpdesk, channel)
         assert await ticket_value(helpdesk, number, "jira_key") == "EGOV-1"
-    (search,) = jira_cloud.sent("GET", r"^/rest/api/2/search$")
+    (search,) = jira.sent("GET", r"^/rest/api/2/search$")
     assert "startAt=0" in search.query
-    (create,) = jira_cloud.sent("POST", r"^/rest/api/2/issue$")
+    (create,) = jira.sent("POST", r"^/rest/api/2/issue$")
     assert isinstance(create.json()["fields"]["description"], str)
-    assert [r for r in jira_cloud.requests if "/rest/api/3/" in r.path] == []
+    assert jira.calls(lambda r: "/rest/api/3/" in r.path) == []
 
 
 def test_check_config_names_the_api_and_checks_the_transitions(tmp_path: Path) -> None:
