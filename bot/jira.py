@@ -164,31 +164,21 @@ class JiraClient:
         )
         return str(added.get("id", "")) if isinstance(added, dict) else ""
 
-    async def transition(self, key: str, name: str) -> str:
-        """Move the issue through the transition called `name` (in any case); returns its
-        id. Undeliverable when the issue's workflow does not offer it from where it is,
-        unless the issue already has a status of that name (closed after resolved: both
-        Done)."""
+    async def transitions(self, key: str) -> dict[str, str]:
+        """The transitions the issue's workflow offers from where it is: name -> id."""
         offered = await self.call("GET", f"{self.api}/issue/{key}/transitions")
-        transitions = offered.get("transitions", []) if isinstance(offered, dict) else []
-        for transition in transitions:
-            if str(transition.get("name", "")).casefold() == name.casefold():
-                chosen = str(transition.get("id", ""))
-                await self.call(
-                    "POST",
-                    f"{self.api}/issue/{key}/transitions",
-                    json={"transition": {"id": chosen}},
-                )
-                return chosen
+        found = offered.get("transitions", []) if isinstance(offered, dict) else []
+        return {str(t.get("name", "")): str(t.get("id", "")) for t in found if isinstance(t, dict)}
+
+    async def transition(self, key: str, transition_id: str) -> None:
+        body = {"transition": {"id": transition_id}}
+        await self.call("POST", f"{self.api}/issue/{key}/transitions", json=body)
+
+    async def status(self, key: str) -> str:
         issue = await self.call("GET", f"{self.api}/issue/{key}", params={"fields": "status"})
-        status = str((((issue or {}).get("fields") or {}).get("status") or {}).get("name", ""))
-        if status.casefold() == name.casefold():
-            return ""
-        names = ", ".join(str(t.get("name", "")) for t in transitions) or "none"
-        raise Undeliverable(
-            f"the workflow of {key} offers no transition named '{name}' from its status "
-            f"'{status}' (it offers: {names})"
-        )
+        fields = issue.get("fields") if isinstance(issue, dict) else None
+        status = fields.get("status") if isinstance(fields, dict) else None
+        return str(status.get("name", "")) if isinstance(status, dict) else ""
 
     async def recently_updated(self, minutes: int) -> list[dict[str, Any]]:
         jql = f'project = "{self.project}" AND labels = helpdesk AND updated >= "-{minutes}m"'
@@ -281,10 +271,31 @@ class JiraSender:
         if not key:
             raise RetryLater("the JIRA issue is not created yet")
         if message.kind == TRANSITION:
-            # The row holds the ticket's new status; its transition is the one configured now.
-            name = self.config.jira.transitions.get(message.text, "")
-            return await self.client.transition(key, name) if name else ""
+            return await self._move(key, message.text)
         return await self.client.comment(key, message.text)
+
+    async def _move(self, key: str, status: str) -> str:
+        """The issue follows the ticket to `status` through the transition `[jira]
+        transitions` names for it now (in any case); returns the transition's id, "" when
+        there is nothing to do. Undeliverable when the workflow does not offer it from where
+        the issue is, unless the issue is there already: in a status of that name, or
+        resolved in JIRA's sense (`resolved_statuses`) exactly when the ticket is."""
+        name = self.config.jira.transitions.get(status, "")
+        if not name:
+            return ""
+        offered = await self.client.transitions(key)
+        for offered_name, transition_id in offered.items():
+            if offered_name.casefold() == name.casefold():
+                await self.client.transition(key, transition_id)
+                return transition_id
+        now = await self.client.status(key)
+        resolved = now.casefold() in {s.casefold() for s in self.config.jira.resolved_statuses}
+        if now.casefold() == name.casefold() or resolved == (status != "reopened"):
+            return ""
+        raise Undeliverable(
+            f"the workflow of {key} offers no transition named '{name}' from its status "
+            f"'{now}' (it offers: {', '.join(offered) or 'none'})"
+        )
 
     async def _remember(self, number: str, key: str) -> None:
         async with self.units() as uow:

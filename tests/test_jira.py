@@ -334,8 +334,16 @@ async def test_a_resolution_in_jira_is_one_like_any_other(
     assert await ticket_value(desk, incident, "status") == "resolved"
     assert any(f"Resolved in JIRA ({KEY}: Done)." in t for t in await follower.inbox())
     assert (await reporter.inbox())[-1].endswith("Is your problem solved?")
+    # Closed by the reporter's "yes": the issue is resolved in JIRA already (a status of
+    # `resolved_statuses`, though not the "Done" that closing goes through): nothing to move.
+    done = {"id": "10000", "key": KEY, "fields": {"status": {"name": "Resolved"}}}
+    jira.answer("GET", rf"^/rest/api/3/issue/{KEY}$", Scripted(200, done))
     await reporter.say("yes")
+    await deliver(desk)
     assert await ticket_value(desk, number, "status") == "closed"
+    assert len(jira.sent("GET", r"/transitions$")) == 1
+    assert jira.sent("POST", r"/transitions$") == []
+    assert not any("JIRA" in t for t in channel.texts(L1))
 
 
 async def test_resolving_closing_and_reopening_in_the_helpdesk_moves_the_issue(
