@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import email.utils
 import hashlib
 import hmac
 import json
 from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -432,6 +434,24 @@ async def test_a_rate_limit_is_waited_out_as_jira_asks(
     await deliver(desk)
     assert await ticket_value(desk, number, "jira_key") == KEY
     assert not any("JIRA" in t for t in channel.texts(L1))  # a rate limit is no outage
+
+
+async def test_an_outage_is_retried_when_jira_says(
+    desk: Helpdesk, channel: MemoryChannel, jira: JiraCloud, clock: FixedClock
+) -> None:
+    """A 503 with Retry-After (here as an HTTP date): an outage, told to L1 once, tried again
+    when JIRA said, not sooner as the usual backoff (2 s, 4 s, ...) would."""
+    when = email.utils.format_datetime(datetime.now(UTC) + timedelta(seconds=600), usegmt=True)
+    busy = Scripted(503, {"errorMessages": ["Service unavailable"]}, {"Retry-After": when})
+    jira.answer("POST", SEARCH, busy, Scripted(200, {"issues": [], "isLast": True}))
+    _, number = await escalated_ticket(desk, channel)
+    assert len([t for t in channel.texts(L1) if "cannot reach JIRA" in t]) == 1
+    clock.advance(seconds=500)
+    await deliver(desk)
+    assert len(jira.sent("POST", SEARCH)) == 1
+    clock.advance(seconds=120)
+    await deliver(desk)
+    assert await ticket_value(desk, number, "jira_key") == KEY
 
 
 @pytest.mark.parametrize(
