@@ -107,10 +107,11 @@ class JiraClient:
         except httpx.TransportError as error:  # timeouts, refused connections, resets
             raise RetryLater(f"JIRA unreachable: {error!r}") from error
         code = response.status_code
+        wait = _retry_after(response)
         if code == 429:
-            raise Throttled("JIRA asked to slow down", retry_after=_retry_after(response) or 30)
+            raise Throttled("JIRA asked to slow down", retry_after=30 if wait is None else wait)
         if code >= 500 or code == 408:
-            raise RetryLater(f"JIRA answered {code}", retry_after=_retry_after(response))
+            raise RetryLater(f"JIRA answered {code}", retry_after=wait)
         if code >= 400:
             raise Undeliverable(
                 f"JIRA refused {method} {path} ({code} {response.reason_phrase}): "
@@ -151,8 +152,8 @@ class JiraClient:
 
     async def find(self, label: str) -> str | None:
         jql = f'project = "{self.project}" AND labels = "{label}"'
-        issues = await self.search(jql, ["labels"])
-        return str(issues[0]["key"]) if issues else None
+        keys = [str(issue["key"]) for issue in await self.search(jql, ["labels"]) if "key" in issue]
+        return keys[0] if keys else None
 
     async def create(self, fields: Mapping[str, Any]) -> str:
         created = await self.call("POST", f"{self.api}/issue", json={"fields": dict(fields)})
