@@ -305,6 +305,35 @@ async def test_a_running_relay_does_not_hold_other_chats_behind_a_slow_one(
     assert all(row.status == "sent" for row in await outbox(helpdesk, SITA))
 
 
+async def test_a_running_relay_sends_a_retry_when_its_backoff_ends_unwoken(
+    helpdesk: Helpdesk, channel: MemoryChannel, clock: FixedClock
+) -> None:
+    """Nothing else happens after a failed send: the relay's own timer finds the retry."""
+    helpdesk.relay.poll_seconds = 0.02
+    channel.failures[Address.parse(RAMESH)] = 1
+    await say(helpdesk, RAMESH, "hi")
+
+    stop = asyncio.Event()
+    relay = asyncio.create_task(helpdesk.relay.run(stop))
+    try:
+        for _ in range(300):
+            [row] = await outbox(helpdesk, RAMESH)
+            if row.last_error:
+                break
+            await asyncio.sleep(0.01)
+        assert (row.status, row.next_attempt_at) == ("pending", clock.now + timedelta(seconds=2))
+        clock.advance(seconds=2)  # the backoff ends; no commit wakes the relay
+        for _ in range(300):
+            if texts(channel, RAMESH):
+                break
+            await asyncio.sleep(0.01)
+    finally:
+        stop.set()
+        await asyncio.wait_for(relay, 5)
+
+    assert texts(channel, RAMESH) == [PROMPT]
+
+
 async def test_a_stopping_relay_hands_back_what_it_has_not_started(
     helpdesk: Helpdesk, channel: MemoryChannel, monkeypatch: pytest.MonkeyPatch
 ) -> None:

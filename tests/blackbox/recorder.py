@@ -61,7 +61,7 @@ class Call:
 
 @dataclass(frozen=True)
 class Recorded(Call):
-    at: float = 0.0  # time.time() when it arrived
+    at: float = 0.0  # time.time() when it arrived (before it was answered)
     status: int = 0  # what the helpdesk was answered
 
 
@@ -72,11 +72,17 @@ class Recorder:
     url: str = ""
     requests: list[Recorded] = field(default_factory=list)
     failing: bool = False
+    hanging: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def fail(self, failing: bool = True) -> None:
         """From now on answer 503 without forwarding (or forward again)."""
         self.failing = failing
+
+    def hang(self, hanging: bool = True) -> None:
+        """From now on hold each request unanswered (a provider that stopped answering);
+        `hang(False)` answers those held 503, and forwards again."""
+        self.hanging = hanging
 
     def calls(self, predicate: Callable[[Recorded], bool] = lambda _: True) -> list[Recorded]:
         with self._lock:
@@ -118,11 +124,15 @@ class Recorder:
             self.requests.clear()
 
     async def _handle(self, request: Request, client: httpx.AsyncClient) -> Response:
+        arrived = time.time()
+        held = self.hanging
+        while self.hanging:  # noqa: ASYNC110 (set from the test's thread)
+            await asyncio.sleep(0.05)
         headers = {key.lower(): value for key, value in request.headers.items()}
         call = Call(
             request.method, request.url.path, request.url.query, headers, await request.body()
         )
-        if self.failing:
+        if self.failing or held:  # a request's fate is decided when it arrives
             response: Response = JSONResponse(
                 {"code": 20503, "message": "Service Unavailable", "status": 503}, 503
             )
@@ -130,7 +140,7 @@ class Recorder:
             response = await self._telegram(call, client)
         else:
             response = await self._forward(call, client)
-        recorded = Recorded(**vars(call), at=time.time(), status=response.status_code)
+        recorded = Recorded(**vars(call), at=arrived, status=response.status_code)
         with self._lock:
             self.requests.append(recorded)
         return response
