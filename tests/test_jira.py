@@ -218,6 +218,11 @@ async def test_an_escalation_to_egov_creates_the_jira_issue_once_on_jira(
     assert description["type"] == "doc" and description["version"] == 1
     text = adf.plain(description)
     assert "Reporter: Ramesh Sahu (ulb employee)" in text
+    # Paragraphs of text and line breaks only, and no empty text, which Jira Cloud refuses.
+    inline = [node for paragraph in description["content"] for node in paragraph["content"]]
+    assert {p["type"] for p in description["content"]} == {"paragraph"}
+    assert all(n["type"] == "hardBreak" or (n["type"] == "text" and n["text"]) for n in inline)
+    assert len(description["content"]) >= 4  # the blank lines between parts are paragraphs
     assert "Wage bill shows error 500 on submit" in text
     # Before creating, the mirror looked for the ticket's issue with the enhanced search.
     (search,) = jira.sent("POST", SEARCH)
