@@ -20,6 +20,8 @@ PERSONAL_CHANNELS = ("whatsapp",)
 # Callers who logged a ticket by phone are reached by the operator, not the bot; so are
 # those who wrote an email, unless the helpdesk can send email (SMTP_HOST).
 OFFLINE_CHANNELS = ("phone", "email")
+# What resolves, closes or reopens a ticket, by staff, by its reporter or by the helpdesk.
+MOVES_ISSUE = ("resolve", "close", "confirm", "auto_close", "reopen", "not_solved")
 
 
 class Notifier:
@@ -77,9 +79,15 @@ class Notifier:
             return []
         if done.action in ("type", "rate"):
             return []
-        return [
+        updates = [
             Outbound(address, _jira_line(done), ticket_number=ticket.number, kind="jira_comment")
         ]
+        if done.action in MOVES_ISSUE:  # the issue follows: `[jira] transitions` says how
+            moved = Outbound(
+                address, ticket.status, ticket_number=ticket.number, kind="jira_transition"
+            )
+            updates.append(moved)
+        return updates
 
     def personal_chats(self, team_key: str) -> list[Address]:
         """Team members' own chats on channels without group chats (WhatsApp)."""
@@ -101,6 +109,13 @@ class Notifier:
         intake = self.directory.team(self.directory.intake_team)
         if row.kind == "alert" or row.address in {str(chat) for chat in intake.chats}:
             return []  # no alerts about alerts
+        if row.channel == "jira":  # not a reporter's message: JIRA refused the mirror's call
+            number = row.ticket_number or "-"
+            text = i18n.text(intake.language, "jira_refused", ticket=number, reason=mask(reason))
+            return [
+                Outbound(chat, text, ticket_number=row.ticket_number, kind="alert")
+                for chat in intake.chats
+            ]
         text = i18n.text(
             intake.language,
             "undeliverable_alert",

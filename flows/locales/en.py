@@ -289,6 +289,11 @@ MESSAGES: dict[str, str] = {
     "digest": "Daily summary for {team}: {open} open, {due_today} due today, {breached} breached.",
     "digest_line": "{number} · {priority}{sla} · due {due}",
     "ask_ticket_reply": "Type your answer about ticket {number}:",
+    "jira_refused": (
+        "JIRA refused the mirror's update of {ticket}: {reason}. The ticket carries on in the "
+        "helpdesk; this update is not tried again, so please check the JIRA settings or the "
+        "issue in JIRA."
+    ),
     "jira_unreachable": (
         "The JIRA mirror cannot reach JIRA ({reason}). Tickets keep working in the helpdesk; "
         "JIRA is brought up to date when it is back."
