@@ -82,6 +82,14 @@ class Person:
         return [choice.label for choice in self.channel.last(self.address).choices]
 
 
+async def staff_person(helpdesk: Helpdesk, channel: MemoryChannel, key: str) -> Person:
+    """A staff member in the console, past the language question."""
+    person = Person(helpdesk, channel, f"console:{key}")
+    await person.say("hi")
+    await person.say("1")  # English
+    return person
+
+
 async def file_ticket(
     person: Person, description: str = "Wage bill shows error 500 on submit"
 ) -> str:

@@ -402,6 +402,33 @@ async def test_a_staff_member_resolves_by_whatsapp_command(
     assert (await stored_ticket(server.helpdesk, number))["status"] == "resolved"
 
 
+async def test_a_staff_member_on_whatsapp_is_told_what_changed_not_sent_the_card_again(
+    serve: ServerFactory,
+) -> None:
+    """Kiran's own chat is where his team's cards reach him on WhatsApp: after his own
+    command it gets the one line saying what changed, not the card and a menu as well."""
+    server = await serve()
+    number = await file_in_english(server)
+    anita = Person(server.helpdesk, MemoryChannel(), "console:anita")
+    await anita.say("hi")
+    await anita.say("1")
+    await anita.say(f"escalate {number}")  # app error -> eGov technical team
+    await server.say(KIRAN, "hi")
+    await server.say(KIRAN, "1")
+    await wait_for_text(server, KIRAN, "What would you like to do?")
+    await all_settled(server)
+    before = len(server.fake.bodies(KIRAN))
+    await server.say(KIRAN, f"priority {number} P1")
+    await wait_for_text(server, KIRAN, f"{number}: priority P2 → P1")
+    await server.say(KIRAN, f"take {number}")
+    await wait_for_text(server, KIRAN, f"{number}: taken by")
+    await all_settled(server)
+    assert server.fake.bodies(KIRAN)[before:] == [
+        f"{number}: priority P2 → P1; response due Mon 30 Nov 2026, 11:00 am",
+        f"{number}: taken by Kiran (eGov technical); Passed to a specialist team → Being worked on",
+    ]
+
+
 async def test_long_messages_are_split_for_whatsapp(serve: ServerFactory) -> None:
     server = await serve()
     number = await file_in_english(server)

@@ -155,7 +155,25 @@ MESSAGES: dict[str, str] = {
     "type_bug_fix": "बग फ़िक्स (Bug Fix)",
     "type_unset": "तय नहीं",
     "unassigned": "अभी कोई नहीं",
-    "action_done": "हो गया: {number} की स्थिति अब “{status}” है।",
+    "change_take": "{number}: {assignee} ने अपने ज़िम्मे लिया",
+    "change_type": "{number}: प्रकार {before} → {after}",
+    "change_priority": "{number}: प्राथमिकता {before} → {after}; उत्तर की समय-सीमा {due}",
+    "change_escalate": "{number}: {before} → {after}; उत्तर की समय-सीमा {due}",
+    "change_comment": "{number}: रिपोर्टकर्ता को संदेश भेजा गया",
+    "change_resolve": "{number}: समाधान हुआ; रिपोर्टकर्ता से पुष्टि माँगी गई",
+    "change_close": "{number}: बंद किया गया",
+    "change_reopen": "{number}: {team} के पास फिर से खोला गया; उत्तर की समय-सीमा {due}",
+    "change_ask": "{number}: रिपोर्टकर्ता को प्रश्न भेजा गया; उत्तर आने तक समय-सीमा रुकी रहेगी",
+    "change_link": "{number}: {parent} से जोड़ा गया; इसके रिपोर्टकर्ता को {parent} की जानकारी मिलेगी",
+    "change_duplicate": "{number}: {parent} का डुप्लिकेट चिह्नित",
+    "change_note": "{number}: आंतरिक टिप्पणी जोड़ी गई: {note}",
+    "change_reply": "{number}: रिपोर्टकर्ता का उत्तर: {note}",
+    "change_not_solved": "{number}: रिपोर्टकर्ता के अनुसार समाधान नहीं हुआ; {team} के पास फिर से खोला गया",
+    "change_confirm": "{number}: रिपोर्टकर्ता ने समाधान की पुष्टि की; बंद किया गया",
+    "change_rate": "{number}: रिपोर्टकर्ता ने मदद को 5 में से {note} दिए",
+    "change_auto_close": "{number}: बंद किया गया (रिपोर्टकर्ता का उत्तर नहीं मिला)",
+    "change_status": "; {before} → {after}",
+    "follow_line": "{number} ({team}) की खबर: {change}",
     "refused_not_found": "टिकट {number} मौजूद नहीं है।",
     "refused_not_your_team": (
         "{number} अभी {team} के पास है; केवल वही टीम या L1 हेल्पडेस्क इसे बदल सकते हैं।"
@@ -179,6 +197,7 @@ MESSAGES: dict[str, str] = {
     "queue": "{team} के खुले टिकट ({count}):",
     "queue_empty": "{team} के पास कोई खुला टिकट नहीं है।",
     "queue_line": "{number} · {priority} · {status} · {ulb} · {module} · समय-सीमा {due}{sla}",
+    "queue_held_by": " · अब {team} के पास",
     "team_card": (
         "{number} · {priority} · {status}{link}\n"
         "ULB: {ulb}\n"
