@@ -455,9 +455,10 @@ class Dispatcher:
         change = renderer.change(
             language, view, outcome.action, outcome.detail, outcome.previous_status
         )
-        # Whoever acted is told what changed; the card is for the team's chat, not repeated
-        # in the private chat they acted from.
-        notices = [n for n in notices if not (n.address == address and n.kind in TEAM_KINDS)]
+        if team_chat is None:
+            # Whoever acted is told what changed; the card is for the team's chat, not
+            # repeated in the private chat they acted from.
+            notices = [n for n in notices if not (n.address == address and n.kind in TEAM_KINDS)]
         return [reply(change, view.number), *notices]
 
     async def staff_action(
