@@ -37,6 +37,12 @@ MORE = "__more"
 MIN_DESCRIPTION = 10
 INTAKE_STEPS = ("ulb", "role", "name", "module", "category", "description", "attachments")
 ROLES = ("ulb_employee", "cbo_member")
+# What people call their role besides its labels (the labels are wholly in each language;
+# the abbreviations everyone uses still work when typed).
+ROLE_ALIASES = {
+    "ulb_employee": ("ulb", "ULB କର୍ମଚାରୀ", "ULB कर्मचारी"),
+    "cbo_member": ("cbo", "CBO ସଦସ୍ୟ", "CBO सदस्य", "Mission Shakti", "ମିଶନ ଶକ୍ତି", "मिशन शक्ति"),
+}
 STAFF_ACTIONS = staffcommands.VERBS
 # A ticket's menu shows these first (the rest behind "More…"), so that it stays short.
 FIRST_STAFF_ACTIONS = ("take", "comment", "ask", "resolve", "escalate")
@@ -320,7 +326,7 @@ class _Turn:
 
     def ask_language(self) -> None:
         choices = [Choice(key, name) for key, name in i18n.LANGUAGE_NAMES.items()]
-        self.offer(i18n.text(self.language, "choose_language"), choices)
+        self.offer(i18n.language_question(self.state.profile.language), choices)
 
     def on_language(self) -> None:
         candidates = [
@@ -493,7 +499,7 @@ class _Turn:
                 (
                     *(i18n.text(lang, f"role_{role}") for lang in i18n.CATALOGS),
                     role,
-                    "cbo" if role == "cbo_member" else "ulb",
+                    *ROLE_ALIASES[role],
                 ),
             )
             for role in ROLES

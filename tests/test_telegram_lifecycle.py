@@ -138,7 +138,13 @@ async def ticket_status(helpdesk: Helpdesk, number: str) -> str:
 
 async def file_by_buttons(reporter: Chat) -> str:
     reporter.type("/start")
-    await reporter.expect("Choose your language")
+    greeting = str((await reporter.expect("Choose your language"))["text"])
+    # No language yet: a greeting line in each language, each in its own words.
+    assert [line.split("!", 1)[0] for line in greeting.splitlines()] == [
+        "Namaskar",
+        "ନମସ୍କାର",
+        "नमस्कार",
+    ]
     question = reporter.press("English")
     await reporter.expect("What would you like to do?")
 

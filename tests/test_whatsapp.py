@@ -28,7 +28,7 @@ from db.models import OutboxMessage
 from flows.messages import Address
 from tests.conftest import FixedClock
 from tests.servers import serving
-from tests.support import Person
+from tests.support import Person, latin_words
 from tests.twilio_fake import FakeTwilio, incoming_message, signed, status_callback
 
 PUBLIC_URL = "https://helpdesk.example.org"
@@ -206,11 +206,17 @@ async def test_odia_intake_with_odia_digits(serve: ServerFactory) -> None:
     server = await serve()
     description = "ମଜୁରି ବିଲ୍ ଦାଖଲ କଲେ ତ୍ରୁଟି ୫୦୦ ଆସୁଛି, ଦୟାକରି ସାହାଯ୍ୟ କରନ୍ତୁ"
     await server.say(SUNITA, "ନମସ୍କାର")
-    await wait_for_text(server, SUNITA, "Choose your language")
+    [greeting] = await wait_for_text(server, SUNITA, "Choose your language")
+    # No language yet: greeted in all three, each line in its own language.
+    assert "ନମସ୍କାର! ଏହା ଓଡ଼ିଶା" in greeting and "ଆପଣଙ୍କ ଭାଷା ବାଛନ୍ତୁ" in greeting
     for answer in ("୨", "୧", "ଢେଙ୍କାନାଳ", "୨", "ସୁନୀତା ବେହେରା", "୫", "୨", description, "୧", "୧"):
         await server.say(SUNITA, answer)
     bodies = await wait_for_text(server, SUNITA, "MK-1001")
-    assert any("ଟିକେଟ" in body and "MK-1001" in body for body in bodies)
+    created = next(body for body in bodies if "MK-1001" in body)
+    # The due time in Odia words: Tuesday 1 December, forenoon.
+    assert "ମଙ୍ଗଳବାର 1 ଡିସେମ୍ବର 2026, ପୂର୍ବାହ୍ନ 11:00" in created
+    # Everything after the language was chosen, lists included, reads Odia only.
+    assert {body: latin_words(body) for body in bodies[1:] if latin_words(body)} == {}
     ticket = await stored_ticket(server.helpdesk, "MK-1001")
     assert ticket["description"] == description
 

@@ -2,10 +2,8 @@
 
 MESSAGES: dict[str, str] = {
     # Language and menu
-    "choose_language": (
-        "Namaskar! This is the MUKTASoft helpdesk of HUDD, Odisha.\n"
-        "Choose your language / ଆପଣଙ୍କ ଭାଷା ବାଛନ୍ତୁ / अपनी भाषा चुनें:"
-    ),
+    "greeting": "Namaskar! This is the MUKTASoft helpdesk of HUDD, Odisha.",
+    "choose_language": "Choose your language:",
     "language_set": "Language set to English.",
     "menu": "What would you like to do?",
     "menu_report": "Report a problem",
@@ -180,7 +178,6 @@ MESSAGES: dict[str, str] = {
     "change_reply": "{number}: the reporter answered: {note}",
     "change_not_solved": "{number}: the reporter says it is not solved; reopened with {team}",
     "change_confirm": "{number}: the reporter confirmed it is solved; closed",
-    "change_rate": "{number}: the reporter rated the help {note} of 5",
     "change_auto_close": "{number}: closed (no answer from the reporter)",
     "change_status": "; {before} → {after}",
     "follow_line": "Following {number} ({team}): {change}",
