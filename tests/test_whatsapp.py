@@ -36,6 +36,7 @@ HELPDESK_NUMBER = "whatsapp:+14155238886"
 RAMESH = "whatsapp:+919876543210"
 SUNITA = "whatsapp:+919437000111"
 KIRAN = "whatsapp:+919800000004"  # eGov technical team member, on WhatsApp
+ANITA = "whatsapp:+919800000001"  # L1 operator, also on WhatsApp
 STRANGER = "whatsapp:+919999999999"
 TEMPLATE_EN = "HX" + "e1" * 16
 TEMPLATE_OR = "HX" + "0d" * 16
@@ -44,9 +45,12 @@ TEMPLATES = f"en={TEMPLATE_EN},or={TEMPLATE_OR}"
 
 def whatsapp_config(config: HelpdeskConfig) -> HelpdeskConfig:
     directory = config.directory
+    phones = {"kiran": KIRAN, "anita": ANITA}
     staff = tuple(
-        dataclasses.replace(member, addresses=(*member.addresses, Address("whatsapp", KIRAN[9:])))
-        if member.key == "kiran"
+        dataclasses.replace(
+            member, addresses=(*member.addresses, Address.parse(phones[member.key]))
+        )
+        if member.key in phones
         else member
         for member in directory.staff
     )
@@ -432,6 +436,31 @@ async def test_a_staff_member_on_whatsapp_is_told_what_changed_not_sent_the_card
     assert server.fake.bodies(KIRAN)[before:] == [
         f"{number}: priority P2 → P1; response due Mon 30 Nov 2026, 11:00 am",
         f"{number}: taken by Kiran (eGov technical); Passed to a specialist team → Being worked on",
+    ]
+
+
+async def test_an_l1_operator_on_whatsapp_follows_a_ticket_after_its_escalation(
+    serve: ServerFactory,
+) -> None:
+    """With no WhatsApp groups, L1 members' own chats are L1's chat: once a ticket is with
+    another team they still hear each change of it, in a line."""
+    server = await serve()
+    number = await file_in_english(server)
+    await server.say(KIRAN, "hi")  # Kiran (eGov technical) writes from WhatsApp
+    await server.say(KIRAN, "1")
+    await server.say(ANITA, "hi")
+    await server.say(ANITA, "1")
+    await server.say(ANITA, f"escalate {number}")
+    await wait_for_text(server, ANITA, f"{number}: L1 Helpdesk (HUDD) → eGov technical team")
+    await server.say(KIRAN, f"take {number}")
+    await server.say(KIRAN, f"resolve {number} Fixed in iFIX")
+    following = f"Following {number} (eGov technical team): {number}: "
+    await wait_for_text(server, ANITA, f"{following}resolved")
+    lines = [body for body in server.fake.bodies(ANITA) if body.startswith("Following")]
+    assert lines == [
+        f"{following}taken by Kiran (eGov technical); Passed to a specialist team → "
+        "Being worked on",
+        f"{following}resolved; the reporter is asked to confirm",
     ]
 
 
