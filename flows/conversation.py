@@ -785,8 +785,12 @@ class _Turn:
             value = rest or BY_CATEGORY  # (only "escalate" comes here without one)
         else:
             note = rest
-        # The answer says what changed; a typed command needs no menu after it.
+        # The answer says what changed; a typed command needs no menu after it. A question
+        # left open (which priority? which ticket?) is dropped: a later number must not
+        # answer it unseen.
         self.commands.append(StaffAction(number, verb, value=value, note=note))
+        if self.state.step in ("staff_value", "ask_ticket"):
+            self.state = self.state.evolve(step="menu", ticket="", action="", shown=(), page=0)
         return True
 
     def staff_action_choices(self) -> list[Choice]:

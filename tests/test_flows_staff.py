@@ -83,6 +83,17 @@ def test_staff_one_liner_gives_its_command_and_no_menu_after_it(
     assert turn.texts == []
 
 
+def test_a_one_liner_drops_a_question_left_open() -> None:
+    """Asked which priority for MK-1001, Anita types a command instead: a later "1" must
+    not set MK-1001's priority to P1 unseen."""
+    chat = anita()
+    chat.send("priority MK-1001")
+    assert chat.send("take MK-1002").commands == (StaffAction("MK-1002", "take"),)
+    turn = chat.send("1")
+    assert turn.commands == ()
+    assert turn.texts == [EN["not_understood"], EN["menu"]]
+
+
 def test_showing_a_ticket_offers_its_short_menu() -> None:
     turn = anita().send("ticket MK-1001")
     assert turn.commands == (ShowTicket(NUMBER),)
