@@ -22,6 +22,7 @@ from bot import server as http_server
 from bot.app import create_app
 from bot.build import Helpdesk, build
 from bot.config import ConfigError, HelpdeskConfig, load_config
+from bot.jira import jira_summary
 from bot.outbox import OutboxRelay
 from bot.reach import served_channels, unserved
 from bot.settings import Settings
@@ -94,6 +95,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{settings.helpdesk_config}: OK ({len(directory.ulbs)} ULBs, "
             f"{len(directory.teams)} teams, {len(directory.staff)} staff)"
         )
+        if settings.jira_url:
+            print(jira_summary(settings, config))
         elsewhere = unserved(directory, served_channels(settings))
         if elsewhere:
             print(

@@ -12,6 +12,7 @@ import pytest
 
 from tests.blackbox import emulators
 from tests.blackbox.emulators import Emulator
+from tests.blackbox.jira import JiraCloud
 from tests.blackbox.recorder import Recorder, recording
 from tests.blackbox.service import (
     HELPDESK_WHATSAPP,
@@ -42,7 +43,8 @@ def twilio_prism(emulator_logs: Path) -> Iterator[Emulator]:
 
 @pytest.fixture(scope="session")
 def jira_prism(emulator_logs: Path) -> Iterator[Emulator]:
-    with emulators.prism(emulators.jira_spec(), emulator_logs / "prism-jira.log") as emulator:
+    spec = emulators.jira_spec_for_prism(emulator_logs)
+    with emulators.prism(spec, emulator_logs / "prism-jira.log") as emulator:
         yield emulator
 
 
@@ -60,8 +62,12 @@ def twilio(twilio_prism: Emulator) -> Iterator[Recorder]:
 
 
 @pytest.fixture
-def jira(jira_prism: Emulator) -> Iterator[Recorder]:
-    with recording(jira_prism.url) as recorder:
+def jira(jira_prism: Emulator) -> Iterator[JiraCloud]:
+    """Jira Cloud's REST API v3 (prism on Atlassian's description), every call recorded,
+    what JIRA holds scripted by the test (`JiraCloud.answer`, `found`); nothing found yet."""
+    with recording(jira_prism.url, kind=JiraCloud) as recorder:
+        assert isinstance(recorder, JiraCloud)
+        recorder.found([])
         yield recorder
 
 
@@ -75,7 +81,7 @@ def telegram(telegram_api: Emulator) -> Iterator[Recorder]:
 def channel_env(
     twilio: Recorder,
     telegram: Recorder,
-    jira: Recorder,
+    jira: JiraCloud,
     smtp_port: int,
     telegram_mode: str = "webhook",
 ) -> dict[str, str]:
@@ -109,7 +115,7 @@ def service(
     tmp_path: Path,
     twilio: Recorder,
     telegram: Recorder,
-    jira: Recorder,
+    jira: JiraCloud,
     mailbox: tuple[Mailbox, int],  # noqa: F811 (the fixture imported above)
 ) -> Iterator[ServiceFactory]:
     """`service(**env)`: a helpdesk with every channel configured (not started yet);

@@ -266,9 +266,12 @@ class _Quiet(uvicorn.Server):
 
 
 @contextlib.contextmanager
-def recording(upstream: str, telegram: bool = False) -> Iterator[Recorder]:
-    """A recorder in front of `upstream`, served on a free loopback port in a thread."""
-    recorder = Recorder(upstream.rstrip("/"), telegram=telegram)
+def recording(
+    upstream: str, telegram: bool = False, kind: type[Recorder] = Recorder
+) -> Iterator[Recorder]:
+    """A recorder (of `kind`) in front of `upstream`, served on a free loopback port in a
+    thread."""
+    recorder = kind(upstream.rstrip("/"), telegram=telegram)
     port = free_port()
     config = uvicorn.Config(
         recorder.app(), host="127.0.0.1", port=port, log_config=None, access_log=False
