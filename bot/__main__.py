@@ -29,6 +29,7 @@ from flows.directory import Directory
 from flows.messages import Address
 
 log = logging.getLogger("bot")
+INTERACTIVE = ("chat", "account")  # commands a person types at and reads
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -79,9 +80,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         print(f"Settings error: {problems}", file=sys.stderr)
         return 2
-    # The chat is for a person at a terminal: keep log lines out of the conversation.
-    level = "WARNING" if arguments.command == "chat" else settings.log_level
-    logs.configure(level, "text" if arguments.command == "chat" else settings.log_format)
+    # The chat and the account commands are for a person at a terminal: keep log lines out
+    # of the conversation and the password prompts (warnings still go to stderr, as text).
+    interactive = arguments.command in INTERACTIVE
+    level = "WARNING" if interactive else settings.log_level
+    logs.configure(level, "text" if interactive else settings.log_format)
     try:
         config = load_config(settings.helpdesk_config)
     except ConfigError as error:
