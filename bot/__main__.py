@@ -10,7 +10,7 @@ import logging
 import signal
 import sys
 from collections.abc import Iterator, Sequence
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import uvicorn
@@ -96,6 +96,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{settings.helpdesk_config}: OK ({len(directory.ulbs)} ULBs, "
             f"{len(directory.teams)} teams, {len(directory.staff)} staff)"
         )
+        today = datetime.now(config.calendar.zone).date()
+        for year in config.calendar.years_lacking_extra_holidays(today):
+            print(
+                f"Warning: no extra holidays for {year} in [calendar] extra_holidays: add the "
+                "Odisha state holidays the holidays package lacks (Rath Yatra, Nuakhai, …) "
+                "from the state's notification, or the SLA clock counts them as working days.",
+                file=sys.stderr,
+            )
         return 0
     if arguments.command == "chat":
         return asyncio.run(run_chat(settings, config, arguments.who, arguments.name))

@@ -8,7 +8,9 @@ import re
 import subprocess
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -130,6 +132,23 @@ def test_check_config_accepts_the_shipped_configuration(env: dict[str, str]) -> 
 
     assert done.returncode == 0, done.stderr
     assert "helpdesk.toml: OK (2 ULBs, 6 teams, 5 staff)" in done.stdout
+
+
+def test_check_config_warns_when_this_years_extra_holidays_are_missing(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    """Only old years listed: the state holidays of this year would count as working days."""
+    shipped = (ROOT / "config" / "helpdesk.toml").read_text(encoding="utf-8")
+    stale = tmp_path / "helpdesk.toml"
+    stale.write_text(re.sub(r'date = "202[67]-', 'date = "2020-', shipped), encoding="utf-8")
+    done = bot(["check-config"], {**env, "HELPDESK_CONFIG": str(stale)})
+
+    assert done.returncode == 0, done.stderr
+    assert "OK (2 ULBs" in done.stdout
+    this_year = datetime.now(ZoneInfo("Asia/Kolkata")).year
+    assert f"Warning: no extra holidays for {this_year} in [calendar] extra_holidays" in (
+        done.stderr
+    )
 
 
 def test_a_missing_configuration_file_stops_with_a_clear_message(tmp_path: Path) -> None:
