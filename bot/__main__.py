@@ -22,6 +22,7 @@ from bot import server as http_server
 from bot.app import create_app
 from bot.build import Helpdesk, build
 from bot.config import ConfigError, HelpdeskConfig, load_config
+from bot.console_media import keep_files
 from bot.outbox import OutboxRelay
 from bot.settings import Settings
 from bot.web.cli import add_account_commands, run_account
@@ -203,6 +204,7 @@ async def run_chat(settings: Settings, config: HelpdeskConfig, who: str, name: s
             if not line.strip():
                 continue
             inbound = console.parse(line, address, helpdesk.clock(), sender_name=name)
+            inbound = keep_files(inbound, settings.media_dir)  # for the web console to open
             await helpdesk.dispatcher.handle(inbound)
             await relay.deliver_due(watched)
     finally:

@@ -28,6 +28,9 @@ SAME_IN_EVERY_LANGUAGE = {
     "col_ulb",
     "csv_ulb",
     "csv_jira",  # "JIRA key": the tracker's own name for an issue's ID
+    "via_whatsapp",
+    "via_telegram",
+    "via_jira",
 }
 
 # `t("key")`, `t('key')` or `t("key", name=...)` as a call of its own (not `values.get("key")`).

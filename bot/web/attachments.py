@@ -3,6 +3,7 @@ staff can open them on the ticket page (chat channels keep only references on ou
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import mimetypes
 from dataclasses import dataclass
@@ -11,6 +12,8 @@ from urllib.parse import urlsplit
 import httpx
 from telegram.error import TelegramError
 
+from adapters.console import CHANNEL as CONSOLE
+from bot import console_media
 from bot.build import Helpdesk
 from bot.logs import masked
 from bot.whatsapp import media_file_name
@@ -38,6 +41,12 @@ async def fetch(helpdesk: Helpdesk, channel: str, ref: str, content_type: str) -
             return Fetched(content, content_type or guessed or "application/octet-stream")
         if channel == "whatsapp" and helpdesk.whatsapp is not None:
             return await _from_twilio(helpdesk, ref, content_type)
+        if channel == CONSOLE:
+            kept = console_media.kept_path(helpdesk.settings.media_dir, ref)
+            if kept is not None:
+                guessed = mimetypes.guess_type(kept.name)[0]
+                served = content_type or guessed or "application/octet-stream"
+                return Fetched(await asyncio.to_thread(kept.read_bytes), served)
     except (TelegramError, httpx.HTTPError, OSError) as error:
         log.warning("attachment not fetched", extra={"channel": channel, "error": repr(error)})
     return None
@@ -61,6 +70,18 @@ async def _from_twilio(helpdesk: Helpdesk, url: str, content_type: str) -> Fetch
             return None
         served = content_type or response.headers.get("content-type", "")
         return Fetched(response.content, served or "application/octet-stream")
+
+
+def viewable(helpdesk: Helpdesk, channel: str, ref: str) -> bool:
+    """Whether the page can offer the file: its channel may still give it (the chat services
+    are asked only when it is opened), or the helpdesk keeps a copy."""
+    if channel == "telegram":
+        return helpdesk.telegram is not None
+    if channel == "whatsapp":
+        return helpdesk.whatsapp is not None
+    if channel == CONSOLE:
+        return console_media.kept_path(helpdesk.settings.media_dir, ref) is not None
+    return False
 
 
 def on_twilio(url: str, api_base_url: str) -> bool:
