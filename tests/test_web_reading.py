@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
 from adapters.memory import MemoryChannel
 from bot.build import Helpdesk
+from bot.config import HelpdeskConfig
+from bot.web.audit import AuditTrail
 from bot.web.dashboard import choose_period
-from bot.web.strings import CATALOGS
+from bot.web.strings import CATALOGS, translate
+from db.models import Ticket, TicketEvent
 from flows import i18n
 from tests.support import Person, file_ticket
 from tests.web_support import CALL, ConsoleClient, console_client, make_account, operator, text_of
@@ -65,7 +68,7 @@ async def test_the_audit_trail_says_what_happened_in_words_in_english_and_odia(
         "Priority changed · P2 → P1",
         "Question to the reporter · Being worked on → Waiting for the reporter's reply "
         "Which muster roll number?",
-        "The reporter answered · Waiting for the reporter's reply → Being worked on MR/2026/0142",
+        "The reporter wrote · Waiting for the reporter's reply → Being worked on MR/2026/0142",
         "Internal note Seen in iFIX logs",
         "Passed to another team · L1 Helpdesk (HUDD) → eGov technical team · "
         "Being worked on → Passed to a specialist team",
@@ -165,3 +168,29 @@ async def test_the_console_serves_an_odia_font_with_its_licence(helpdesk: Helpde
     assert '@font-face { font-family: "Noto Sans Oriya"' in css.text
     assert font.status_code == 200 and font.content[:4] == b"\x00\x01\x00\x00"  # TrueType
     assert licence.status_code == 200 and "SIL OPEN FONT LICENSE Version 1.1" in licence.text
+
+
+def test_events_the_console_has_no_words_for_are_still_shown_without_keys(
+    config: HelpdeskConfig,
+) -> None:
+    """A newer version may record actions and details this one does not know: the line
+    still reads as words, and photos a reporter sent with their words are counted."""
+    ticket = Ticket(reporter_address="whatsapp:+919876543210", assignee="", assignee_name="")
+    at = datetime(2026, 11, 27, 5, 30, tzinfo=UTC)
+    events = [
+        TicketEvent(
+            at=at, actor="whatsapp:+919876543210", channel="whatsapp", action="reply",
+            from_status="in_progress", to_status="in_progress",
+            detail='{"text": "Here is the screen", "attachments": "2"}',
+        ),
+        TicketEvent(
+            at=at, actor="staff:jira:Priya Das", channel="jira_sync", action="sync_back",
+            from_status="", to_status="", detail='{"remote_state": "in_review"}',
+        ),
+    ]  # fmt: skip
+    trail = AuditTrail(config.directory, lambda key, **v: translate("en", key, **v), "en")
+    wrote, synced = trail.lines(ticket, events)
+    assert (wrote.what, wrote.who, wrote.via) == ("The reporter wrote", "reporter", "WhatsApp")
+    assert (wrote.change, wrote.typed) == ("files attached: 2", "Here is the screen")
+    assert (synced.what, synced.who, synced.via) == ("sync back", "Priya Das (JIRA)", "jira sync")
+    assert synced.change == "in review"

@@ -131,8 +131,11 @@ class AuditTrail:
             rating = detail.get("rating", "")
             return "★" * int(rating) if rating.isdigit() else rating
         # (A linked ticket's change names its Problem as who made it.)
-        known = {"assignee", "kind", "parent", *TYPED}
-        return " · ".join(words(value) for key, value in detail.items() if key not in known)
+        known = {"assignee", "kind", "parent", "attachments", *TYPED}
+        said = [words(value) for key, value in detail.items() if key not in known]
+        if detail.get("attachments", "").isdigit():  # photos sent with what they wrote
+            said.append(t("event_files", count=int(detail["attachments"])))
+        return " · ".join(said)
 
     def ticket_type(self, kind: str) -> str:
         return self.t(f"type_{kind or 'unset'}")
