@@ -51,6 +51,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "type_": (*TICKET_TYPES, "unset"),
     "source_": ("chat", *desk_routes.CALL_SOURCES),
     "kind_": ("photo", "document", "voice", "video"),
+    "delivery_": ("failed", "undeliverable", "rate_limited"),
     "done_": VERBS,
     "link_": ("incident", "duplicate"),
     "link_child_": ("incident", "duplicate"),
