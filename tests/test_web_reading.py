@@ -112,6 +112,11 @@ async def test_type_is_chosen_not_preselected_and_take_is_not_offered_to_whoever
         assert (await sasmita.sign_in("sasmita")).status_code == 303
         other = (await sasmita.get(f"/console/tickets/{number}")).text
         assert 'data-action="take"' in other  # someone else may still take it over
+        asked = await anita.act(number, "ask", note="Which muster roll?")
+        assert asked.status_code == 303
+        page = (await anita.get(f"/console/tickets/{number}")).text
+        assert "Waiting for the reporter&#39;s reply" in page
+        assert 'data-action="take"' not in page  # still mine while the reporter is asked
 
         assert (await anita.act(number, "type", value="incident")).status_code == 303
         type_form = (await anita.get(f"/console/tickets/{number}")).text.split(
