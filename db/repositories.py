@@ -626,6 +626,13 @@ class OutboxRepository:
                 ],
             )
 
+    async def any_notice(self, prefix: str) -> bool:
+        """Whether a notice whose key starts with `prefix` was ever sent (read only)."""
+        result = await self.session.execute(
+            select(ScheduledNotice.id).where(ScheduledNotice.key.startswith(prefix)).limit(1)
+        )
+        return result.scalar_one_or_none() is not None
+
     async def notice_pending(self, key: str) -> bool:
         """Not sent yet (checked before costly work; `claim_notice` still decides)."""
         result = await self.session.execute(

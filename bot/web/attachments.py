@@ -3,6 +3,7 @@ staff can open them on the ticket page (chat channels keep only references on ou
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import mimetypes
 from dataclasses import dataclass
@@ -10,6 +11,8 @@ from dataclasses import dataclass
 import httpx
 from telegram.error import TelegramError
 
+from adapters.console import CHANNEL as CONSOLE
+from bot import console_media
 from bot.build import Helpdesk
 from bot.logs import masked
 from bot.twiliomedia import MediaRefused
@@ -37,6 +40,12 @@ async def fetch(helpdesk: Helpdesk, channel: str, ref: str, content_type: str) -
             return Fetched(content, content_type or guessed or "application/octet-stream")
         if channel == "whatsapp" and helpdesk.whatsapp is not None:
             return await _from_twilio(helpdesk.whatsapp, ref, content_type)
+        if channel == CONSOLE:
+            kept = console_media.kept_path(helpdesk.settings.media_dir, ref)
+            if kept is not None:
+                guessed = mimetypes.guess_type(kept.name)[0]
+                served = content_type or guessed or "application/octet-stream"
+                return Fetched(await asyncio.to_thread(kept.read_bytes), served)
     except (TelegramError, httpx.HTTPError, OSError) as error:
         log.warning("attachment not fetched", extra={"channel": channel, "error": repr(error)})
     return None
@@ -52,3 +61,15 @@ async def _from_twilio(whatsapp: WhatsAppChannel, url: str, content_type: str) -
         log.warning("attachment not fetched", extra={"url": masked(url), "reason": str(refusal)})
         return None
     return Fetched(media.content, content_type or media.content_type or "application/octet-stream")
+
+
+def viewable(helpdesk: Helpdesk, channel: str, ref: str) -> bool:
+    """Whether the page can offer the file: its channel may still give it (the chat services
+    are asked only when it is opened), or the helpdesk keeps a copy."""
+    if channel == "telegram":
+        return helpdesk.telegram is not None
+    if channel == "whatsapp":
+        return helpdesk.whatsapp is not None
+    if channel == CONSOLE:
+        return console_media.kept_path(helpdesk.settings.media_dir, ref) is not None
+    return False
