@@ -1,4 +1,5 @@
-"""Command line: `python -m bot chat | serve | migrate | check-config | report`."""
+"""Command line: `mukta-helpdesk chat | serve | migrate | check-config | account | report`, the
+console script `pip install .` (and `make`) installs; `python -m bot …` is the same."""
 
 from __future__ import annotations
 
@@ -31,8 +32,13 @@ from flows.messages import Address
 log = logging.getLogger("bot")
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot", description="MUKTA Helpdesk")
+def script() -> int:
+    """The `mukta-helpdesk` console script."""
+    return main(prog="mukta-helpdesk")
+
+
+def main(argv: Sequence[str] | None = None, prog: str = "python -m bot") -> int:
+    parser = argparse.ArgumentParser(prog=prog, description="MUKTA Helpdesk")
     commands = parser.add_subparsers(dest="command", required=True)
     chat = commands.add_parser("chat", help="chat with the helpdesk in this terminal")
     chat.add_argument(

@@ -1,7 +1,10 @@
 """Settings from the environment and `.env` (every one is listed in `.env.example`).
 
-Relative paths (the configuration file, a SQLite database) are taken from the repository
-root, so the service finds its files whatever directory it is started from.
+Relative paths (`.env`, the configuration file, a SQLite database, media and report files) are
+taken from the repository root when the service runs from its source tree (a clone, or the
+editable install `make` makes), so it finds its files whatever directory it is started from.
+An installed copy (`pip install .`) has no such root: its home is the working directory it is
+started in (systemd's WorkingDirectory), which holds `.env`, `config/` and `data/`.
 """
 
 from __future__ import annotations
@@ -17,7 +20,8 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from bot.ratelimit import DEFAULT_PER_MINUTE
 
-ROOT = Path(__file__).resolve().parent.parent
+SOURCE_TREE = Path(__file__).resolve().parent.parent
+ROOT = SOURCE_TREE if (SOURCE_TREE / "pyproject.toml").is_file() else Path.cwd()
 
 
 class Settings(BaseSettings):
