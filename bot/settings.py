@@ -45,6 +45,8 @@ class Settings(BaseSettings):
 
     # Where the service is reachable from the internet (webhooks), e.g. https://helpdesk.example
     public_url: str = ""
+    # When set, /metrics answers only a request with `Authorization: Bearer <this>`.
+    metrics_token: SecretStr | None = None
 
     telegram_bot_token: SecretStr | None = None
     telegram_api_base_url: str = "https://api.telegram.org"
@@ -139,6 +141,7 @@ class Settings(BaseSettings):
         "jira_api_token",
         "jira_personal_access_token",
         "jira_webhook_secret",
+        "metrics_token",
         mode="before",
     )
     @classmethod
