@@ -24,7 +24,7 @@ from bot.app import create_app
 from bot.build import Helpdesk, build
 from bot.config import ConfigError, HelpdeskConfig, load_config
 from bot.outbox import OutboxRelay
-from bot.settings import Settings
+from bot.settings import ROOT, Settings
 from bot.web.cli import add_account_commands, run_account
 from flows.directory import Directory
 from flows.messages import Address
@@ -92,6 +92,12 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m bot") -> int:
         config = load_config(settings.helpdesk_config)
     except ConfigError as error:
         print(f"Configuration error: {error}", file=sys.stderr)
+        if not settings.helpdesk_config.exists():
+            print(
+                f"Relative paths are taken from {ROOT}: start it in the directory that holds "
+                "config/ and .env, or set HELPDESK_CONFIG.",
+                file=sys.stderr,
+            )
         return 2
     if arguments.command == "check-config":
         directory = config.directory

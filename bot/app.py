@@ -108,8 +108,12 @@ def create_app(helpdesk: Helpdesk, run_relay: bool = True) -> Starlette:
         given = request.headers.get("Authorization", "").encode()
         if wanted and not hmac.compare_digest(given, wanted):
             return Response(status_code=401, headers={"WWW-Authenticate": "Bearer"})
-        async with helpdesk.unit_of_work().read_only() as uow:
-            taken = await metrics.snapshot(uow, helpdesk.clock())
+        try:
+            async with helpdesk.unit_of_work().read_only() as uow:
+                taken: metrics.Snapshot | None = await metrics.snapshot(uow, helpdesk.clock())
+        except Exception:  # the counters are still worth scraping; /healthz says the rest
+            log.warning("metrics: the database could not be read", exc_info=True)
+            taken = None
         return Response(metrics.exposition(taken), media_type=metrics.CONTENT_TYPE)
 
     routes: list[BaseRoute] = [

@@ -187,11 +187,22 @@ async def snapshot(uow: UnitOfWork, now: datetime) -> Snapshot:
 
 
 class _SnapshotCollector:
-    def __init__(self, taken: Snapshot) -> None:
+    def __init__(self, taken: Snapshot | None) -> None:
         self.taken = taken
 
     def collect(self) -> Iterable[Metric]:
-        now = self.taken.now
+        read = GaugeMetricFamily(
+            "helpdesk_database_read",
+            "1 when this scrape read the outbox and ticket figures from the database; 0 when "
+            "the database could not be read (those figures are then missing).",
+            value=0 if self.taken is None else 1,
+        )
+        if self.taken is None:
+            return [read]
+        return [read, *self._figures(self.taken)]
+
+    def _figures(self, taken: Snapshot) -> list[Metric]:
+        now = taken.now
         rows = GaugeMetricFamily(
             "helpdesk_outbox_messages",
             "Outbox rows not sent, by channel and status (pending: waiting for a send or a "
@@ -209,7 +220,7 @@ class _SnapshotCollector:
             "How long ago the oldest pending row was written: the longest anyone has waited.",
             labels=["channel"],
         )
-        for item in self.taken.backlog:
+        for item in taken.backlog:
             rows.add_metric([item.channel, item.status], item.rows)
             if item.status != "pending":
                 continue
@@ -225,20 +236,20 @@ class _SnapshotCollector:
             "Open tickets past their response due time with no response yet, by team.",
             labels=["team"],
         )
-        for team, (count, late) in sorted(self.taken.tickets.items()):
+        for team, (count, late) in sorted(taken.tickets.items()):
             opened.add_metric([team], count)
             breached.add_metric([team], late)
         breaches = CounterMetricFamily(
             "helpdesk_sla_breaches",
             "Response targets missed so far (each team's time with a ticket counts once).",
-            value=self.taken.breaches,
+            value=taken.breaches,
         )
         return [rows, due, oldest, opened, breached, breaches]
 
 
-def exposition(taken: Snapshot) -> bytes:
+def exposition(taken: Snapshot | None) -> bytes:
     """The text a scrape gets: this process's counters (every process's, in multiprocess
-    mode), then the database's figures."""
+    mode), then the database's figures, and whether it could be read (None: it could not)."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         counted = CollectorRegistry()
         MultiProcessCollector(counted)  # type: ignore[no-untyped-call]

@@ -189,6 +189,9 @@ def test_pip_install_gives_a_mukta_helpdesk_that_needs_no_source_tree(
     (home / "config").mkdir(parents=True)
     shutil.copy(clone / "config" / "helpdesk.toml", home / "config")
 
+    elsewhere = subprocess.run(
+        [script, "check-config"], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
     checked = run([script, "check-config"], home, env).stdout
     run([script, "migrate"], home, env)
     location = run([python, "-c", "import bot; print(bot.__file__)"], home, env).stdout
@@ -206,6 +209,8 @@ def test_pip_install_gives_a_mukta_helpdesk_that_needs_no_source_tree(
         process.wait(timeout=10)
         log.close()
 
+    assert elsewhere.returncode == 2
+    assert f"Relative paths are taken from {tmp_path}" in elsewhere.stderr
     assert checked.startswith(f"{home / 'config' / 'helpdesk.toml'}: OK")
     assert (home / "data" / "helpdesk.db").is_file()  # migrated where it was started
     assert Path(location.strip()).is_relative_to(tmp_path / "venv")

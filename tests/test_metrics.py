@@ -17,7 +17,10 @@ from sqlalchemy import update
 
 from adapters.memory import MemoryChannel
 from bot import metrics
-from bot.build import Helpdesk
+from bot.app import create_app
+from bot.build import Helpdesk, build
+from bot.config import HelpdeskConfig
+from bot.settings import Settings
 from db.models import OutboxMessage
 from flows.messages import Address, Outbound
 from tests.conftest import FixedClock
@@ -221,3 +224,27 @@ async def test_the_database_figures_name_the_backlog_the_wait_and_the_breaches(
     assert value(samples, "helpdesk_open_tickets", team="l1") == 1
     assert value(samples, "helpdesk_sla_breached_tickets", team="l1") == 1
     assert value(samples, "helpdesk_sla_breaches_total") == 1
+
+
+async def test_a_scrape_while_the_database_is_down_still_gets_the_counters(
+    config: HelpdeskConfig,
+) -> None:
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None, database_url="postgresql+asyncpg://postgres@127.0.0.1:1/nowhere"
+    )
+    helpdesk = build(settings, config=config)
+    transport = httpx.ASGITransport(app=create_app(helpdesk, run_relay=False))
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://helpdesk") as client:
+            health = await client.get("/healthz")
+            response = await client.get("/metrics")
+    finally:
+        await helpdesk.close()
+
+    assert health.status_code == 503
+    assert response.status_code == 200
+    samples = parse(response.text)
+    assert value(samples, "helpdesk_database_read") == 0
+    timed = value(samples, "helpdesk_http_request_duration_seconds_count", route="/healthz")
+    assert timed >= 1  # (the counters are this process's: other tests' requests count too)
+    assert not [name for name, _ in samples if name.startswith("helpdesk_outbox_messages")]
