@@ -165,6 +165,17 @@ def test_every_safe_readme_command_works_as_written_in_a_fresh_clone(
     assert (clone / "summary.csv").read_text(encoding="utf-8-sig").strip()
 
 
+def run_time_files(root: Path) -> set[str]:
+    """The files the packages read at run time (not as modules), relative to `root`."""
+    folders = ("bot/web/templates", "bot/web/static", "db/migrations")
+    return {
+        str(path.relative_to(root))
+        for folder in folders
+        for path in (root / folder).rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts
+    }
+
+
 def get_when_up(url: str, process: subprocess.Popen[bytes]) -> httpx.Response:
     deadline = time.monotonic() + START_TIMEOUT
     with httpx.Client(trust_env=False, timeout=2.0) as client:
@@ -213,7 +224,9 @@ def test_pip_install_gives_a_mukta_helpdesk_that_needs_no_source_tree(
     assert f"Relative paths are taken from {tmp_path}" in elsewhere.stderr
     assert checked.startswith(f"{home / 'config' / 'helpdesk.toml'}: OK")
     assert (home / "data" / "helpdesk.db").is_file()  # migrated where it was started
-    assert Path(location.strip()).is_relative_to(tmp_path / "venv")
+    installed = Path(location.strip()).parent.parent
+    assert installed.is_relative_to(tmp_path / "venv")
+    assert run_time_files(installed) == run_time_files(ROOT)
     assert login.status_code == 200 and "<form" in login.text  # the templates
     assert style.status_code == 200 and style.text.strip()  # the static files
     assert process.returncode == 0
