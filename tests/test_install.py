@@ -18,10 +18,8 @@ import re
 import shlex
 import shutil
 import signal
-import site
 import subprocess
 import sys
-import sysconfig
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -94,7 +92,8 @@ def fresh_venv(path: Path) -> Path:
         text=True,
         check=True,
     ).stdout.strip()
-    lent = [p for p in [*site.getsitepackages(), sysconfig.get_path("purelib")] if Path(p).is_dir()]
+    # Every package folder this process imports from (those its own .pth files add, too).
+    lent = [p for p in sys.path if Path(p).name in ("site-packages", "dist-packages")]
     Path(purelib, "lent-by-the-tests.pth").write_text("\n".join(dict.fromkeys(lent)) + "\n")
     return python
 
