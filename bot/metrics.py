@@ -211,8 +211,9 @@ class _SnapshotCollector:
         )
         due = GaugeMetricFamily(
             "helpdesk_outbox_oldest_due_age_seconds",
-            "How long the pending row that has been due the longest has waited for the relay "
-            "(0: none due). More than a few seconds: the relay is not sending.",
+            "How long the pending row due the longest has waited since it fell due (0: none). "
+            "More than a few seconds: something holds it (an earlier message to its chat "
+            "waits for a retry, or the relay is not sending).",
             labels=["channel"],
         )
         oldest = GaugeMetricFamily(
