@@ -5,9 +5,10 @@ picture:
 
 - What happened in a process (inbound messages by channel and outcome, sends by channel and
   result, request latency by route) is counted in memory with prometheus_client: on the hot
-  path a counter's increment and nothing else. With several processes, set
-  PROMETHEUS_MULTIPROC_DIR (an empty directory, emptied before they start): every process
-  then writes its counts there and any one of them answers a scrape with the sum.
+  path a counter's increment and nothing else. With several processes, give them all one
+  PROMETHEUS_MULTIPROC_DIR: every process then writes its counts there (in files of its own,
+  kept after it exits, so that counts go on from a restart) and any one of them answers a
+  scrape with the sum.
 - What the database holds (the outbox rows not sent, by channel and status, and how long the
   oldest due one has waited; open and breached tickets by team; breaches so far) is read at
   scrape time by two grouped queries on indexed columns, so it is the same whichever process
