@@ -11,8 +11,9 @@ picture:
   scrape with the sum.
 - What the database holds (the outbox rows not sent, by channel and status, and how long the
   oldest due one has waited; open and breached tickets by team; breaches so far) is read at
-  scrape time by two grouped queries on indexed columns, so it is the same whichever process
-  answers. Nothing of it is kept in the process.
+  scrape time, so it is the same whichever process answers: three small queries, the first two
+  reading only unsent rows and open tickets by the indexes on their status, the third the
+  scheduler's notices (a few a ticket). Nothing of it is kept in the process.
 """
 
 from __future__ import annotations
