@@ -1,4 +1,5 @@
-"""Command line: `python -m bot chat | serve | migrate | check-config | report`."""
+"""Command line: `mukta-helpdesk chat | serve | migrate | check-config | account | report`, the
+console script `pip install .` (and `make`) installs; `python -m bot …` is the same."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from bot.console_media import keep_files
 from bot.jira import jira_summary
 from bot.outbox import OutboxRelay
 from bot.reach import served_channels, unserved
-from bot.settings import Settings
+from bot.settings import ROOT, Settings
 from bot.web.cli import add_account_commands, run_account
 from flows.directory import Directory
 from flows.messages import Address
@@ -35,8 +36,13 @@ log = logging.getLogger("bot")
 INTERACTIVE = ("chat", "account")  # commands a person types at and reads
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot", description="MUKTA Helpdesk")
+def script() -> int:
+    """The `mukta-helpdesk` console script."""
+    return main(prog="mukta-helpdesk")
+
+
+def main(argv: Sequence[str] | None = None, prog: str = "python -m bot") -> int:
+    parser = argparse.ArgumentParser(prog=prog, description="MUKTA Helpdesk")
     commands = parser.add_subparsers(dest="command", required=True)
     chat = commands.add_parser("chat", help="chat with the helpdesk in this terminal")
     chat.add_argument(
@@ -92,6 +98,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         config = load_config(settings.helpdesk_config)
     except ConfigError as error:
         print(f"Configuration error: {error}", file=sys.stderr)
+        if not settings.helpdesk_config.exists():
+            print(
+                f"Relative paths are taken from {ROOT}: start it in the directory that holds "
+                "config/ and .env, or set HELPDESK_CONFIG.",
+                file=sys.stderr,
+            )
         return 2
     if arguments.command == "check-config":
         directory = config.directory

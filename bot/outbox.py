@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot.logs import masked
+from bot.metrics import counts_sends
 from db.models import OutboxMessage
 from db.repositories import CARD_KINDS, decode_outbound, encode_outbound
 from db.uow import UnitOfWork
@@ -272,6 +273,7 @@ class OutboxRelay:
                 break
         return settled
 
+    @counts_sends
     async def _send(self, row: OutboxMessage, replaces: str) -> Settled:
         sender = self.senders[row.channel]
         message = decode_outbound(row.payload)

@@ -1,7 +1,10 @@
 """Settings from the environment and `.env` (every one is listed in `.env.example`).
 
-Relative paths (the configuration file, a SQLite database) are taken from the repository
-root, so the service finds its files whatever directory it is started from.
+Relative paths (`.env`, the configuration file, a SQLite database, media and report files) are
+taken from the repository root when the service runs from its source tree (a clone, or the
+editable install `make` makes), so it finds its files whatever directory it is started from.
+An installed copy (`pip install .`) has no such root: its home is the working directory it is
+started in (systemd's WorkingDirectory), which holds `.env`, `config/` and `data/`.
 """
 
 from __future__ import annotations
@@ -17,7 +20,8 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from bot.ratelimit import DEFAULT_PER_MINUTE
 
-ROOT = Path(__file__).resolve().parent.parent
+SOURCE_TREE = Path(__file__).resolve().parent.parent
+ROOT = SOURCE_TREE if (SOURCE_TREE / "pyproject.toml").is_file() else Path.cwd()
 
 
 class Settings(BaseSettings):
@@ -47,6 +51,8 @@ class Settings(BaseSettings):
 
     # Where the service is reachable from the internet (webhooks), e.g. https://helpdesk.example
     public_url: str = ""
+    # When set, /metrics answers only a request with `Authorization: Bearer <this>`.
+    metrics_token: SecretStr | None = None
 
     telegram_bot_token: SecretStr | None = None
     telegram_api_base_url: str = "https://api.telegram.org"
@@ -144,6 +150,7 @@ class Settings(BaseSettings):
         "jira_api_token",
         "jira_personal_access_token",
         "jira_webhook_secret",
+        "metrics_token",
         mode="before",
     )
     @classmethod

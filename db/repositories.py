@@ -32,6 +32,8 @@ from flows.messages import Inbound, Outbound
 from flows.state import ConversationState, plain
 
 OPEN_STATUSES = ("new", "in_progress", "escalated", "reopened", "waiting")
+# An outbox row's statuses but "sent": waiting to be sent, or given up.
+UNSENT_STATUSES = ("pending", "failed", "undeliverable")
 # Outbound kinds that show a ticket's card; a newer card edits the last one where it can.
 CARD_KINDS = ("team_card", "card")
 OUTBOX_CLAIM_LOCK = 0x4D4B4F42  # "MKOB": the advisory lock key for claiming outbox rows
@@ -564,6 +566,39 @@ class OutboxRepository:
             .limit(1)
         )
         return result.scalar_one_or_none()
+
+    async def backlog(
+        self, now: datetime
+    ) -> list[tuple[str, str, int, datetime | None, datetime | None]]:
+        """Per channel and status, the rows not sent: how many, the earliest due time of those
+        due now, and when the oldest was written. Sent rows (nearly all, for ever more) are
+        not read: the index on status takes the query straight to the others."""
+        due_now = case(
+            (OutboxMessage.next_attempt_at <= now, OutboxMessage.next_attempt_at), else_=None
+        )
+        result = await self.session.execute(
+            select(
+                OutboxMessage.channel,
+                OutboxMessage.status,
+                func.count(),
+                func.min(due_now),
+                func.min(OutboxMessage.created_at),
+            )
+            .where(OutboxMessage.status.in_(UNSENT_STATUSES))
+            .group_by(OutboxMessage.channel, OutboxMessage.status)
+            .order_by(OutboxMessage.channel, OutboxMessage.status)
+        )
+        return [
+            (channel, status, int(rows), due, oldest)
+            for channel, status, rows, due, oldest in result.all()
+        ]
+
+    async def notices_counted(self, prefix: str) -> int:
+        """How many notices whose key starts with `prefix` were ever sent."""
+        result = await self.session.execute(
+            select(func.count()).where(ScheduledNotice.key.startswith(prefix, autoescape=True))
+        )
+        return int(result.scalar_one())
 
     async def claim_notice(self, key: str, now: datetime) -> bool:
         """Record that the notice `key` is being sent; False if it already was (by anyone)."""
