@@ -33,7 +33,7 @@ from flows.state import ConversationState, plain
 
 OPEN_STATUSES = ("new", "in_progress", "escalated", "reopened", "waiting")
 # An outbox row's statuses but "sent": waiting to be sent, or given up.
-UNSENT_STATUSES = ("pending", "failed", "undeliverable")
+UNSENT_STATUSES = ("pending", "failed", "undeliverable", "expired")
 # Outbound kinds that show a ticket's card; a newer card edits the last one where it can.
 CARD_KINDS = ("team_card", "card")
 OUTBOX_CLAIM_LOCK = 0x4D4B4F42  # "MKOB": the advisory lock key for claiming outbox rows
