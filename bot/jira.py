@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 CHANNEL = "jira"
 CREATE, COMMENT, TRANSITION = "jira_create", "jira_comment", "jira_transition"
 WEBHOOK_PATH = "/jira/webhook"
+SEARCH_CATCHES_UP = 30.0  # seconds: after a create that may have happened, before searching
 
 
 def jira_summary(settings: Settings, config: HelpdeskConfig) -> str:
@@ -266,7 +267,7 @@ class JiraSender:
             if key:
                 return key  # created already: the idempotency key on the ticket
             # After a timeout the issue may exist although we never saw the answer.
-            key = await self.client.find(label_of(number)) or await self.client.create(fields)
+            key = await self.client.find(label_of(number)) or await self._create(fields)
             await self._remember(number, key)
             return key
         if not key:
@@ -297,6 +298,17 @@ class JiraSender:
             f"the workflow of {key} offers no transition named '{name}' from its status "
             f"'{now}' (it offers: {', '.join(offered) or 'none'})"
         )
+
+    async def _create(self, fields: dict[str, Any]) -> str:
+        try:
+            return await self.client.create(fields)
+        except Throttled:
+            raise
+        except RetryLater as error:
+            # The create may have reached JIRA. Jira Cloud's search sees a new issue only
+            # after a few seconds: the next try (which searches first) waits for it.
+            wait = max(error.retry_after or 0.0, SEARCH_CATCHES_UP)
+            raise RetryLater(str(error), retry_after=wait) from error
 
     async def _remember(self, number: str, key: str) -> None:
         async with self.units() as uow:
