@@ -24,6 +24,7 @@ from bot.build import Helpdesk, build
 from bot.config import ConfigError, HelpdeskConfig, load_config
 from bot.jira import jira_summary
 from bot.outbox import OutboxRelay
+from bot.reach import served_channels, unserved
 from bot.settings import Settings
 from bot.web.cli import add_account_commands, run_account
 from flows.directory import Directory
@@ -96,6 +97,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         if settings.jira_url:
             print(jira_summary(settings, config))
+        elsewhere = unserved(directory, served_channels(settings))
+        if elsewhere:
+            print(
+                "Chats `serve` does not send to with these settings (their messages wait "
+                f"{settings.outbox_unserved_minutes:g} minutes for a chat session, then expire):"
+            )
+            print("\n".join(f"  {line}" for line in elsewhere))
         return 0
     if arguments.command == "chat":
         return asyncio.run(run_chat(settings, config, arguments.who, arguments.name))

@@ -170,7 +170,9 @@ def create_app(helpdesk: Helpdesk, run_relay: bool = True) -> Starlette:
                 raise Refused(400, "not a WhatsApp message") from error
             if inbound is not None:
                 await helpdesk.dispatcher.handle(inbound)
-                whatsapp.keep_media_copies([item.ref for item in inbound.attachments])
+                whatsapp.keep_media_copies(
+                    inbound.address, [item.ref for item in inbound.attachments]
+                )
             # Empty TwiML: replies go out through the outbox and Twilio's REST API.
             return Response(EMPTY_TWIML, media_type="text/xml")
 

@@ -14,6 +14,10 @@ from flows.directory import Directory
 from flows.messages import Address, Attachment, Choice, Outbound
 from flows.render import Renderer
 from flows.teamchat import card_actions
+from flows.views import TicketView
+
+# What a team's chat gets about a ticket: its card, or (L1 following) a line.
+TEAM_KINDS = ("team_card", "follow")
 
 # Channels with no group chats through their API: team members get cards in their own chat.
 PERSONAL_CHANNELS = ("whatsapp",)
@@ -64,6 +68,23 @@ class Notifier:
                 for chat in (*team.chats, *self.personal_chats(key))
             ]
         return cards
+
+    def follow(self, done: Done, view: TicketView) -> list[Outbound]:
+        """The L1 helpdesk answers to the reporter for every ticket: wherever a ticket went,
+        its chat hears each change in a line (the card stays with the team holding it)."""
+        intake = self.directory.team(self.directory.intake_team)
+        if intake.key in (done.ticket.team, done.previous_team) or done.via:
+            return []
+        language = intake.language
+        change = self.renderer.change(
+            language, view, done.action, {"note": done.note, **done.detail}, done.previous_status
+        )
+        team = self.directory.team(done.ticket.team).name(language)
+        text = i18n.text(language, "follow_line", number=view.number, team=team, change=change)
+        return [
+            Outbound(chat, text, ticket_number=view.number, kind="follow", language=language)
+            for chat in (*intake.chats, *self.personal_chats(intake.key))
+        ]
 
     def jira_updates(self, done: Done) -> list[Outbound]:
         """The JIRA mirror: create the issue when a ticket reaches a mirrored team, then note
@@ -151,6 +172,7 @@ class Notifier:
         ticket = done.ticket
         view = view_of(ticket, now)
         messages = self.team_cards(ticket, ticket.team, done.previous_team, now=now)
+        messages += self.follow(done, view)
         team = self.directory.team(ticket.team)
         team_note = TEAM_NOTES.get(done.action)
         if team_note:

@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     # How long a process holds the messages it is sending; after a crash they go out again
     # this long after they were taken. Longer than the slowest send (Twilio: 30 s).
     outbox_lease_seconds: float = Field(default=120, ge=1)
+    # How long `serve` keeps a message for a chat no channel of it sends to (console chats,
+    # read by `python -m bot chat` sessions) before it is marked expired.
+    outbox_unserved_minutes: float = Field(default=60, gt=0)
     # Messages one chat may send in a minute; more are kept but not answered (bot.ratelimit).
     inbound_per_minute: int = Field(default=DEFAULT_PER_MINUTE, ge=1)
 
@@ -66,6 +69,9 @@ class Settings(BaseSettings):
     twilio_content_staff_alert: str = ""
     # Keep a copy of photos, documents and voice notes (downloaded with the account's keys).
     twilio_keep_media: bool = False
+    # The largest media file fetched from Twilio (copies and the console's downloads): 16 MB,
+    # WhatsApp's own limit for audio and video.
+    twilio_media_max_bytes: int = Field(default=16 * 1024 * 1024, ge=1)
     media_dir: Path = Path("data/media")
     # Where the weekly summary charts are kept.
     reports_dir: Path = Path("data/reports")

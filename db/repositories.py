@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
@@ -510,6 +511,24 @@ class OutboxRepository:
                 set_committed_value(row, "attempts", row.attempts + 1)
         return rows
 
+    async def expire_unserved(
+        self, channels: Sequence[str], queued_before: datetime
+    ) -> dict[str, int]:
+        """Pending messages of other channels than `channels`, queued before `queued_before`:
+        marked expired. How many, by channel."""
+        result = await self.session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.status == "pending",
+                OutboxMessage.channel.not_in(list(channels)),
+                OutboxMessage.created_at < queued_before,
+            )
+            .values(status="expired", last_error="no channel of the service sends to this chat")
+            .returning(OutboxMessage.channel)
+            .execution_options(synchronize_session=False)
+        )
+        return dict(collections.Counter(result.scalars().all()))
+
     async def latest_cards(self, rows: Sequence[OutboxMessage]) -> dict[tuple[str, str], str]:
         """The channel's ID of the card last sent to each (chat, ticket) of these rows."""
         wanted = {
@@ -654,4 +673,5 @@ def decode_outbound(payload: str) -> Outbound:
         replaces=data.get("replaces", ""),
         language=data.get("language", ""),
         template_only=data.get("template_only", False),
+        sent_parts=data.get("sent_parts", 0),
     )

@@ -92,8 +92,8 @@ def test_a_report_travels_from_reporter_to_teams_and_back(env: dict[str, str]) -
         f"{number} · P2 · Received",
         "Reporter: Ramesh Sahu (ULB employee, console)",
         "Wage bill shows error 500 on submit",
-        f"Done: {number} is now Being worked on.",
-        f"Done: {number} is now Passed to a specialist team.",
+        f"{number}: taken by Anita (L1 helpdesk); Received → Being worked on",
+        f"{number}: L1 Helpdesk (HUDD) → eGov technical team; response due ",
         "── to team-l1 ──",
         f"{number} · P2 · Passed to a specialist team",
         "Team: eGov technical team",
@@ -107,7 +107,7 @@ def test_a_report_travels_from_reporter_to_teams_and_back(env: dict[str, str]) -
         kiran,
         "── to team-egov-tech ──",
         f"{number} · P2 · Passed to a specialist team",
-        f"Done: {number} is now Resolved.",
+        f"{number}: resolved; the reporter is asked to confirm",
     )
 
     back = chat("ramesh", [f"status {number}"], env)
@@ -130,6 +130,32 @@ def test_check_config_accepts_the_shipped_configuration(env: dict[str, str]) -> 
 
     assert done.returncode == 0, done.stderr
     assert "helpdesk.toml: OK (2 ULBs, 6 teams, 5 staff)" in done.stdout
+
+
+def test_check_config_names_the_chats_serve_does_not_send_to(tmp_path: Path) -> None:
+    """The shipped team chats are console chats: only chat sessions read them. With
+    Telegram on, a Telegram group is served, a WhatsApp number without Twilio is not."""
+    shipped = bot(["check-config"], environment())
+    assert shipped.returncode == 0, shipped.stderr
+    assert "Chats `serve` does not send to with these settings" in shipped.stdout
+    assert "team l1: console:team-l1 (read only by `python -m bot chat` sessions)" in (
+        shipped.stdout
+    )
+    assert "staff anita: console:anita (read only by" in shipped.stdout
+
+    edited = tmp_path / "helpdesk.toml"
+    text = (ROOT / "config" / "helpdesk.toml").read_text(encoding="utf-8")
+    text = text.replace('"console:team-l1"', '"telegram:-1001234567890"')
+    text = text.replace('"console:kiran"', '"whatsapp:+919800000004"')
+    edited.write_text(text, encoding="utf-8")
+    on = environment(
+        HELPDESK_CONFIG=str(edited), TELEGRAM_BOT_TOKEN="123:abc", TELEGRAM_MODE="polling"
+    )
+    done = bot(["check-config"], on)
+    assert done.returncode == 0, done.stderr
+    assert "telegram:-1001234567890" not in done.stdout
+    assert "staff kiran: whatsapp:+919800000004 (TWILIO_ACCOUNT_SID is not set)" in done.stdout
+    assert "team egov_tech: console:team-egov-tech (read only by" in done.stdout
 
 
 def test_a_missing_configuration_file_stops_with_a_clear_message(tmp_path: Path) -> None:

@@ -24,7 +24,7 @@ from tests.conftest import FixedClock
 from tests.helpers import deliver_all, fetch, inbound
 
 RAMESH, SITA = "memory:ramesh", "memory:sita"
-PROMPT = i18n.text("en", "choose_language")  # the answer to a first "hi"
+PROMPT = i18n.language_question("")  # the answer to a first "hi"
 LANGUAGE_SET = i18n.text("en", "language_set")  # then "1" (English) gets these two
 MENU = i18n.text("en", "menu")
 

@@ -16,6 +16,10 @@ import httpx
 import pytest
 from pydantic import SecretStr
 from sqlalchemy import select
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
 from adapters.memory import MemoryChannel
 from bot import logs
@@ -24,18 +28,22 @@ from bot.build import Helpdesk, build
 from bot.config import HelpdeskConfig
 from bot.outbox import LEASE
 from bot.settings import Settings
-from db.models import OutboxMessage
-from flows.messages import Address
+from bot.whatsapp import media_file_name
+from db.models import InboundMessage, OutboxMessage
+from flows.messages import Address, Attachment
 from tests.conftest import FixedClock
 from tests.servers import serving
-from tests.support import Person
+from tests.support import Person, latin_words
+from tests.test_web_attachments import filed_with
 from tests.twilio_fake import FakeTwilio, incoming_message, signed, status_callback
+from tests.web_support import ConsoleClient, make_account
 
 PUBLIC_URL = "https://helpdesk.example.org"
 HELPDESK_NUMBER = "whatsapp:+14155238886"
 RAMESH = "whatsapp:+919876543210"
 SUNITA = "whatsapp:+919437000111"
 KIRAN = "whatsapp:+919800000004"  # eGov technical team member, on WhatsApp
+ANITA = "whatsapp:+919800000001"  # L1 operator, also on WhatsApp
 STRANGER = "whatsapp:+919999999999"
 TEMPLATE_EN = "HX" + "e1" * 16
 TEMPLATE_OR = "HX" + "0d" * 16
@@ -44,9 +52,12 @@ TEMPLATES = f"en={TEMPLATE_EN},or={TEMPLATE_OR}"
 
 def whatsapp_config(config: HelpdeskConfig) -> HelpdeskConfig:
     directory = config.directory
+    phones = {"kiran": KIRAN, "anita": ANITA}
     staff = tuple(
-        dataclasses.replace(member, addresses=(*member.addresses, Address("whatsapp", KIRAN[9:])))
-        if member.key == "kiran"
+        dataclasses.replace(
+            member, addresses=(*member.addresses, Address.parse(phones[member.key]))
+        )
+        if member.key in phones
         else member
         for member in directory.staff
     )
@@ -206,11 +217,17 @@ async def test_odia_intake_with_odia_digits(serve: ServerFactory) -> None:
     server = await serve()
     description = "ମଜୁରି ବିଲ୍ ଦାଖଲ କଲେ ତ୍ରୁଟି ୫୦୦ ଆସୁଛି, ଦୟାକରି ସାହାଯ୍ୟ କରନ୍ତୁ"
     await server.say(SUNITA, "ନମସ୍କାର")
-    await wait_for_text(server, SUNITA, "Choose your language")
+    [greeting] = await wait_for_text(server, SUNITA, "Choose your language")
+    # No language yet: greeted in all three, each line in its own language.
+    assert "ନମସ୍କାର! ଏହା ଓଡ଼ିଶା" in greeting and "ଆପଣଙ୍କ ଭାଷା ବାଛନ୍ତୁ" in greeting
     for answer in ("୨", "୧", "ଢେଙ୍କାନାଳ", "୨", "ସୁନୀତା ବେହେରା", "୫", "୨", description, "୧", "୧"):
         await server.say(SUNITA, answer)
     bodies = await wait_for_text(server, SUNITA, "MK-1001")
-    assert any("ଟିକେଟ" in body and "MK-1001" in body for body in bodies)
+    created = next(body for body in bodies if "MK-1001" in body)
+    # The due time in Odia words: Tuesday 1 December, forenoon.
+    assert "ମଙ୍ଗଳବାର 1 ଡିସେମ୍ବର 2026, ପୂର୍ବାହ୍ନ 11:00" in created
+    # Everything after the language was chosen, lists included, reads Odia only.
+    assert {body: latin_words(body) for body in bodies[1:] if latin_words(body)} == {}
     ticket = await stored_ticket(server.helpdesk, "MK-1001")
     assert ticket["description"] == description
 
@@ -402,22 +419,108 @@ async def test_a_staff_member_resolves_by_whatsapp_command(
     assert (await stored_ticket(server.helpdesk, number))["status"] == "resolved"
 
 
-async def test_long_messages_are_split_for_whatsapp(serve: ServerFactory) -> None:
+async def test_a_staff_member_on_whatsapp_is_told_what_changed_not_sent_the_card_again(
+    serve: ServerFactory,
+) -> None:
+    """Kiran's own chat is where his team's cards reach him on WhatsApp: after his own
+    command it gets the one line saying what changed, not the card and a menu as well."""
     server = await serve()
     number = await file_in_english(server)
+    anita = Person(server.helpdesk, MemoryChannel(), "console:anita")
+    await anita.say("hi")
+    await anita.say("1")
+    await anita.say(f"escalate {number}")  # app error -> eGov technical team
+    await server.say(KIRAN, "hi")
+    await server.say(KIRAN, "1")
+    await wait_for_text(server, KIRAN, "What would you like to do?")
+    await all_settled(server)
+    before = len(server.fake.bodies(KIRAN))
+    await server.say(KIRAN, f"priority {number} P1")
+    await wait_for_text(server, KIRAN, f"{number}: priority P2 → P1")
+    await server.say(KIRAN, f"take {number}")
+    await wait_for_text(server, KIRAN, f"{number}: taken by")
+    await all_settled(server)
+    assert server.fake.bodies(KIRAN)[before:] == [
+        f"{number}: priority P2 → P1; response due Mon 30 Nov 2026, 11:00 am",
+        f"{number}: taken by Kiran (eGov technical); Passed to a specialist team → Being worked on",
+    ]
+
+
+async def test_an_l1_operator_on_whatsapp_follows_a_ticket_after_its_escalation(
+    serve: ServerFactory,
+) -> None:
+    """With no WhatsApp groups, L1 members' own chats are L1's chat: once a ticket is with
+    another team they still hear each change of it, in a line."""
+    server = await serve()
+    number = await file_in_english(server)
+    await server.say(KIRAN, "hi")  # Kiran (eGov technical) writes from WhatsApp
+    await server.say(KIRAN, "1")
+    await server.say(ANITA, "hi")
+    await server.say(ANITA, "1")
+    await server.say(ANITA, f"escalate {number}")
+    await wait_for_text(server, ANITA, f"{number}: L1 Helpdesk (HUDD) → eGov technical team")
+    await server.say(KIRAN, f"take {number}")
+    await server.say(KIRAN, f"resolve {number} Fixed in iFIX")
+    following = f"Following {number} (eGov technical team): {number}: "
+    await wait_for_text(server, ANITA, f"{following}resolved")
+    lines = [body for body in server.fake.bodies(ANITA) if body.startswith("Following")]
+    assert lines == [
+        f"{following}taken by Kiran (eGov technical); Passed to a specialist team → "
+        "Being worked on",
+        f"{following}resolved; the reporter is asked to confirm",
+    ]
+
+
+async def comment_at_length(server: Server, number: str) -> str:
+    """L1 comments on the ticket at more than three WhatsApp messages' length."""
     paragraph = "Open Muster Roll, choose the week, tick each worker present, then Submit. "
     long_note = "\n\n".join(paragraph * 4 for _ in range(12))
     anita = Person(server.helpdesk, MemoryChannel(), "console:anita")
     await anita.say("hi")
     await anita.say("1")
-    before = len(server.fake.bodies(RAMESH))
     await anita.say(f"comment {number} {long_note}")
+    return long_note
+
+
+async def parts_after(server: Server, before: int, count: int) -> list[str]:
     for _ in range(300):
         parts = server.fake.bodies(RAMESH)[before:]
-        if len(parts) >= 3:
+        if len(parts) >= count:
+            return parts
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"fewer than {count} parts: {parts}")
+
+
+async def test_long_messages_are_split_for_whatsapp(serve: ServerFactory) -> None:
+    server = await serve()
+    number = await file_in_english(server)
+    before = len(server.fake.bodies(RAMESH))
+    long_note = await comment_at_length(server, number)
+    parts = await parts_after(server, before, 3)
+    assert all(len(part) <= 1600 for part in parts)
+    assert "".join(parts).count("Open Muster Roll") == long_note.count("Open Muster Roll")
+
+
+async def test_a_long_message_cut_off_by_twilio_resumes_where_it_stopped(
+    serve: ServerFactory, clock: FixedClock
+) -> None:
+    """Its second part refused (Twilio 503): the retry sends the rest, not the first again."""
+    server = await serve()
+    number = await file_in_english(server)
+    before = len(server.fake.bodies(RAMESH))
+    server.fake.fail_next(503, 20503, "Service Unavailable", after=1)
+    long_note = await comment_at_length(server, number)
+    await parts_after(server, before, 1)
+    for _ in range(500):
+        rows = await outbox_rows(server)
+        if any(row["address"] == RAMESH and "503" in row["last_error"] for row in rows):
             break
         await asyncio.sleep(0.02)
-    assert len(parts) >= 3 and all(len(part) <= 1600 for part in parts)
+    clock.advance(seconds=5)
+    server.helpdesk.relay.wake()
+    await parts_after(server, before, 3)
+    await all_settled(server)
+    parts = server.fake.bodies(RAMESH)[before:]
     assert "".join(parts).count("Open Muster Roll") == long_note.count("Open Muster Roll")
 
 
@@ -434,6 +537,140 @@ async def test_media_copies_are_kept_with_the_account_credentials(
             break
         await asyncio.sleep(0.02)
     assert copy.read_bytes() == b"\xff\xd8 a photo"
+    # Twilio's redirect to its media CDN is followed without the account's credentials.
+    assert server.fake.cdn_authorized == [False]
+
+
+@contextlib.asynccontextmanager
+async def listening() -> AsyncIterator[tuple[str, list[dict[str, str]]]]:
+    """A loopback HTTP server that records every request (the headers of each) it gets."""
+    heard: list[dict[str, str]] = []
+
+    async def record(request: Request) -> Response:
+        heard.append(dict(request.headers))
+        return Response(b"\xff\xd8 not Twilio's", media_type="image/jpeg")
+
+    app = Starlette(routes=[Route("/{path:path}", record, methods=["GET", "POST"])])
+    async with serving(app, lifespan="off") as url:
+        yield url, heard
+
+
+async def refusal_logged(caplog: pytest.LogCaptureFixture, why: str) -> str:
+    """The log line of a media copy that was not kept, once it is written."""
+    for _ in range(500):
+        for record in caplog.records:
+            if record.getMessage() == "media copy not kept" and why in str(record.__dict__):
+                return logs.JsonFormatter().format(record)
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"no media copy refused for {why!r}")
+
+
+async def inbound_attachments(server: Server, sid: str) -> str:
+    async with server.helpdesk.unit_of_work() as uow:
+        stored = await uow.session.scalar(
+            select(InboundMessage.attachments).where(InboundMessage.provider_id == sid)
+        )
+    assert stored is not None
+    return stored
+
+
+@pytest.mark.parametrize(
+    "where", ["http://localhost:{port}/m/ME1", "http://127.0.0.1:{port}/2010-04-01/Media/ME1"]
+)
+async def test_media_elsewhere_than_twilio_is_never_fetched_and_the_message_is_kept(
+    serve: ServerFactory, tmp_path: Path, caplog: pytest.LogCaptureFixture, where: str
+) -> None:
+    """Another host, or the API's host on another port: nothing is asked of it, with the
+    account's credentials or without; the reporter's message and its media URL are kept."""
+    caplog.set_level(logging.INFO)
+    server = await serve(twilio_keep_media=True, media_dir=tmp_path / "media")
+    async with listening() as (url, heard):
+        media_url = where.format(port=url.rsplit(":", 1)[1])
+        await server.say(RAMESH, "hi")
+        await server.say(RAMESH, "the bill screen", media=[(media_url, "image/jpeg")], sid="MM1")
+        line = await refusal_logged(caplog, "not on Twilio's API host")
+        assert heard == []
+    assert "9876543210" not in line
+    assert media_url in await inbound_attachments(server, "MM1")
+    assert not (tmp_path / "media").exists() or not any((tmp_path / "media").iterdir())
+
+
+async def test_a_redirect_away_from_twilio_is_not_followed(
+    serve: ServerFactory, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    server = await serve(twilio_keep_media=True, media_dir=tmp_path / "media")
+    async with listening() as (url, heard):
+        media_url = server.fake.add_media("x.jpg", b"\xff\xd8", "image/jpeg", moved_to=url)
+        await server.say(RAMESH, "hi")
+        await server.say(RAMESH, "", media=[(media_url, "image/jpeg")], sid="MM2")
+        await refusal_logged(caplog, "redirected away from Twilio's hosts")
+        assert heard == []
+    assert media_url in await inbound_attachments(server, "MM2")
+
+
+async def test_a_file_past_the_size_cap_is_not_kept(
+    serve: ServerFactory, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    folder = tmp_path / "media"
+    server = await serve(twilio_keep_media=True, media_dir=folder, twilio_media_max_bytes=1000)
+    small = server.fake.add_media("small.jpg", b"s" * 1000, "image/jpeg")
+    large = server.fake.add_media("large.mp4", b"L" * 5000, "video/mp4")
+    await server.say(RAMESH, "hi")
+    await server.say(RAMESH, "", media=[(large, "video/mp4"), (small, "image/jpeg")], sid="MM3")
+    await refusal_logged(caplog, "larger than 1000 bytes")
+    for _ in range(300):
+        if (folder / media_file_name(small)).exists():
+            break
+        await asyncio.sleep(0.02)
+    assert (folder / media_file_name(small)).read_bytes() == b"s" * 1000
+    assert not (folder / media_file_name(large)).exists()
+    assert large in await inbound_attachments(server, "MM3")
+
+
+async def test_staff_open_media_from_twilio_and_nothing_from_elsewhere(
+    serve: ServerFactory,
+) -> None:
+    """The console fetches a WhatsApp photo when asked, as the copies are: from Twilio only."""
+    server = await serve()
+    photo = server.fake.add_media("bill.jpg", b"\xff\xd8 the bill", "image/jpeg")
+    async with listening() as (url, heard):
+        elsewhere = f"{url}/Media/ME2"
+        number = await filed_with(
+            server.helpdesk,
+            Attachment("photo", photo, "image/jpeg"),
+            Attachment("photo", elsewhere, "image/jpeg"),
+            reporter=RAMESH,
+        )
+        async with server.helpdesk.unit_of_work() as uow:
+            ticket = await uow.tickets.by_number(number)
+            assert ticket is not None
+            items = [item.id for item in ticket.attachments]
+        await make_account(server.helpdesk, "anita", "l1", "l1")
+        # The console is at PUBLIC_URL (HTTPS: its cookies are Secure).
+        app = httpx.ASGITransport(app=create_app(server.helpdesk, run_relay=False))
+        async with httpx.AsyncClient(transport=app, base_url=PUBLIC_URL) as http:
+            browser = ConsoleClient(http)
+            await browser.sign_in("anita")
+            fetched = await browser.get(f"/console/tickets/{number}/attachments/{items[0]}")
+            refused = await browser.get(f"/console/tickets/{number}/attachments/{items[1]}")
+        assert fetched.status_code == 200 and fetched.content == b"\xff\xd8 the bill"
+        assert refused.status_code == 404 and heard == []
+    assert server.fake.cdn_authorized == [False]
+
+
+async def test_at_most_ten_media_are_read_from_a_message(serve: ServerFactory) -> None:
+    """Twilio sends at most 10; a form that claims more is read that far, however large the
+    count it gives."""
+    server = await serve()
+    media = [(f"https://api.twilio.com/m/ME{index}", "image/jpeg") for index in range(12)]
+    form = incoming_message(RAMESH, "photos", sid="MM4", media=media)
+    form["NumMedia"] = "99999999999999999999"
+    response = await server.post("/whatsapp/webhook", form)
+    assert response.status_code == 200
+    kept = json.loads(await inbound_attachments(server, "MM4"))
+    assert [item["ref"] for item in kept] == [url for url, _ in media[:10]]
 
 
 async def test_logs_never_carry_a_full_phone_number(

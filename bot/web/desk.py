@@ -305,7 +305,7 @@ def caller_address(source: str, contact: str, updates_by: str, chat_contact: str
 
 # -- what the desk must know about without being told in a chat --------------------------------
 
-UNDELIVERED = ("undeliverable", "failed")
+UNDELIVERED = ("undeliverable", "failed", "expired")
 
 
 @dataclass(frozen=True)

@@ -82,7 +82,7 @@ def test_an_escalated_ticket_becomes_a_jira_cloud_issue_and_moves_when_resolved(
     assert helpdesk.sql("SELECT jira_key FROM tickets WHERE number = ?", number) == [(KEY,)]
 
     resolve = f"resolve {number} Bill re-submitted after the fix"
-    say(helpdesk, telegram, KIRAN, "hi", "1", resolve, until=f"{number} is now Resolved")
+    say(helpdesk, telegram, KIRAN, "hi", "1", resolve, until=f"{number}: resolved")
     jira.wait_for(lambda _: bool(jira.sent("POST", rf"/issue/{KEY}/transitions$")))
     (moved,) = jira.sent("POST", rf"^/rest/api/3/issue/{KEY}/transitions$")
     assert moved.json() == {"transition": {"id": "711"}} and moved.status == 204
