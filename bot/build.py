@@ -91,7 +91,7 @@ def _reconfigure_jira(
     # the configuration, and whom it alerts, change.
     jira.config = config
     jira.sender.config, jira.sender.directory = config, config.directory
-    jira.sender.alert = dispatcher.notifier.jira_unreachable
+    jira.sender.alert = dispatcher.notifier.jira_alert
     jira.inbound = JiraInbound(dispatcher, config, settings)
 
 
