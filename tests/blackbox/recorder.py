@@ -126,12 +126,12 @@ class Recorder:
     async def _handle(self, request: Request, client: httpx.AsyncClient) -> Response:
         arrived = time.time()
         held = self.hanging
+        while self.hanging:  # noqa: ASYNC110 (set from the test's thread)
+            await asyncio.sleep(0.05)
         headers = {key.lower(): value for key, value in request.headers.items()}
         call = Call(
             request.method, request.url.path, request.url.query, headers, await request.body()
         )
-        while self.hanging:  # noqa: ASYNC110 (set from the test's thread)
-            await asyncio.sleep(0.05)
         if self.failing or held:  # a request's fate is decided when it arrives
             response: Response = JSONResponse(
                 {"code": 20503, "message": "Service Unavailable", "status": 503}, 503
