@@ -17,6 +17,7 @@ if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
 fi
 
 # npm ci again whenever the lock file changed since the last install.
+export SCARF_ANALYTICS=false  # a dependency's install-time report home: not wanted
 stamp=node_modules/.installed-$(sha1sum package-lock.json | cut -c1-12)
 if [ ! -e "$stamp" ]; then
   npm ci --no-audit --no-fund --loglevel=error

@@ -4,6 +4,8 @@ helpdesk as a subprocess with every channel configured at once."""
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -31,6 +33,12 @@ ServiceFactory = Callable[..., Service]
 
 @pytest.fixture(scope="session")
 def emulator_logs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the emulators log; skips (fails in CI) when they are not installed."""
+    if not (emulators.BIN / "prism").exists() or shutil.which("node") is None:
+        hint = "scripts/ensure-emulators.sh installs Node.js and the emulators (make test runs it)"
+        if os.environ.get("CI"):
+            pytest.fail(f"the emulators are missing: {hint}")
+        pytest.skip(f"the emulators are not installed: {hint}")
     return tmp_path_factory.mktemp("emulators")
 
 

@@ -7,3 +7,6 @@ server.start().then(() => console.log(`telegram-test-api listening on ${server.c
 for (const signal of ['SIGTERM', 'SIGINT']) {
   process.on(signal, () => server.stop().then(() => process.exit(0)));
 }
+// A user message posted while a webhook is registered is pushed to it, unawaited: when that
+// webhook is gone (a stopped service), keep serving instead of dying of the rejection.
+process.on('unhandledRejection', (error) => console.error(`webhook push failed: ${error}`));
