@@ -14,6 +14,7 @@ from telegram import Bot
 
 from bot import telegram as bot_telegram
 from bot import telegram as runtime
+from bot.ratelimit import TIMER_SLACK
 from bot.telegram import RateLimits, TelegramSender
 from flows.delivery import RetryLater, Throttled, Undeliverable
 from flows.messages import Address, Attachment, Choice, Outbound
@@ -428,4 +429,4 @@ async def test_sends_are_paced_overall_and_a_chat_with_more_to_go_goes_first() -
     assert order[:2] == [USER, GROUP]
     assert sorted(order[2:]) == order[2:]  # the rest in the order they came
     gaps = [b - a for a, b in itertools.pairwise(starts)]
-    assert min(gaps) >= 1.03 / 20 - bot_telegram.TIMER_SLACK
+    assert min(gaps) >= 1.03 / 20 - TIMER_SLACK

@@ -8,7 +8,10 @@ import contextlib
 import dataclasses
 import json
 import logging
+import math
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +25,12 @@ from bot import logs
 from bot.app import create_app
 from bot.build import Helpdesk, build
 from bot.config import HelpdeskConfig
-from bot.outbox import LEASE
+from bot.outbox import HEARD_AT, LANE, LEASE
 from bot.settings import Settings
-from db.models import OutboxMessage
-from flows.messages import Address
+from bot.whatsapp import WhatsAppChannel
+from db.models import BULK, INTERACTIVE, OutboxMessage
+from db.uow import UnitOfWork
+from flows.messages import Address, Outbound
 from tests.conftest import FixedClock
 from tests.servers import serving
 from tests.support import Person
@@ -366,6 +371,86 @@ async def test_twilio_429_then_201_delivers_once(serve: ServerFactory, clock: Fi
     server.helpdesk.relay.wake()
     bodies = await wait_for_text(server, RAMESH, "Choose your language")
     assert len(bodies) == 1
+
+
+async def test_a_429_with_retry_after_is_retried_after_that_long_without_using_a_try(
+    serve: ServerFactory, clock: FixedClock
+) -> None:
+    server = await serve()
+    server.fake.fail_next(429, 20429, "Too Many Requests", headers={"Retry-After": "5"})
+    await server.say(RAMESH, "hi")
+    await wait_for_retry(server, clock)
+    async with server.helpdesk.unit_of_work().read_only() as uow:
+        query = select(OutboxMessage).where(OutboxMessage.address == RAMESH)
+        row = (await uow.session.execute(query.order_by(OutboxMessage.id))).scalars().first()
+    assert row is not None
+    assert row.next_attempt_at == clock.now + timedelta(seconds=5)
+    assert (row.status, row.attempts) == ("pending", 0)  # slowed down, not a failed try
+    # Every send of the sender waits as long (the test does not wait it out).
+    assert server.helpdesk.whatsapp is not None
+    pace = server.helpdesk.whatsapp.sender.pace
+    assert pace.last_start + pace.spacing > time.monotonic() + 4
+    pace.last_start = -math.inf
+
+    clock.advance(seconds=4.9)
+    assert await server.helpdesk.relay.deliver_due() == 0
+    clock.advance(seconds=0.1)
+    server.helpdesk.relay.wake()
+    assert len(await wait_for_text(server, RAMESH, "Choose your language")) == 1
+
+
+def no_lookups() -> UnitOfWork:
+    raise AssertionError("the sender looked up when the chat last wrote")
+
+
+async def test_whatsapp_sends_keep_to_the_senders_rate_and_answers_go_first(
+    fake: FakeTwilio, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """120 notices to as many reporters, then an answer to one who just wrote: never more than
+    TWILIO_MAX_PER_SECOND (80) sends start in any second, by the sender's own clock; the
+    answer goes ahead of the notices still waiting; and the rows' `heard_at` spares every
+    lookup of the 24-hour window."""
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        twilio_account_sid=fake.account_sid,
+        twilio_auth_token=SecretStr(fake.auth_token),
+        twilio_whatsapp_from=HELPDESK_NUMBER,
+        twilio_api_base_url=fake.base_url,
+        public_url=PUBLIC_URL,
+    )
+    assert settings.twilio_max_per_second == 80
+    channel = WhatsAppChannel(settings, no_lookups, clock)
+    sender = channel.sender
+    starts: list[float] = []
+    acquire = sender.pace.acquire
+
+    async def timed(urgency: float = 0.0) -> None:
+        await acquire(urgency)
+        starts.append(time.monotonic())
+
+    monkeypatch.setattr(sender.pace, "acquire", timed)
+
+    async def send(to: str, text: str, lane: int) -> str:
+        LANE.set(lane)
+        HEARD_AT.set(clock.now - timedelta(hours=1))
+        return await sender.send(Outbound(Address.parse(to), text, kind="notice"))
+
+    try:
+        notices = [
+            asyncio.create_task(send(f"whatsapp:+9190000{n:05d}", f"notice {n}", BULK))
+            for n in range(120)
+        ]
+        await asyncio.sleep(0.05)  # the notices are waiting for their turns
+        await send(RAMESH, "your answer", INTERACTIVE)
+        await asyncio.gather(*notices)
+    finally:
+        await channel.close()
+
+    assert len(fake.bodies()) == 121
+    assert fake.bodies().index("your answer") < 10
+    assert len(starts) == 121
+    busiest = max(sum(1 for t in starts if start <= t < start + 1) for start in starts)
+    assert busiest <= 80, busiest
 
 
 async def test_a_staff_member_resolves_by_whatsapp_command(

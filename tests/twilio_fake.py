@@ -304,6 +304,7 @@ class _Failure:
     status: int
     code: int
     message: str
+    headers: dict[str, str] | None = None
 
 
 class FakeTwilio:
@@ -367,10 +368,18 @@ class FakeTwilio:
 
     # -- configuration ----------------------------------------------------------------------
 
-    def fail_next(self, status: int, code: int, message: str, times: int = 1) -> None:
-        """The next `times` creates answer `status` with Twilio's error JSON (code, message)."""
+    def fail_next(
+        self,
+        status: int,
+        code: int,
+        message: str,
+        times: int = 1,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        """The next `times` creates answer `status` with Twilio's error JSON (code, message)
+        and these `headers` (a 429's `Retry-After`)."""
         for _ in range(times):
-            self._failures.append(_Failure(status, code, message))
+            self._failures.append(_Failure(status, code, message, headers))
 
     def add_media(self, path: str, content: bytes, content_type: str) -> str:
         """Serve `content` as an inbound media file; returns its full Twilio media URL.
@@ -422,8 +431,16 @@ class FakeTwilio:
         self.requests.append((request.method, request.url.path, response.status_code))
         return response
 
-    def _error(self, request: Request, status: int, code: int, message: str) -> Response:
-        headers = {"WWW-Authenticate": 'Basic realm="Twilio API"'} if status == 401 else None
+    def _error(
+        self,
+        request: Request,
+        status: int,
+        code: int,
+        message: str,
+        extra: dict[str, str] | None = None,
+    ) -> Response:
+        headers = {"WWW-Authenticate": 'Basic realm="Twilio API"'} if status == 401 else {}
+        headers.update(extra or {})
         response = JSONResponse(error_body(status, code, message), status, headers=headers)
         return self._answer(request, response)
 
@@ -450,7 +467,9 @@ class FakeTwilio:
         pairs = parse_qsl(body, keep_blank_values=True)
         if self._failures:
             failure = self._failures.popleft()
-            return self._error(request, failure.status, failure.code, failure.message)
+            return self._error(
+                request, failure.status, failure.code, failure.message, failure.headers
+            )
         params: JSONDict = {}
         try:
             if media_type != "application/x-www-form-urlencoded":
