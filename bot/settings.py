@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     )
 
     database_url: str = "sqlite+aiosqlite:///data/helpdesk.db"
+    # PostgreSQL connections per process: kept open, and more when busy (closed after use).
+    database_pool_size: int = Field(default=20, ge=1)
+    database_max_overflow: int = Field(default=20, ge=0)
     helpdesk_config: Path = Path("config/helpdesk.toml")
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8080, ge=1, le=65535)
