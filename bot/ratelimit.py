@@ -141,6 +141,14 @@ class Pace:
         self._granted_at = None
         self._next()
 
+    def delay(self, urgency: float = 0.0) -> float:
+        """About how long a send of this `urgency` would wait for its start now: the sends
+        ahead of it in line, one `spacing` each, after any pause."""
+        now = time.monotonic()
+        key = now - urgency
+        ahead = sum(1 for first, _, future in self._waiting if first <= key and not future.done())
+        return max(self.last_start + self.spacing - now, 0.0) + ahead * self.spacing
+
     def hold(self, seconds: float) -> None:
         """The provider asked to slow down: no send starts for `seconds` from now (then the
         pace resumes, one `spacing` apart)."""

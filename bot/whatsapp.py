@@ -61,6 +61,9 @@ THROTTLED = {20429, 63018}
 PAUSE_SECONDS = {20429: 1.0, 63018: 3.0}
 # Leeway on the sender's rate, for the way to Twilio to vary (as for Telegram's).
 PACE_MARGIN = 0.03
+# A message that would wait longer than this for its turn is handed back to the relay, due
+# then: it is not held past its lease (nor sent twice), and its chat's next ones wait behind it.
+MAX_PACE_WAIT = 10.0
 TEMPLATE_VARIABLE_LIMIT = 1000
 
 
@@ -81,7 +84,7 @@ class TwilioThrottled(Exception):
         self.code, self.retry_after = code, retry_after
 
 
-class TwilioHttp(AsyncTwilioHttpClient):
+class TwilioHttp(AsyncTwilioHttpClient):  # type: ignore[misc]  # (twilio is untyped)
     """The twilio library's HTTP client, keeping what its errors drop: a 429's `Retry-After`."""
 
     async def request(self, *args: Any, **kwargs: Any) -> Any:
@@ -159,6 +162,9 @@ class WhatsAppSender:
         return templates.get(message.language) or templates.get("en") or templates.get("*")
 
     async def send(self, message: Outbound) -> str:
+        wait = self.pace.delay(self._urgency())
+        if wait > MAX_PACE_WAIT:
+            raise Throttled("the WhatsApp sender's rate", retry_after=wait)
         to = wire.wire_address(message.address)
         if message.template_only or not await self.in_window(message.address, HEARD_AT.get()):
             return await self._send_template(message, to)
@@ -182,7 +188,7 @@ class WhatsAppSender:
         )
 
     async def _create(self, **fields: str) -> str:
-        await self.pace.acquire(INTERACTIVE_URGENCY if LANE.get() == INTERACTIVE else 0.0)
+        await self.pace.acquire(self._urgency())
         try:
             # The twilio library passes no timeout to aiohttp: bound the call here.
             created = await asyncio.wait_for(
@@ -205,6 +211,11 @@ class WhatsAppSender:
         except (OSError, TimeoutError, aiohttp.ClientError, TwilioException) as error:
             raise RetryLater(f"Twilio unreachable: {error!r}") from error
         return str(created.sid)
+
+    @staticmethod
+    def _urgency() -> float:
+        """Answers to what a chat just wrote wait in line ahead of bulk messages."""
+        return INTERACTIVE_URGENCY if LANE.get() == INTERACTIVE else 0.0
 
     def pause(self, code: int, seconds: float | None = None) -> float:
         """Twilio asked to slow down: no send starts for as long as it asked (or, when it did

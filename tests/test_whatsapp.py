@@ -30,6 +30,7 @@ from bot.settings import Settings
 from bot.whatsapp import WhatsAppChannel
 from db.models import BULK, INTERACTIVE, OutboxMessage
 from db.uow import UnitOfWork
+from flows.delivery import Throttled
 from flows.messages import Address, Outbound
 from tests.conftest import FixedClock
 from tests.servers import serving
@@ -403,13 +404,8 @@ def no_lookups() -> UnitOfWork:
     raise AssertionError("the sender looked up when the chat last wrote")
 
 
-async def test_whatsapp_sends_keep_to_the_senders_rate_and_answers_go_first(
-    fake: FakeTwilio, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """120 notices to as many reporters, then an answer to one who just wrote: never more than
-    TWILIO_MAX_PER_SECOND (80) sends start in any second, by the sender's own clock; the
-    answer goes ahead of the notices still waiting; and the rows' `heard_at` spares every
-    lookup of the 24-hour window."""
+def sending_only(fake: FakeTwilio, clock: FixedClock) -> WhatsAppChannel:
+    """The channel with default settings, sending to `fake`, with no database to look in."""
     settings = Settings(  # type: ignore[call-arg]
         _env_file=None,
         twilio_account_sid=fake.account_sid,
@@ -418,9 +414,19 @@ async def test_whatsapp_sends_keep_to_the_senders_rate_and_answers_go_first(
         twilio_api_base_url=fake.base_url,
         public_url=PUBLIC_URL,
     )
-    assert settings.twilio_max_per_second == 80
-    channel = WhatsAppChannel(settings, no_lookups, clock)
+    return WhatsAppChannel(settings, no_lookups, clock)
+
+
+async def test_whatsapp_sends_keep_to_the_senders_rate_and_answers_go_first(
+    fake: FakeTwilio, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """120 notices to as many reporters, then an answer to one who just wrote: never more than
+    TWILIO_MAX_PER_SECOND (80) sends start in any second, by the sender's own clock; the
+    answer goes ahead of the notices still waiting; and the rows' `heard_at` spares every
+    lookup of the 24-hour window."""
+    channel = sending_only(fake, clock)
     sender = channel.sender
+    assert sender.settings.twilio_max_per_second == 80
     starts: list[float] = []
     acquire = sender.pace.acquire
 
@@ -451,6 +457,23 @@ async def test_whatsapp_sends_keep_to_the_senders_rate_and_answers_go_first(
     assert len(starts) == 121
     busiest = max(sum(1 for t in starts if start <= t < start + 1) for start in starts)
     assert busiest <= 80, busiest
+
+
+async def test_a_message_that_would_wait_long_for_its_turn_is_handed_back(
+    fake: FakeTwilio, clock: FixedClock
+) -> None:
+    """Twilio asked for a minute's pause: the next message is not held that long (past its
+    lease, to be sent twice) but handed back at once, due when the pause ends."""
+    channel = sending_only(fake, clock)
+    try:
+        assert channel.sender.pause(20429, 60) == 60
+        HEARD_AT.set(clock.now)
+        with pytest.raises(Throttled) as raised:
+            await channel.sender.send(Outbound(Address.parse(RAMESH), "hello"))
+    finally:
+        await channel.close()
+    assert raised.value.retry_after is not None and 59 < raised.value.retry_after <= 60
+    assert fake.messages == []
 
 
 async def test_a_staff_member_resolves_by_whatsapp_command(
