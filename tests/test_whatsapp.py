@@ -11,7 +11,7 @@ import logging
 import math
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ from bot.outbox import HEARD_AT, LANE, LEASE
 from bot.settings import Settings
 from bot.whatsapp import WhatsAppChannel
 from db.models import BULK, INTERACTIVE, OutboxMessage
+from db.repositories import InboundRepository
 from db.uow import UnitOfWork
 from flows.delivery import Throttled
 from flows.messages import Address, Outbound
@@ -347,6 +348,48 @@ async def test_delivery_receipts_are_recorded_and_acted_on(
     row = await outbox_row(server, sid)
     assert (row["status"], row["delivery_error"]) == ("undeliverable", "63024")
     assert [r["kind"] for r in await outbox_rows(server)].count("alert") == 1
+
+
+async def test_the_sandboxs_rate_error_in_a_receipt_slows_down_without_using_a_try(
+    serve: ServerFactory, clock: FixedClock
+) -> None:
+    """63018 (the sandbox number's one message every 3 seconds) comes back in a receipt: the
+    message goes out again 3 s later, the try not counted, and the sender pauses as long."""
+    server = await serve()
+    await server.say(RAMESH, "hi")
+    await wait_for_text(server, RAMESH, "Choose your language")
+    sid = await last_sid(server, RAMESH)
+    await server.post(
+        "/whatsapp/status",
+        status_callback(sid, "failed", "63018", account_sid=server.fake.account_sid),
+    )
+    async with server.helpdesk.unit_of_work().read_only() as uow:
+        row = await uow.outbox.by_provider_id(sid)
+    assert row is not None
+    assert (row.status, row.attempts) == ("pending", 0)
+    assert row.next_attempt_at == clock.now + timedelta(seconds=3)
+    assert server.helpdesk.whatsapp is not None
+    pace = server.helpdesk.whatsapp.sender.pace
+    assert pace.last_start + pace.spacing > time.monotonic() + 2
+
+
+async def test_answers_go_out_without_looking_up_when_the_reporter_last_wrote(
+    serve: ServerFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each answer's row says when the reporter wrote: a whole intake is answered without
+    one lookup of the 24-hour window."""
+    lookups: list[str] = []
+    last_from = InboundRepository.last_from
+
+    async def counted(repository: InboundRepository, address: str) -> datetime | None:
+        lookups.append(address)
+        return await last_from(repository, address)
+
+    monkeypatch.setattr(InboundRepository, "last_from", counted)
+    server = await serve()
+    await file_in_english(server)
+    assert len(server.fake.bodies(RAMESH)) >= 10
+    assert lookups == []
 
 
 async def wait_for_retry(server: Server, clock: FixedClock) -> None:
