@@ -180,10 +180,9 @@ class OutboxMessage(Base):
     __tablename__ = "outbox"
     __table_args__ = (
         Index("ix_outbox_due", "status", "next_attempt_at"),
-        # The relay's claim asks, of each due row, whether an earlier one of its chat waits.
-        Index("ix_outbox_chat_due", "address", "status", "next_attempt_at"),
-        # The claim takes waiting rows lane by lane, each lane in the order written.
-        Index("ix_outbox_lane", "status", "lane", "id"),
+        # The relay's claim asks, of each due row, whether an earlier one of its chat and lane
+        # waits.
+        Index("ix_outbox_chat_due", "address", "lane", "status", "next_attempt_at"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     channel: Mapped[str] = mapped_column(String(20))

@@ -2,7 +2,8 @@
 (digests, reminders, notices, cards), so a morning digest to every team or a notice to the
 reporters of 500 linked tickets never delays a conversation. Rows also keep when their chat
 last wrote (an answer: the message it answers), so the WhatsApp sender need not look up its
-24-hour window before each send. Rows already waiting are bulk, with nothing known.
+24-hour window before each send. Rows already waiting are bulk, with nothing known. The
+index for the claim's order check takes the lane in.
 
 Revision ID: 0009
 Revises: 0008
@@ -23,11 +24,16 @@ def upgrade() -> None:
     with op.batch_alter_table("outbox") as table:
         table.add_column(sa.Column("lane", sa.SmallInteger(), nullable=False, server_default="1"))
         table.add_column(sa.Column("heard_at", sa.DateTime(timezone=True), nullable=True))
-    op.create_index("ix_outbox_lane", "outbox", ["status", "lane", "id"])
+    # The claim's order check is now per chat and lane (see 0008).
+    op.drop_index("ix_outbox_chat_due", table_name="outbox")
+    op.create_index(
+        "ix_outbox_chat_due", "outbox", ["address", "lane", "status", "next_attempt_at"]
+    )
 
 
 def downgrade() -> None:
-    op.drop_index("ix_outbox_lane", table_name="outbox")
+    op.drop_index("ix_outbox_chat_due", table_name="outbox")
+    op.create_index("ix_outbox_chat_due", "outbox", ["address", "status", "next_attempt_at"])
     with op.batch_alter_table("outbox") as table:
         table.drop_column("heard_at")
         table.drop_column("lane")
