@@ -64,6 +64,10 @@ PACE_MARGIN = 0.03
 # A message that would wait longer than this for its turn is handed back to the relay, due
 # then: it is not held past its lease (nor sent twice), and its chat's next ones wait behind it.
 MAX_PACE_WAIT = 10.0
+# Chats whose last message the sender keeps in memory; past it, those heard from more than a
+# day ago are forgotten, or all of them if that leaves more than half (looked up again as
+# needed: forgetting costs lookups, never a wrong answer).
+HEARD_KEPT = 20_000
 TEMPLATE_VARIABLE_LIMIT = 1000
 
 
@@ -153,6 +157,10 @@ class WhatsAppSender:
         if known is None or now - known >= WINDOW:
             self._heard.pop(key, None)
             return False
+        if len(self._heard) >= HEARD_KEPT:
+            self._heard = {k: at for k, at in self._heard.items() if now - at < WINDOW}
+            if len(self._heard) >= HEARD_KEPT // 2:  # (so that sweeps stay rare)
+                self._heard.clear()
         self._heard[key] = known
         return True
 

@@ -22,6 +22,7 @@ from sqlalchemy import select
 
 from adapters.memory import MemoryChannel
 from bot import logs
+from bot import whatsapp as bot_whatsapp
 from bot.app import create_app
 from bot.build import Helpdesk, build
 from bot.config import HelpdeskConfig
@@ -517,6 +518,20 @@ async def test_a_message_that_would_wait_long_for_its_turn_is_handed_back(
         await channel.close()
     assert raised.value.retry_after is not None and 59 < raised.value.retry_after <= 60
     assert fake.messages == []
+
+
+async def test_what_the_sender_remembers_of_the_window_stays_bounded(
+    fake: FakeTwilio, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bot_whatsapp, "HEARD_KEPT", 4)
+    channel = sending_only(fake, clock)
+    try:
+        for n in range(10):
+            address = Address.parse(f"whatsapp:+9190300{n:05d}")
+            assert await channel.sender.in_window(address, clock.now - timedelta(hours=n))
+            assert len(channel.sender._heard) <= 4
+    finally:
+        await channel.close()
 
 
 async def test_a_staff_member_resolves_by_whatsapp_command(
