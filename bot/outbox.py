@@ -195,8 +195,9 @@ class OutboxRelay:
         if not any(row.kind == "team_card" for row in rows):
             return rows, {}
         # Read after the claim, without holding the write lock the inbound side waits for: a
-        # chat's earlier rows are settled by now (the claim takes no row of a chat while an
-        # earlier one is leased), so what this reads cannot change meanwhile.
+        # chat's earlier cards are settled by now (cards are all in the bulk lane, and the claim
+        # takes no row of a chat while an earlier one of its lane is leased), so what this
+        # reads cannot change meanwhile.
         async with self.units().read_only() as uow:
             cards = await uow.outbox.latest_cards(rows)
         return rows, cards
