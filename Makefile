@@ -22,11 +22,13 @@ run: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/python -m bot serve
 
-## test: the whole suite, on SQLite and on PostgreSQL (started here if none is running), and
-## the web console in Chromium (Debian's package, installed here when run as root)
+## test: the whole suite, on SQLite and on PostgreSQL (started here if none is running), the
+## web console in Chromium (Debian's package, installed here when run as root), and the running
+## service against the providers' emulators (Node.js packages, installed here)
 test: $(STAMP)
 	scripts/ensure-postgres.sh
 	scripts/ensure-chromium.sh
+	scripts/ensure-emulators.sh
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## bench: the benchmarks (bench/README.md), ~4 minutes; BENCH_ARGS="--quick" for ~1 minute

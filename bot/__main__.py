@@ -9,7 +9,7 @@ import getpass
 import logging
 import signal
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
 
@@ -22,6 +22,7 @@ from bot import server as http_server
 from bot.app import create_app
 from bot.build import Helpdesk, build
 from bot.config import ConfigError, HelpdeskConfig, load_config
+from bot.jira import jira_summary
 from bot.outbox import OutboxRelay
 from bot.settings import Settings
 from bot.web.cli import add_account_commands, run_account
@@ -93,19 +94,36 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{settings.helpdesk_config}: OK ({len(directory.ulbs)} ULBs, "
             f"{len(directory.teams)} teams, {len(directory.staff)} staff)"
         )
+        if settings.jira_url:
+            print(jira_summary(settings, config))
         return 0
     if arguments.command == "chat":
         return asyncio.run(run_chat(settings, config, arguments.who, arguments.name))
     if arguments.command == "migrate":
-        helpdesk = build(settings, config=config)
-        asyncio.run(helpdesk.migrate())
+        asyncio.run(built(settings, config, migrate))
         print("database is up to date")
         return 0
     if arguments.command == "account":
-        return asyncio.run(run_account(build(settings, config=config), arguments))
+        return asyncio.run(built(settings, config, lambda h: run_account(h, arguments)))
     if arguments.command == "report":
-        return asyncio.run(run_report(build(settings, config=config), arguments))
-    return http_server.run(serve(settings, build(settings, config=config)))
+        return asyncio.run(built(settings, config, lambda h: run_report(h, arguments)))
+    return http_server.run(built(settings, config, lambda h: serve(settings, h)))
+
+
+async def built(
+    settings: Settings, config: HelpdeskConfig, command: Callable[[Helpdesk], Awaitable[int]]
+) -> int:
+    """Run `command` on the helpdesk, built here, inside the running event loop: the clients
+    it holds (HTTP sessions, locks) belong to the loop they are made in."""
+    return await command(build(settings, config=config))
+
+
+async def migrate(helpdesk: Helpdesk) -> int:
+    try:
+        await helpdesk.migrate()
+    finally:
+        await helpdesk.close()
+    return 0
 
 
 async def run_report(helpdesk: Helpdesk, arguments: argparse.Namespace) -> int:

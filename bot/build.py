@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -133,6 +133,7 @@ def build(
         max_attempts=settings.outbox_max_attempts,
         batch_size=settings.outbox_batch_size,
         poll_seconds=settings.outbox_poll_seconds,
+        lease=timedelta(seconds=settings.outbox_lease_seconds),
     )
     mirrored = frozenset(config.jira.teams) if settings.jira_url else frozenset()
     # Group commit on SQLite, whose writers take turns at one write lock. On PostgreSQL a

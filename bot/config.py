@@ -146,6 +146,10 @@ class RemindersModel(_Model):
     sweep_seconds: float = Field(default=60, gt=0)
 
 
+# The ticket statuses whose arrival moves a mirrored JIRA issue (`[jira] transitions`).
+JIRA_MOVES = ("resolved", "closed", "reopened")
+
+
 class JiraModel(_Model):
     """How tickets are mirrored into JIRA (used only when JIRA_URL is set)."""
 
@@ -161,6 +165,22 @@ class JiraModel(_Model):
     resolved_statuses: list[str] = ["Done", "Resolved", "Closed"]
     # A JIRA comment starting with this goes to the reporter; others stay in JIRA.
     reporter_marker: str = "[reporter]"
+    # When the helpdesk resolves, closes or reopens a ticket, its issue goes through the
+    # workflow transition of this name (any case); a status left out leaves the issue as it is.
+    transitions: dict[str, str] = {"resolved": "Done", "closed": "Done", "reopened": "To Do"}
+
+    @field_validator("transitions")
+    @classmethod
+    def known_transitions(cls, transitions: dict[str, str]) -> dict[str, str]:
+        for status, name in transitions.items():
+            if status not in JIRA_MOVES:
+                raise ValueError(
+                    f"'{status}' is not a status the helpdesk moves an issue for "
+                    f"(one of {', '.join(JIRA_MOVES)})"
+                )
+            if not name.strip():
+                raise ValueError(f"the transition for '{status}' has no name (leave it out)")
+        return {status: name.strip() for status, name in transitions.items()}
 
 
 class HelpdeskModel(_Model):

@@ -16,7 +16,7 @@ from enum import StrEnum
 
 from bot.config import HelpdeskConfig
 from bot.logs import masked
-from bot.notifications import OFFLINE_CHANNELS, Notifier
+from bot.notifications import OFFLINE_CHANNELS, TEAM_KINDS, Notifier
 from bot.ratelimit import InboundLimiter, Verdict
 from bot.tickets import Done, Outcome, TicketService, view_of
 from db.models import Ticket
@@ -451,8 +451,15 @@ class Dispatcher:
         outcome, notices = await self.staff_action(uow, actor, address.channel, command, now)
         if not isinstance(outcome, Done):
             return [reply(renderer.refused(language, outcome.reason, **outcome.values))]
-        done = reply(renderer.done(language, view_of(outcome.ticket, now)), outcome.ticket.number)
-        return [done, *notices]
+        view = view_of(outcome.ticket, now)
+        change = renderer.change(
+            language, view, outcome.action, outcome.detail, outcome.previous_status
+        )
+        if team_chat is None:
+            # Whoever acted is told what changed; the card is for the team's chat, not
+            # repeated in the private chat they acted from.
+            notices = [n for n in notices if not (n.address == address and n.kind in TEAM_KINDS)]
+        return [reply(change, view.number), *notices]
 
     async def staff_action(
         self,

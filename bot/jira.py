@@ -3,9 +3,10 @@ come back to the reporter.
 
 JIRA is driven like a channel: what the helpdesk wants done in JIRA is an outbox row for the
 address `jira:<ticket number>` (so JIRA being slow or down never blocks a chat: the relay
-retries with backoff, and keeps each ticket's calls in order). The client is plain httpx
-against REST API v2 — async, already a dependency, and the few calls needed do not warrant
-the synchronous `jira` package.
+retries with backoff, and keeps each ticket's calls in order): create the issue, add a note,
+move it through its workflow when the ticket is resolved, closed or reopened. The client is
+plain httpx against Jira Cloud's REST API v3 (v2 on Data Center) — async, already a
+dependency, and the few calls needed do not warrant the synchronous `jira` package.
 
 Creating an issue twice is impossible: the ticket stores the issue key, and a create that
 timed out is followed by a search for the ticket's own label before creating again.
@@ -15,16 +16,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import email.utils
 import hashlib
 import hmac
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 
+from bot import adf
 from bot.config import HelpdeskConfig
 from bot.dispatcher import Dispatcher
 from bot.settings import Settings
@@ -40,8 +43,20 @@ from flows.messages import Address, Outbound
 log = logging.getLogger(__name__)
 
 CHANNEL = "jira"
-CREATE, COMMENT = "jira_create", "jira_comment"
+CREATE, COMMENT, TRANSITION = "jira_create", "jira_comment", "jira_transition"
 WEBHOOK_PATH = "/jira/webhook"
+
+
+def jira_summary(settings: Settings, config: HelpdeskConfig) -> str:
+    """What `check-config` says of the mirror: which API it will use, and how the issue
+    follows the ticket (the names are checked against each issue's workflow when used)."""
+    cloud = settings.jira_personal_access_token is None
+    api = "Cloud, REST API v3" if cloud else "Data Center, REST API v2"
+    moves = ", ".join(f"{status} -> '{name}'" for status, name in config.jira.transitions.items())
+    return (
+        f"JIRA mirror: {settings.jira_url} ({api}), project {settings.jira_project_key}, "
+        f"teams {', '.join(config.jira.teams)}; transitions: {moves or 'none'}"
+    )
 
 
 def label_of(number: str) -> str:
@@ -53,16 +68,27 @@ def jira_address(number: str) -> Address:
 
 
 class JiraClient:
-    """The handful of JIRA REST v2 calls the mirror needs, with errors sorted for the relay."""
+    """The handful of JIRA REST calls the mirror needs, with errors sorted for the relay.
+
+    Jira Cloud (an API token) is driven through REST API v3: the enhanced search
+    `search/jql`, paged by `nextPageToken` (Cloud answers the classic `/rest/api/2/search`
+    with 410 Gone), and rich text as Atlassian Document Format. Jira Data Center (a personal
+    access token) has no v3: it keeps v2, its classic search and plain-text bodies.
+    """
+
+    PAGE = 100  # issues asked for per search page
+    MOST = 1000  # issues one search reads at most, whatever JIRA offers
 
     def __init__(self, settings: Settings) -> None:
         headers = {"Accept": "application/json"}
         auth: tuple[str, str] | None = None
+        self.cloud = settings.jira_personal_access_token is None
         if settings.jira_personal_access_token is not None:
             token = settings.jira_personal_access_token.get_secret_value()
             headers["Authorization"] = f"Bearer {token}"
         elif settings.jira_api_token is not None:
             auth = (settings.jira_email, settings.jira_api_token.get_secret_value())
+        self.api = "/rest/api/3" if self.cloud else "/rest/api/2"
         self.project = settings.jira_project_key
         self.http = httpx.AsyncClient(
             base_url=settings.jira_url.rstrip("/"),
@@ -72,46 +98,113 @@ class JiraClient:
         )
 
     async def call(self, method: str, path: str, **options: Any) -> Any:
+        """JIRA's answer; an outage (no connection, 5xx, 408) is RetryLater, a rate limit
+        Throttled, and any other refusal Undeliverable: the request itself is wrong (bad
+        credentials, a project, field or issue JIRA does not know, an API it no longer
+        offers), and asking again would not change that."""
         try:
             response = await self.http.request(method, path, **options)
         except httpx.TransportError as error:  # timeouts, refused connections, resets
             raise RetryLater(f"JIRA unreachable: {error!r}") from error
-        if response.status_code == 429:
-            wait = float(response.headers.get("Retry-After", "30") or 30)
-            raise Throttled("JIRA asked to slow down", retry_after=wait)
-        if response.status_code >= 500:
-            raise RetryLater(f"JIRA answered {response.status_code}")
-        if response.status_code >= 400:
-            raise Undeliverable(f"JIRA refused it ({response.status_code}): {_errors(response)}")
+        code = response.status_code
+        wait = _retry_after(response)
+        if code == 429:
+            raise Throttled("JIRA asked to slow down", retry_after=30 if wait is None else wait)
+        if code >= 500 or code == 408:
+            raise RetryLater(f"JIRA answered {code}", retry_after=wait)
+        if code >= 400:
+            raise Undeliverable(
+                f"JIRA refused {method} {path} ({code} {response.reason_phrase}): "
+                f"{_errors(response)}"
+            )
         return response.json() if response.content else None
 
+    def text(self, text: str) -> Any:
+        """A description or comment body in the form the API takes."""
+        return adf.document(text) if self.cloud else text
+
+    async def search(self, jql: str, fields: list[str]) -> list[dict[str, Any]]:
+        """The issues `jql` finds with `fields`, every page of them (up to MOST)."""
+        issues: list[dict[str, Any]] = []
+        token = ""
+        while len(issues) < self.MOST:
+            if self.cloud:
+                query: dict[str, Any] = {"jql": jql, "fields": fields, "maxResults": self.PAGE}
+                if token:
+                    query["nextPageToken"] = token
+                page = await self.call("POST", "/rest/api/3/search/jql", json=query)
+            else:
+                params = {"jql": jql, "fields": ",".join(fields), "maxResults": self.PAGE}
+                page = await self.call(
+                    "GET", "/rest/api/2/search", params={**params, "startAt": len(issues)}
+                )
+            found = page.get("issues") if isinstance(page, dict) else None
+            if not isinstance(found, list) or not found:
+                break
+            issues += [issue for issue in found if isinstance(issue, dict)]
+            if self.cloud:
+                token = str(page.get("nextPageToken") or "")
+                if page.get("isLast", True) or not token:
+                    break
+            elif len(issues) >= int(page.get("total", 0)):
+                break
+        return issues
+
     async def find(self, label: str) -> str | None:
-        jql = f'project = {self.project} AND labels = "{label}"'
-        found = await self.call(
-            "GET", "/rest/api/2/search", params={"jql": jql, "fields": "status", "maxResults": 1}
-        )
-        issues = found.get("issues", []) if isinstance(found, dict) else []
-        return str(issues[0]["key"]) if issues else None
+        jql = f'project = "{self.project}" AND labels = "{label}"'
+        keys = [str(issue["key"]) for issue in await self.search(jql, ["labels"]) if "key" in issue]
+        return keys[0] if keys else None
 
     async def create(self, fields: Mapping[str, Any]) -> str:
-        created = await self.call("POST", "/rest/api/2/issue", json={"fields": dict(fields)})
+        created = await self.call("POST", f"{self.api}/issue", json={"fields": dict(fields)})
         return str(created["key"])
 
     async def comment(self, key: str, body: str) -> str:
-        added = await self.call("POST", f"/rest/api/2/issue/{key}/comment", json={"body": body})
+        added = await self.call(
+            "POST", f"{self.api}/issue/{key}/comment", json={"body": self.text(body)}
+        )
         return str(added.get("id", "")) if isinstance(added, dict) else ""
 
+    async def transitions(self, key: str) -> dict[str, str]:
+        """The transitions the issue's workflow offers from where it is: name -> id."""
+        offered = await self.call("GET", f"{self.api}/issue/{key}/transitions")
+        found = offered.get("transitions", []) if isinstance(offered, dict) else []
+        return {str(t.get("name", "")): str(t.get("id", "")) for t in found if isinstance(t, dict)}
+
+    async def transition(self, key: str, transition_id: str) -> None:
+        body = {"transition": {"id": transition_id}}
+        await self.call("POST", f"{self.api}/issue/{key}/transitions", json=body)
+
+    async def status(self, key: str) -> str:
+        issue = await self.call("GET", f"{self.api}/issue/{key}", params={"fields": "status"})
+        fields = issue.get("fields") if isinstance(issue, dict) else None
+        status = fields.get("status") if isinstance(fields, dict) else None
+        return str(status.get("name", "")) if isinstance(status, dict) else ""
+
     async def recently_updated(self, minutes: int) -> list[dict[str, Any]]:
-        jql = f'project = {self.project} AND labels = helpdesk AND updated >= "-{minutes}m"'
-        found = await self.call(
-            "GET",
-            "/rest/api/2/search",
-            params={"jql": jql, "fields": "status,comment,labels", "maxResults": 100},
-        )
-        return list(found.get("issues", [])) if isinstance(found, dict) else []
+        jql = f'project = "{self.project}" AND labels = helpdesk AND updated >= "-{minutes}m"'
+        return await self.search(jql, ["status", "comment", "labels"])
 
     async def close(self) -> None:
         await self.http.aclose()
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    """Retry-After in seconds, given as a number or as an HTTP date (RFC 9110)."""
+    value = response.headers.get("Retry-After", "").strip()
+    if not value:
+        return None
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max((when - datetime.now(UTC)).total_seconds(), 0.0)
 
 
 def _errors(response: httpx.Response) -> str:
@@ -119,11 +212,13 @@ def _errors(response: httpx.Response) -> str:
         body = response.json()
     except ValueError:
         return response.text[:200]
+    if not isinstance(body, dict):
+        return response.text[:200]
     messages = [
         *body.get("errorMessages", []),
-        *(f"{field}: {text}" for field, text in body.get("errors", {}).items()),
+        *(f"{field}: {text}" for field, text in (body.get("errors") or {}).items()),
     ]
-    return "; ".join(messages) or response.text[:200]
+    return "; ".join(str(m) for m in messages) or response.text[:200]
 
 
 class JiraSender:
@@ -176,7 +271,32 @@ class JiraSender:
             return key
         if not key:
             raise RetryLater("the JIRA issue is not created yet")
+        if message.kind == TRANSITION:
+            return await self._move(key, message.text)
         return await self.client.comment(key, message.text)
+
+    async def _move(self, key: str, status: str) -> str:
+        """The issue follows the ticket to `status` through the transition `[jira]
+        transitions` names for it now (in any case); returns the transition's id, "" when
+        there is nothing to do. Undeliverable when the workflow does not offer it from where
+        the issue is, unless the issue is there already: in a status of that name, or
+        resolved in JIRA's sense (`resolved_statuses`) exactly when the ticket is."""
+        name = self.config.jira.transitions.get(status, "")
+        if not name:
+            return ""
+        offered = await self.client.transitions(key)
+        for offered_name, transition_id in offered.items():
+            if offered_name.casefold() == name.casefold():
+                await self.client.transition(key, transition_id)
+                return transition_id
+        now = await self.client.status(key)
+        resolved = now.casefold() in {s.casefold() for s in self.config.jira.resolved_statuses}
+        if now.casefold() == name.casefold() or resolved == (status != "reopened"):
+            return ""
+        raise Undeliverable(
+            f"the workflow of {key} offers no transition named '{name}' from its status "
+            f"'{now}' (it offers: {', '.join(offered) or 'none'})"
+        )
 
     async def _remember(self, number: str, key: str) -> None:
         async with self.units() as uow:
@@ -226,7 +346,7 @@ class JiraSender:
         return {
             "project": {"key": self.settings.jira_project_key},
             "summary": f"[{ticket.number}] {module}, {ulb}: {summary}",
-            "description": description,
+            "description": self.client.text(description),
             "issuetype": {"name": jira.issue_types.get(ticket.ticket_type, "Task")},
             "priority": {"name": jira.priorities.get(ticket.priority, "Medium")},
             "labels": [
@@ -280,7 +400,7 @@ def comment_changes(
     marker = config.jira.reporter_marker.casefold()
     found = []
     for comment in comments:
-        body = str(comment.get("body", "")).strip()
+        body = adf.plain(comment.get("body", "")).strip()
         if comment.get("visibility") or not body.casefold().startswith(marker):
             continue
         author = str((comment.get("author") or {}).get("displayName", "JIRA"))

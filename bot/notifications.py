@@ -14,12 +14,18 @@ from flows.directory import Directory
 from flows.messages import Address, Attachment, Choice, Outbound
 from flows.render import Renderer
 from flows.teamchat import card_actions
+from flows.views import TicketView
+
+# What a team's chat gets about a ticket: its card, or (L1 following) a line.
+TEAM_KINDS = ("team_card", "follow")
 
 # Channels with no group chats through their API: team members get cards in their own chat.
 PERSONAL_CHANNELS = ("whatsapp",)
 # Callers who logged a ticket by phone are reached by the operator, not the bot; so are
 # those who wrote an email, unless the helpdesk can send email (SMTP_HOST).
 OFFLINE_CHANNELS = ("phone", "email")
+# What resolves, closes or reopens a ticket, by staff, by its reporter or by the helpdesk.
+MOVES_ISSUE = ("resolve", "close", "confirm", "auto_close", "reopen", "not_solved")
 
 
 class Notifier:
@@ -63,6 +69,23 @@ class Notifier:
             ]
         return cards
 
+    def follow(self, done: Done, view: TicketView) -> list[Outbound]:
+        """The L1 helpdesk answers to the reporter for every ticket: wherever a ticket went,
+        its chat hears each change in a line (the card stays with the team holding it)."""
+        intake = self.directory.team(self.directory.intake_team)
+        if intake.key in (done.ticket.team, done.previous_team) or done.via:
+            return []
+        language = intake.language
+        change = self.renderer.change(
+            language, view, done.action, {"note": done.note, **done.detail}, done.previous_status
+        )
+        team = self.directory.team(done.ticket.team).name(language)
+        text = i18n.text(language, "follow_line", number=view.number, team=team, change=change)
+        return [
+            Outbound(chat, text, ticket_number=view.number, kind="follow", language=language)
+            for chat in (*intake.chats, *self.personal_chats(intake.key))
+        ]
+
     def jira_updates(self, done: Done) -> list[Outbound]:
         """The JIRA mirror: create the issue when a ticket reaches a mirrored team, then note
         every later change on it (JIRA's own changes are not echoed back), a move from one
@@ -77,9 +100,15 @@ class Notifier:
             return []
         if done.action in ("type", "rate"):
             return []
-        return [
+        updates = [
             Outbound(address, _jira_line(done), ticket_number=ticket.number, kind="jira_comment")
         ]
+        if done.action in MOVES_ISSUE:  # the issue follows: `[jira] transitions` says how
+            moved = Outbound(
+                address, ticket.status, ticket_number=ticket.number, kind="jira_transition"
+            )
+            updates.append(moved)
+        return updates
 
     def personal_chats(self, team_key: str) -> list[Address]:
         """Team members' own chats on channels without group chats (WhatsApp)."""
@@ -101,6 +130,13 @@ class Notifier:
         intake = self.directory.team(self.directory.intake_team)
         if row.kind == "alert" or row.address in {str(chat) for chat in intake.chats}:
             return []  # no alerts about alerts
+        if row.channel == "jira":  # not a reporter's message: JIRA refused the mirror's call
+            number = row.ticket_number or "-"
+            text = i18n.text(intake.language, "jira_refused", ticket=number, reason=mask(reason))
+            return [
+                Outbound(chat, text, ticket_number=row.ticket_number, kind="alert")
+                for chat in intake.chats
+            ]
         text = i18n.text(
             intake.language,
             "undeliverable_alert",
@@ -135,6 +171,7 @@ class Notifier:
         ticket = done.ticket
         view = view_of(ticket, now)
         messages = self.team_cards(ticket, ticket.team, done.previous_team, now=now)
+        messages += self.follow(done, view)
         team = self.directory.team(ticket.team)
         team_note = TEAM_NOTES.get(done.action)
         if team_note:

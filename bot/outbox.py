@@ -26,6 +26,9 @@ from flows.messages import Outbound
 
 log = logging.getLogger(__name__)
 
+# How long a claimed row is held for the process sending it (OUTBOX_LEASE_SECONDS): after a
+# crash, the rows it held are sent again this long after they were claimed. Longer than a
+# chat's batch can take to send.
 LEASE = timedelta(minutes=2)
 # How many of the chat's messages the relay holds behind the one being sent: a channel may
 # send such a message sooner, so that a chat with a long way to go does not fall behind.
@@ -76,6 +79,7 @@ class OutboxRelay:
         batch_size: int = 100,
         poll_seconds: float = 2.0,
         on_undeliverable: Callable[[OutboxMessage, str], list[Outbound]] | None = None,
+        lease: timedelta = LEASE,
     ) -> None:
         self.units = units
         # Who is told when a message can never be delivered (the L1 helpdesk's chats).
@@ -85,6 +89,7 @@ class OutboxRelay:
         self.max_attempts = max_attempts
         self.batch_size = batch_size
         self.poll_seconds = poll_seconds
+        self.lease = lease
         self._wake = asyncio.Event()
 
     def wake(self) -> None:
@@ -110,6 +115,8 @@ class OutboxRelay:
     ) -> None:
         finished: list[tuple[list[Settled], list[OutboxMessage]]] = []
         more = True  # something may be due: claim when there is room
+        loop = asyncio.get_running_loop()
+        poll_at = loop.time()  # and on this timer: a retry's backoff or a lease ends unseen
         while True:
             for task in [task for task in flying if task.done()]:
                 rows = flying.pop(task)
@@ -135,10 +142,10 @@ class OutboxRelay:
                 urgent = sum(len(rows) for rows in flying.values() if rows[0].lane == INTERACTIVE)
                 # Full of bulk messages, the relay still claims answers (up to a batch).
                 lanes = (INTERACTIVE, BULK) if busy <= self.batch_size else (INTERACTIVE,)
-                if (more or self._wake.is_set()) and (
-                    busy <= self.batch_size or urgent < self.batch_size
-                ):
+                due = more or self._wake.is_set() or loop.time() >= poll_at
+                if due and (busy <= self.batch_size or urgent < self.batch_size):
                     self._wake.clear()
+                    poll_at = loop.time() + self.poll_seconds
                     room = min(self.batch_size, IN_FLIGHT * self.batch_size - busy)
                     if len(lanes) == 1:
                         room = self.batch_size - urgent
@@ -150,20 +157,25 @@ class OutboxRelay:
                     for rows in _by_chat(claimed).values():
                         flying[asyncio.create_task(self._send_chat(rows, cards, stop))] = rows
                     more = len(claimed) == room
-            await self._pause(stop, flying, idle=not more)
+            await self._pause(stop, flying, idle=not more, until=poll_at)
 
     async def _pause(
-        self, stop: asyncio.Event, flying: Collection[asyncio.Task[list[Settled]]], idle: bool
+        self,
+        stop: asyncio.Event,
+        flying: Collection[asyncio.Task[list[Settled]]],
+        idle: bool,
+        until: float,
     ) -> None:
         """While chats are being sent to: until they are all done, or `SETTLE_SECONDS`.
-        Idle: until a commit wakes the relay, `stop`, or the poll timer."""
+        Idle: until a commit wakes the relay, `stop`, or the poll timer (`until`)."""
         if flying:
             await asyncio.wait(flying, timeout=SETTLE_SECONDS)
             return
         if not idle:
             return
+        timeout = max(until - asyncio.get_running_loop().time(), 0.0)
         waiters = [asyncio.create_task(self._wake.wait()), asyncio.create_task(stop.wait())]
-        await asyncio.wait(waiters, timeout=self.poll_seconds, return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
         for waiter in waiters:
             waiter.cancel()
 
@@ -189,7 +201,7 @@ class OutboxRelay:
         now = self.clock()
         async with self.units() as uow:
             rows = await uow.outbox.claim(
-                now, now + LEASE, limit, list(self.senders), addresses, lanes
+                now, now + self.lease, limit, list(self.senders), addresses, lanes
             )
             await uow.commit()
         if not any(row.kind == "team_card" for row in rows):

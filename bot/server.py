@@ -3,7 +3,8 @@ inbound benchmark use these, so the benchmark measures what is served.
 
 uvicorn's own optional speed-ups are used when installed (they are pinned in
 requirements.lock): httptools to parse HTTP, uvloop as the event loop. Without them the server
-falls back to uvicorn's defaults, h11 and asyncio's own loop, and behaves the same.
+falls back to uvicorn's defaults, h11 and asyncio's own loop, and behaves the same. Either way
+a request's headers are limited in size (`bot.headlimit`).
 """
 
 from __future__ import annotations
@@ -21,15 +22,29 @@ from bot.settings import Settings
 
 T = TypeVar("T")
 
+# The most a request's line and headers together may take. Telegram's and Twilio's webhooks
+# and the console's browsers send a few kilobytes; nginx's default allows 4 headers of 8 KiB.
+MAX_HEAD_BYTES = 64 * 1024
 
-def http_implementation() -> str:
-    """uvicorn's HTTP protocol: httptools where installed, else h11."""
-    return "httptools" if importlib.util.find_spec("httptools") is not None else "h11"
+
+def http_implementation() -> type[asyncio.Protocol] | str:
+    """uvicorn's HTTP protocol: httptools where installed (with a limit on the headers'
+    size), else h11 (limited by `uvicorn_options`)."""
+    if importlib.util.find_spec("httptools") is None:
+        return "h11"
+    from bot.headlimit import BoundedHttpToolsProtocol
+
+    return BoundedHttpToolsProtocol
 
 
 def uvicorn_options() -> dict[str, Any]:
     """The options `serve` gives uvicorn.Config besides the app and what settings say."""
-    return {"log_config": None, "access_log": False, "http": http_implementation()}
+    return {
+        "log_config": None,
+        "access_log": False,
+        "http": http_implementation(),
+        "h11_max_incomplete_event_size": MAX_HEAD_BYTES,
+    }
 
 
 def uvicorn_config(app: ASGIApp, settings: Settings) -> uvicorn.Config:

@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     outbox_max_attempts: int = Field(default=8, ge=1)
     outbox_poll_seconds: float = Field(default=2.0, gt=0)
     outbox_batch_size: int = Field(default=100, ge=1)
+    # How long a process holds the messages it is sending; after a crash they go out again
+    # this long after they were taken. Longer than the slowest send (Twilio: 30 s).
+    outbox_lease_seconds: float = Field(default=120, ge=1)
     # Messages one chat may send in a minute; more are kept but not answered (bot.ratelimit).
     inbound_per_minute: int = Field(default=DEFAULT_PER_MINUTE, ge=1)
 

@@ -68,6 +68,10 @@ class Done:
     # Set when this ticket changed because the Problem it is linked to did.
     via: str = ""
     source: Ticket | None = None
+    # What the staff action changed (its audit detail: "from"/"to", "parent", ...) and the
+    # status before it, so that whoever acted can be told exactly that.
+    detail: dict[str, str] = field(default_factory=dict)
+    previous_status: str = ""
 
 
 @dataclass(frozen=True)
@@ -184,7 +188,10 @@ class TicketService:
         return await uow.tickets.for_reporter(str(reporter))
 
     async def queue(self, uow: UnitOfWork, team: str) -> Sequence[Ticket]:
-        return await uow.tickets.open_for_team(team)
+        """A team's open tickets; the L1 helpdesk's are every open ticket, for it answers to
+        the reporter for each one, wherever it was escalated (the process document)."""
+        everyone = team == self.directory.intake_team
+        return await uow.tickets.open_for_team(None if everyone else team)
 
     # -- staff --------------------------------------------------------------------------------
 
@@ -209,7 +216,14 @@ class TicketService:
         await uow.tickets.record_event(
             ticket, now, f"staff:{staff.key}", channel, command.action, before_status, detail
         )
-        return Done(ticket, command.action, command.note.strip(), previous_team=before_team)
+        return Done(
+            ticket,
+            command.action,
+            command.note.strip(),
+            previous_team=before_team,
+            detail=detail,
+            previous_status=before_status,
+        )
 
     def check(self, staff: Staff, ticket: Ticket, command: StaffAction) -> Refused | None:
         action, number = command.action, ticket.number

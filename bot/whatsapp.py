@@ -195,12 +195,24 @@ class WhatsAppSender:
             to=to, content_sid=content_sid, content_variables=json.dumps(variables)
         )
 
+    def _async_client(self) -> Client:
+        """The client, on an aiohttp session made here, in the running event loop, on the
+        first send: a session can only be made inside a loop, and commands that never send
+        (migrate, report, account) must not need one."""
+        if not isinstance(self.client.http_client, TwilioHttp):
+            self.client.http_client = TwilioHttp()
+        return self.client
+
+    async def close(self) -> None:
+        if isinstance(self.client.http_client, AsyncTwilioHttpClient):
+            await self.client.http_client.close()
+
     async def _create(self, **fields: str) -> str:
         await self.pace.acquire(self._urgency())
         try:
             # The twilio library passes no timeout to aiohttp: bound the call here.
             created = await asyncio.wait_for(
-                self.client.messages.create_async(
+                self._async_client().messages.create_async(
                     **fields, **self._sending_from(), **self._callback()
                 ),
                 REQUEST_TIMEOUT,
@@ -249,10 +261,8 @@ class WhatsAppChannel:
             raise ValueError("TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are needed for WhatsApp")
         self.settings = settings
         self.clock = clock
-        self.http = TwilioHttp()
-        self.client = Client(
-            settings.twilio_account_sid, token.get_secret_value(), http_client=self.http
-        )
+        # Its async HTTP client is made by the sender, inside the running event loop.
+        self.client = Client(settings.twilio_account_sid, token.get_secret_value())
         # TWILIO_EDGE / TWILIO_REGION in the environment would rewrite every URL's host.
         self.client.edge = self.client.region = None
         # twilio builds every URL from the domain's base_url: a compatible server can stand in.
@@ -297,7 +307,7 @@ class WhatsAppChannel:
     async def close(self) -> None:
         if self._downloads:
             await asyncio.gather(*self._downloads, return_exceptions=True)
-        await self.http.close()
+        await self.sender.close()
 
 
 def media_file_name(url: str) -> str:

@@ -37,7 +37,15 @@ MORE = "__more"
 MIN_DESCRIPTION = 10
 INTAKE_STEPS = ("ulb", "role", "name", "module", "category", "description", "attachments")
 ROLES = ("ulb_employee", "cbo_member")
+# What people call their role besides its labels (the labels are wholly in each language;
+# the abbreviations everyone uses still work when typed).
+ROLE_ALIASES = {
+    "ulb_employee": ("ulb", "ULB କର୍ମଚାରୀ", "ULB कर्मचारी"),
+    "cbo_member": ("cbo", "CBO ସଦସ୍ୟ", "CBO सदस्य", "Mission Shakti", "ମିଶନ ଶକ୍ତି", "मिशन शक्ति"),
+}
 STAFF_ACTIONS = staffcommands.VERBS
+# A ticket's menu shows these first (the rest behind "More…"), so that it stays short.
+FIRST_STAFF_ACTIONS = ("take", "comment", "ask", "resolve", "escalate")
 # Staff actions that need a value or a note before they can be carried out.
 # The summary's choices, in the order shown.
 CONFIRM_KEYS = (
@@ -292,7 +300,7 @@ class _Turn:
 
     def work_on(self, number: str) -> None:
         """Staff: keep the ticket in hand and offer its actions (after the command's answer)."""
-        self.state = self.state.evolve(step="staff_ticket", ticket=number, action="")
+        self.state = self.state.evolve(step="staff_ticket", ticket=number, action="", page=0)
         self.ask_staff_ticket()
 
     # -- steps ------------------------------------------------------------------------------
@@ -318,7 +326,7 @@ class _Turn:
 
     def ask_language(self) -> None:
         choices = [Choice(key, name) for key, name in i18n.LANGUAGE_NAMES.items()]
-        self.offer(i18n.text(self.language, "choose_language"), choices)
+        self.offer(i18n.language_question(self.state.profile.language), choices)
 
     def on_language(self) -> None:
         candidates = [
@@ -491,7 +499,7 @@ class _Turn:
                 (
                     *(i18n.text(lang, f"role_{role}") for lang in i18n.CATALOGS),
                     role,
-                    "cbo" if role == "cbo_member" else "ulb",
+                    *ROLE_ALIASES[role],
                 ),
             )
             for role in ROLES
@@ -777,12 +785,21 @@ class _Turn:
             value = rest or BY_CATEGORY  # (only "escalate" comes here without one)
         else:
             note = rest
+        # The answer says what changed; a typed command needs no menu after it. A question
+        # left open (which priority? which ticket?) is dropped: a later number must not
+        # answer it unseen.
         self.commands.append(StaffAction(number, verb, value=value, note=note))
-        self.work_on(number)
+        if self.state.step in ("staff_value", "ask_ticket"):
+            self.state = self.state.evolve(step="menu", ticket="", action="", shown=(), page=0)
         return True
 
     def staff_action_choices(self) -> list[Choice]:
-        return [Choice(a, self.t(f"action_{a}")) for a in (*STAFF_ACTIONS, "back")]
+        """A ticket's actions, the everyday ones first and the rest behind "More…"."""
+        if self.state.page % 2 == 0:
+            keys: tuple[str, ...] = (*FIRST_STAFF_ACTIONS, MORE)
+        else:
+            keys = (*(a for a in STAFF_ACTIONS if a not in FIRST_STAFF_ACTIONS), "back")
+        return [Choice(key, self.t("more" if key == MORE else f"action_{key}")) for key in keys]
 
     def ask_staff_ticket(self) -> None:
         self.offer(self.t("ticket_actions", number=self.state.ticket), self.staff_action_choices())
@@ -796,11 +813,16 @@ class _Turn:
         if number and not self.inbound.choice:
             self.show_ticket(number)
             return
-        choices = self.staff_action_choices()
-        picked = self.pick_from([Candidate(c.key, (c.label, c.key)) for c in choices])
+        candidates = [
+            Candidate(key, (self.t(f"action_{key}"), key)) for key in (*STAFF_ACTIONS, "back")
+        ]
+        picked = self.pick_from([*candidates, Candidate(MORE, (self.t("more"), "more"))])
         if picked is None:
             return
-        if picked == "back":
+        if picked == MORE:
+            self.state = self.state.evolve(page=self.state.page + 1)
+            self.prompt()
+        elif picked == "back":
             self.state = self.state.evolve(ticket="")
             self.goto("menu")
         elif picked in FOLLOW_UP:

@@ -23,8 +23,46 @@ KEYWORDS: dict[str, frozenset[str]] = {
 }
 STATUS_WORDS = frozenset({"status", "ସ୍ଥିତି", "स्थिति"})
 
-_ODIA_DAYS = ("ସୋମବାର", "ମଙ୍ଗଳବାର", "ବୁଧବାର", "ଗୁରୁବାର", "ଶୁକ୍ରବାର", "ଶନିବାର", "ରବିବାର")
-_HINDI_DAYS = ("सोमवार", "मंगलवार", "बुधवार", "गुरुवार", "शुक्रवार", "शनिवार", "रविवार")
+# Weekdays (Monday first), months (January first) and the forenoon / afternoon words, so
+# that a time reads wholly in the reader's language ("ମଙ୍ଗଳବାର 1 ଡିସେମ୍ବର 2026, ଅପରାହ୍ନ 5:00").
+_CALENDAR_WORDS: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, str]]] = {
+    "or": (
+        ("ସୋମବାର", "ମଙ୍ଗଳବାର", "ବୁଧବାର", "ଗୁରୁବାର", "ଶୁକ୍ରବାର", "ଶନିବାର", "ରବିବାର"),
+        (
+            "ଜାନୁଆରୀ",
+            "ଫେବୃଆରୀ",
+            "ମାର୍ଚ୍ଚ",
+            "ଅପ୍ରେଲ",
+            "ମଇ",
+            "ଜୁନ",
+            "ଜୁଲାଇ",
+            "ଅଗଷ୍ଟ",
+            "ସେପ୍ଟେମ୍ବର",
+            "ଅକ୍ଟୋବର",
+            "ନଭେମ୍ବର",
+            "ଡିସେମ୍ବର",
+        ),
+        ("ପୂର୍ବାହ୍ନ", "ଅପରାହ୍ନ"),
+    ),
+    "hi": (
+        ("सोमवार", "मंगलवार", "बुधवार", "गुरुवार", "शुक्रवार", "शनिवार", "रविवार"),
+        (
+            "जनवरी",
+            "फ़रवरी",
+            "मार्च",
+            "अप्रैल",
+            "मई",
+            "जून",
+            "जुलाई",
+            "अगस्त",
+            "सितंबर",
+            "अक्टूबर",
+            "नवंबर",
+            "दिसंबर",
+        ),
+        ("पूर्वाह्न", "अपराह्न"),
+    ),
+}
 
 
 def supported(language: str) -> bool:
@@ -47,11 +85,23 @@ def keyword(message: str) -> str | None:
 
 
 def when(language: str, moment: datetime, timezone: str) -> str:
-    """'Tue 1 Dec 2026, 5:00 pm' in the helpdesk's time zone, weekday in the reader's script."""
+    """'Tue 1 Dec 2026, 5:00 pm' in the helpdesk's time zone, every word in the reader's
+    language ('ମଙ୍ଗଳବାର 1 ଡିସେମ୍ବର 2026, ଅପରାହ୍ନ 5:00')."""
     local = moment.astimezone(ZoneInfo(timezone))
-    clock = local.strftime("%I:%M %p").lstrip("0").lower()
-    if language == "or":
-        return f"{_ODIA_DAYS[local.weekday()]} {local:%d/%m/%Y}, {clock}"
-    if language == "hi":
-        return f"{_HINDI_DAYS[local.weekday()]} {local:%d/%m/%Y}, {clock}"
-    return f"{local:%a} {local.day} {local:%b %Y}, {clock}"
+    hour = local.hour % 12 or 12
+    words = _CALENDAR_WORDS.get(language)
+    if words is None:
+        half = "am" if local.hour < 12 else "pm"
+        return f"{local:%a} {local.day} {local:%b %Y}, {hour}:{local:%M} {half}"
+    days, months, halves = words
+    day, month, half = days[local.weekday()], months[local.month - 1], halves[local.hour >= 12]
+    return f"{day} {local.day} {month} {local.year}, {half} {hour}:{local:%M}"
+
+
+def language_question(language: str) -> str:
+    """Which language? Asked in the person's language; before they have one, greeting them
+    in each language, each line in its own."""
+    if language:
+        return text(language, "choose_language")
+    lines = (f"{text(lang, 'greeting')} {text(lang, 'choose_language')}" for lang in CATALOGS)
+    return "\n".join(lines)

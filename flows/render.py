@@ -5,7 +5,7 @@ Pure functions of a `TicketView` and a language, so every channel says the same 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from flows import i18n
@@ -26,6 +26,19 @@ REPORTER_NOTICES = {
     "duplicate": "notice_linked",
     "auto_close": "notice_auto_closed",
 }
+
+
+# Actions whose change line names the new status itself.
+SAYS_STATUS = (
+    "escalate",
+    "ask",
+    "resolve",
+    "close",
+    "reopen",
+    "confirm",
+    "not_solved",
+    "auto_close",
+)
 
 
 @dataclass(frozen=True)
@@ -100,7 +113,12 @@ class Renderer:
         if not views:
             return i18n.text(language, "queue_empty", team=name)
         lines = [i18n.text(language, "queue", team=name, count=len(views))]
-        lines += [i18n.text(language, "queue_line", **self.labels(language, v)) for v in views]
+        for view in views:
+            line = i18n.text(language, "queue_line", **self.labels(language, view))
+            if team and view.team != team:  # L1 follows what it escalated: whose is it now
+                held = self.directory.team(view.team).name(language)
+                line += i18n.text(language, "queue_held_by", team=held)
+            lines.append(line)
         return "\n".join(lines)
 
     def team_card(self, language: str, view: TicketView) -> str:
@@ -117,8 +135,30 @@ class Renderer:
         values["note"] = note
         return i18n.text(language, key, **values).strip()
 
-    def done(self, language: str, view: TicketView) -> str:
-        return i18n.text(language, "action_done", **self.labels(language, view))
+    def change(
+        self,
+        language: str,
+        view: TicketView,
+        action: str,
+        detail: Mapping[str, str],
+        previous_status: str = "",
+    ) -> str:
+        """One line saying what an action changed: "MK-1001: priority P2 → P1; response due
+        Mon 7 Dec 2026, 5:30 pm" (the whole card is for the team's chat)."""
+        values = self.labels(language, view)
+        before, after = detail.get("from", ""), detail.get("to", "")
+        if action == "type":
+            before = i18n.text(language, f"type_{before or 'unset'}")
+            after = values["ticket_type"]
+        elif action == "escalate":
+            before = self.directory.team(before).name(language)
+            after = values["team"]
+        values.update(before=before, after=after, note=detail.get("note", ""))
+        line = i18n.text(language, f"change_{action}", **values)
+        if previous_status and previous_status != view.status and action not in SAYS_STATUS:
+            was = i18n.text(language, f"status_{previous_status}")
+            line += i18n.text(language, "change_status", before=was, after=values["status"])
+        return line
 
     def refused(self, language: str, reason: str, **values: str) -> str:
         if "action" in values:

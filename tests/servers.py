@@ -26,7 +26,9 @@ class _QuietServer(uvicorn.Server):
 
 @contextlib.asynccontextmanager
 async def serving(
-    app: ASGIApp, lifespan: Literal["on", "off"] = "on", http: str = "h11"
+    app: ASGIApp,
+    lifespan: Literal["on", "off"] = "on",
+    http: type[asyncio.Protocol] | str = "h11",
 ) -> AsyncIterator[str]:
     """Run `app` on a free port; yields its base URL. Stops it (forcibly if it must).
     `http`: uvicorn's HTTP protocol (`bot.server.http_implementation()` is what `serve` uses)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import re
 import time
 
 from sqlalchemy import select
@@ -16,6 +17,21 @@ from db.models import OutboxMessage
 from flows.messages import Address, Attachment, Inbound, Outbound
 
 _ids = itertools.count(1)
+# Latin-script words that are names, the same in every language. Anything with a digit
+# (ticket IDs like MK-1001, priorities P1-P4, L1) is an ID, not a word.
+NAMES = frozenset({"MUKTASoft", "MUKTA", "iFIX", "HUDD", "eGov"})
+_LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9'’\-/]*")
+
+
+_QUOTED = re.compile(r"“[^”]*”")
+
+
+def latin_words(text: str, typed: bool = True) -> list[str]:
+    """The untranslated words of an Odia or Hindi text: Latin-script words that are neither
+    names nor IDs; with `typed`, nor quoted (“Ramesh”: what a person typed or is called,
+    given back to them)."""
+    words = _LATIN_WORD.findall(_QUOTED.sub("", text) if typed else text)
+    return [w for w in words if w not in NAMES and not any(c.isdigit() for c in w)]
 
 
 class Person:
@@ -80,6 +96,14 @@ class Person:
 
     def last_choices(self) -> list[str]:
         return [choice.label for choice in self.channel.last(self.address).choices]
+
+
+async def staff_person(helpdesk: Helpdesk, channel: MemoryChannel, key: str) -> Person:
+    """A staff member in the console, past the language question."""
+    person = Person(helpdesk, channel, f"console:{key}")
+    await person.say("hi")
+    await person.say("1")  # English
+    return person
 
 
 async def file_ticket(

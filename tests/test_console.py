@@ -92,8 +92,8 @@ def test_a_report_travels_from_reporter_to_teams_and_back(env: dict[str, str]) -
         f"{number} · P2 · Received",
         "Reporter: Ramesh Sahu (ULB employee, console)",
         "Wage bill shows error 500 on submit",
-        f"Done: {number} is now Being worked on.",
-        f"Done: {number} is now Passed to a specialist team.",
+        f"{number}: taken by Anita (L1 helpdesk); Received → Being worked on",
+        f"{number}: L1 Helpdesk (HUDD) → eGov technical team; response due ",
         "── to team-l1 ──",
         f"{number} · P2 · Passed to a specialist team",
         "Team: eGov technical team",
@@ -107,7 +107,7 @@ def test_a_report_travels_from_reporter_to_teams_and_back(env: dict[str, str]) -
         kiran,
         "── to team-egov-tech ──",
         f"{number} · P2 · Passed to a specialist team",
-        f"Done: {number} is now Resolved.",
+        f"{number}: resolved; the reporter is asked to confirm",
     )
 
     back = chat("ramesh", [f"status {number}"], env)

@@ -10,7 +10,7 @@ import pytest
 
 from flows.commands import ListMyTickets, ShowTicket, SubmitTicket
 from flows.conversation import MAX_NARROWED, MORE, PAGE_SIZE
-from flows.i18n import CATALOGS
+from flows.i18n import CATALOGS, language_question
 from flows.messages import Attachment
 from flows.state import ConversationState, Draft
 from tests.flowkit import (
@@ -57,6 +57,7 @@ EN_ROUTE: tuple[tuple[str, str], ...] = (
     (DESCRIPTION, "attachments"),
     ("1", "confirm"),  # Continue
 )
+FIRST_GREETING = language_question("")  # before any language is chosen
 PROMPTS = {
     "language": "choose_language",
     "menu": "menu",
@@ -108,6 +109,8 @@ def asks(turn: Turn, step_name: str) -> bool:
         return isinstance(turn.submitted, SubmitTicket)
     if step_name == "confirm":
         return turn.question.startswith("Please check your report")
+    if step_name == "language":  # no language yet: asked in all three
+        return turn.question == FIRST_GREETING
     return turn.question == EN[PROMPTS[step_name]]
 
 
@@ -117,7 +120,7 @@ def asks(turn: Turn, step_name: str) -> bool:
 def test_english_transcript_from_hi_to_one_submitted_ticket() -> None:
     chat = Chat()
     turn = chat.send("hi")
-    assert turn.question == EN["choose_language"]
+    assert turn.question == FIRST_GREETING
     assert turn.labels == ["English", "ଓଡ଼ିଆ (Odia)", "हिन्दी (Hindi)"]
 
     turn = chat.send("1")
@@ -185,8 +188,8 @@ def test_odia_transcript_is_asked_in_odia_and_keeps_the_odia_description_intact(
     assert unicodedata.normalize("NFC", ODIA_DESCRIPTION) != ODIA_DESCRIPTION
     chat = Chat()
     turn = chat.send("ନମସ୍କାର")
-    assert turn.question == EN["choose_language"]
-    assert "ଆପଣଙ୍କ ଭାଷା ବାଛନ୍ତୁ" in turn.question
+    assert turn.question == FIRST_GREETING
+    assert "ନମସ୍କାର! ଏହା ଓଡ଼ିଶା" in turn.question and "ଆପଣଙ୍କ ଭାଷା ବାଛନ୍ତୁ" in turn.question
 
     turn = chat.send("୨")
     assert turn.texts == [OR["language_set"], OR["menu"]]
@@ -194,12 +197,12 @@ def test_odia_transcript_is_asked_in_odia_and_keeps_the_odia_description_intact(
     assert turn.labels[0] == "ସମସ୍ୟା ଜଣାନ୍ତୁ"
 
     turn = chat.send("୧")
-    assert turn.question == "ଆପଣଙ୍କ ULB (ସହରାଞ୍ଚଳ ସ୍ଥାନୀୟ ସଂସ୍ଥା) କେଉଁଟି?"
+    assert turn.question == "ଆପଣ କେଉଁ ପୌର ସଂସ୍ଥାରୁ?"
     assert turn.labels == ["ଜଟଣୀ ପୌରପାଳିକା", "ଢେଙ୍କାନାଳ ପୌରପାଳିକା"]
 
     turn = chat.send("ଢେଙ୍କାନାଳ")
     assert turn.question == OR["ask_role"]
-    assert turn.labels == ["ULB କର୍ମଚାରୀ", "CBO ସଦସ୍ୟ"]
+    assert turn.labels == ["ପୌର ସଂସ୍ଥାର କର୍ମଚାରୀ", "ସମୁଦାୟ ସଂଗଠନର ସଦସ୍ୟ"]
 
     turn = chat.send("CBO ସଦସ୍ୟ")
     assert turn.question == OR["ask_name"]
@@ -222,7 +225,7 @@ def test_odia_transcript_is_asked_in_odia_and_keeps_the_odia_description_intact(
     assert turn.question == OR["summary"].format(
         ulb="ଢେଙ୍କାନାଳ ପୌରପାଳିକା",
         name="ସୁମିତ୍ରା ବେହେରା",
-        role="CBO ସଦସ୍ୟ",
+        role="ସମୁଦାୟ ସଂଗଠନର ସଦସ୍ୟ",
         module="ମଜୁରି ବିଲ ଓ ଦେୟ",
         category="ଆପ୍ ବା iFIX ରେ ତ୍ରୁଟି ଦେଖାଉଛି",
         description=ODIA_DESCRIPTION,
@@ -251,7 +254,7 @@ def test_hindi_transcript_reaches_a_hindi_summary() -> None:
     assert turn.labels[0] == "समस्या दर्ज करें"
     assert chat.send("१").question == HI["ask_ulb"]
     assert chat.send("जटनी").question == HI["ask_role"]
-    assert chat.send("ULB कर्मचारी").question == HI["ask_name"]
+    assert chat.send("नगर निकाय के कर्मचारी").question == HI["ask_name"]
     assert chat.send("सुनीता साहू").question == HI["ask_module"]
     assert chat.send("कार्यादेश / अनुबंध").question == HI["ask_category"]
     assert chat.send("४").question == HI["ask_description"]
@@ -261,7 +264,7 @@ def test_hindi_transcript_reaches_a_hindi_summary() -> None:
     assert turn.question == HI["summary"].format(
         ulb="जटनी नगरपालिका",
         name="सुनीता साहू",
-        role="ULB कर्मचारी",
+        role="नगर निकाय के कर्मचारी",
         module="कार्यादेश / अनुबंध",
         category="कुछ गलत काम कर रहा है (गलत आँकड़े, गलत स्क्रीन)",
         description=description,
@@ -534,7 +537,7 @@ def test_attachment_without_a_draft_starts_a_new_report_holding_it() -> None:
 def test_photo_as_the_very_first_message_still_asks_for_a_language() -> None:
     chat = Chat()
     turn = chat.send(attachments=[PHOTO])
-    assert turn.question == EN["choose_language"]
+    assert turn.question == FIRST_GREETING
 
 
 def test_photo_sent_from_the_menu_joins_the_unfinished_report() -> None:

@@ -5,20 +5,24 @@ from __future__ import annotations
 import pytest
 
 from flows.commands import Command, ShowQueue, ShowTicket, StaffAction
-from flows.conversation import STAFF_ACTIONS
+from flows.conversation import MORE
 from tests.flowkit import EN, OR, Chat, Turn, speaking, staff
 
-ACTION_KEYS = [*STAFF_ACTIONS, "back"]
+# A ticket's menu is short: the everyday actions, the rest behind "More…".
+ACTION_KEYS = ["take", "comment", "ask", "resolve", "escalate", MORE]
 ACTION_LABELS = [
     "Take it",
+    "Comment to reporter",
+    "Ask the reporter",
+    "Resolve",
+    "Escalate",
+    "More…",
+]
+MORE_LABELS = [
     "Set type",
     "Set priority",
-    "Escalate",
-    "Comment to reporter",
-    "Resolve",
     "Close",
     "Reopen",
-    "Ask the reporter",
     "Link to a Problem",
     "Mark as duplicate",
     "Internal note",
@@ -65,16 +69,34 @@ ONE_LINERS: list[tuple[str, Command]] = [
         "note MK-1001 Called the ULB: the bill is stuck in iFIX",
         StaffAction(NUMBER, "note", note="Called the ULB: the bill is stuck in iFIX"),
     ),
-    ("ticket MK-1001", ShowTicket(NUMBER)),
 ]
 
 
 @pytest.mark.parametrize(("message", "command"), ONE_LINERS)
-def test_staff_one_liner_gives_its_command_and_offers_the_action_menu(
+def test_staff_one_liner_gives_its_command_and_no_menu_after_it(
     message: str, command: Command
 ) -> None:
+    """The command's answer says what changed; a menu after every typed command (it was
+    the ticket's 13 actions) only buries it."""
     turn = anita().send(message)
     assert turn.commands == (command,)
+    assert turn.texts == []
+
+
+def test_a_one_liner_drops_a_question_left_open() -> None:
+    """Asked which priority for MK-1001, Anita types a command instead: a later "1" must
+    not set MK-1001's priority to P1 unseen."""
+    chat = anita()
+    chat.send("priority MK-1001")
+    assert chat.send("take MK-1002").commands == (StaffAction("MK-1002", "take"),)
+    turn = chat.send("1")
+    assert turn.commands == ()
+    assert turn.texts == [EN["not_understood"], EN["menu"]]
+
+
+def test_showing_a_ticket_offers_its_short_menu() -> None:
+    turn = anita().send("ticket MK-1001")
+    assert turn.commands == (ShowTicket(NUMBER),)
     assert offers_actions(turn)
     assert turn.labels == ACTION_LABELS
 
@@ -136,7 +158,12 @@ def test_the_action_menu_after_a_one_liner_works_on_the_same_ticket() -> None:
     turn = chat.send("1")
     assert turn.commands == (StaffAction("MK-1042", "take"),)
     assert offers_actions(turn, "MK-1042")
-    turn = chat.send(str(len(ACTION_KEYS)))  # the last one: back to the menu
+    turn = chat.send(str(len(ACTION_KEYS)))  # More…
+    assert turn.labels == MORE_LABELS
+    assert chat.send("2").commands == ()  # Set priority: which one?
+    assert chat.send("1").commands == (StaffAction("MK-1042", "priority", value="P1"),)
+    chat.send("6")
+    turn = chat.send(str(len(MORE_LABELS)))  # the last one: back to the menu
     assert turn.question == EN["menu"]
     assert turn.labels == STAFF_MENU
 
@@ -159,18 +186,18 @@ def guided(*answers: str) -> tuple[Chat, Turn]:
     [
         (["1"], "", "take MK-1001"),
         (["Set priority", "1"], "ask_priority", "priority mk 1001 P1"),
-        (["2", "Incident"], "ask_type", "type MK-1001 incident"),
-        (["4", "1"], "ask_team", "escalate MK-1001"),
+        (["Set type", "Incident"], "ask_type", "type MK-1001 incident"),
+        (["5", "1"], "ask_team", "escalate MK-1001"),
         (["Escalate", "eGov team"], "ask_team", "escalate MK-1001 egov"),
-        (["5", "some text"], "ask_comment", "comment MK-1001 some text"),
+        (["2", "some text"], "ask_comment", "comment MK-1001 some text"),
         (
-            ["6", "Bill re-submitted after the iFIX fix"],
+            ["4", "Bill re-submitted after the iFIX fix"],
             "ask_resolution",
             "resolve MK-1001 Bill re-submitted after the iFIX fix",
         ),
         (["Close"], "", "close MK-1001"),
         (
-            ["8", "Reporter says the bill is stuck again"],
+            ["Reopen", "Reporter says the bill is stuck again"],
             "ask_reopen_reason",
             "reopen MK-1001 Reporter says the bill is stuck again",
         ),
@@ -193,20 +220,20 @@ def test_guided_route_gives_the_same_command_as_the_one_liner(
 
 
 def test_guided_value_questions_offer_the_right_choices() -> None:
-    chat, turn = guided("2")
+    chat, turn = guided("Set type")
     assert turn.labels == ["Problem", "Incident", "Change Request", "Bug Fix"]
     assert chat.send("3").commands == (StaffAction(NUMBER, "type", value="change_request"),)
-    turn = chat.send("3")
+    turn = chat.send("Set priority")
     assert turn.labels == ["P1", "P2", "P3", "P4"]
     assert chat.send("୨").commands == (StaffAction(NUMBER, "priority", value="P2"),)
-    turn = chat.send("4")
+    turn = chat.send("5")
     assert turn.keys == ["auto", "master_trainers", "hudd_tech", "egov_tech", "egov"]
     assert turn.labels[0] == "By its category (recommended)"
     assert chat.send("3").commands == (StaffAction(NUMBER, "escalate", value="hudd_tech"),)
 
 
 def test_guided_value_question_re_asks_a_wrong_value() -> None:
-    chat, _ = guided("3")
+    chat, _ = guided("Set priority")
     turn = chat.send("P7")
     assert turn.texts[0] == EN["not_understood"]
     assert turn.question == EN["ask_priority"].format(number=NUMBER)
@@ -230,8 +257,8 @@ def test_staff_queue_from_the_menu_and_by_keyword() -> None:
 
 
 def test_staff_in_odia_get_the_action_menu_in_odia() -> None:
-    turn = anita("or").send("take MK-1001")
-    assert turn.commands == (StaffAction(NUMBER, "take"),)
+    turn = anita("or").send("ticket MK-1001")
+    assert turn.commands == (ShowTicket(NUMBER),)
     assert turn.question == OR["ticket_actions"].format(number=NUMBER)
     assert turn.labels[0] == "ନିଜ ଦାୟିତ୍ୱରେ ନିଅନ୍ତୁ"
 

@@ -24,7 +24,7 @@ from tests.conftest import FixedClock
 from tests.helpers import deliver_all, fetch, inbound
 
 RAMESH, SITA = "memory:ramesh", "memory:sita"
-PROMPT = i18n.text("en", "choose_language")  # the answer to a first "hi"
+PROMPT = i18n.language_question("")  # the answer to a first "hi"
 LANGUAGE_SET = i18n.text("en", "language_set")  # then "1" (English) gets these two
 MENU = i18n.text("en", "menu")
 
@@ -303,6 +303,35 @@ async def test_a_running_relay_does_not_hold_other_chats_behind_a_slow_one(
     assert sent[:3] == [PROMPT, LANGUAGE_SET, MENU]  # in the order queued, once each
     assert len(sent) == len(set(sent)) == len(await outbox(helpdesk, RAMESH))
     assert all(row.status == "sent" for row in await outbox(helpdesk, SITA))
+
+
+async def test_a_running_relay_sends_a_retry_when_its_backoff_ends_unwoken(
+    helpdesk: Helpdesk, channel: MemoryChannel, clock: FixedClock
+) -> None:
+    """Nothing else happens after a failed send: the relay's own timer finds the retry."""
+    helpdesk.relay.poll_seconds = 0.02
+    channel.failures[Address.parse(RAMESH)] = 1
+    await say(helpdesk, RAMESH, "hi")
+
+    stop = asyncio.Event()
+    relay = asyncio.create_task(helpdesk.relay.run(stop))
+    try:
+        for _ in range(300):
+            [row] = await outbox(helpdesk, RAMESH)
+            if row.last_error:
+                break
+            await asyncio.sleep(0.01)
+        assert (row.status, row.next_attempt_at) == ("pending", clock.now + timedelta(seconds=2))
+        clock.advance(seconds=2)  # the backoff ends; no commit wakes the relay
+        for _ in range(300):
+            if texts(channel, RAMESH):
+                break
+            await asyncio.sleep(0.01)
+    finally:
+        stop.set()
+        await asyncio.wait_for(relay, 5)
+
+    assert texts(channel, RAMESH) == [PROMPT]
 
 
 async def test_a_stopping_relay_hands_back_what_it_has_not_started(

@@ -31,7 +31,7 @@ from bot.settings import ROOT
 from db.models import Ticket
 from flows.messages import Address
 from tests.conftest import FixedClock
-from tests.support import Person, file_ticket
+from tests.support import Person, file_ticket, staff_person
 from tests.test_config import toml_document
 
 IST = ZoneInfo("Asia/Kolkata")
@@ -138,14 +138,6 @@ async def trail(helpdesk: Helpdesk, number: str) -> list[tuple[str, str, str, st
         events = await uow.tickets.events(ticket)
         await uow.commit()
     return [(e.actor, e.action, e.from_status, e.to_status, json.loads(e.detail)) for e in events]
-
-
-async def staff_person(helpdesk: Helpdesk, channel: MemoryChannel, key: str) -> Person:
-    """A staff member in the console, past the language question."""
-    person = Person(helpdesk, channel, f"console:{key}")
-    await person.say("hi")
-    await person.say("1")  # English
-    return person
 
 
 async def reporter_with_ticket(
@@ -487,7 +479,7 @@ async def test_a_question_to_the_reporter_pauses_the_clock_until_they_answer(
     asked_at = ist(2026, 11, 27, 12)
     advance_to(clock, asked_at)
     replies = await anita.say(f"ask {number} Which muster roll?")
-    assert replies[0] == "Done: MK-1001 is now Waiting for your reply."
+    assert replies[0] == ("MK-1001: question sent to the reporter; the clock waits for the answer")
     assert (await stored(helpdesk, number)).status == "waiting"
     # While it waits, a note, a comment or a link of the team's leaves it waiting, and paused.
     advance_to(clock, ist(2026, 11, 27, 14))
@@ -811,7 +803,9 @@ async def test_linked_tickets_follow_their_problem_and_their_reporters_hear_of_i
     assert list(people) == ["MK-1001", "MK-1002", "MK-1003", "MK-1004", "MK-1005"]
     linked = ("MK-1002", "MK-1003", "MK-1004")
     anita = await staff_person(helpdesk, channel, "anita")
-    assert (await anita.say("link MK-1002 MK-1001"))[0] == "Done: MK-1002 is now Received."
+    assert (await anita.say("link MK-1002 MK-1001"))[0] == (
+        "MK-1002: linked to MK-1001; its reporter follows MK-1001"
+    )
     await anita.say("link mk 1003 mk-1001")
     await anita.say("duplicate MK-1004 MK-1001")
     for number in linked:

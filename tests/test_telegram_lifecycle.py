@@ -138,7 +138,13 @@ async def ticket_status(helpdesk: Helpdesk, number: str) -> str:
 
 async def file_by_buttons(reporter: Chat) -> str:
     reporter.type("/start")
-    await reporter.expect("Choose your language")
+    greeting = str((await reporter.expect("Choose your language"))["text"])
+    # No language yet: a greeting line in each language, each in its own words.
+    assert [line.split("!", 1)[0] for line in greeting.splitlines()] == [
+        "Namaskar",
+        "ନମସ୍କାର",
+        "नमस्कार",
+    ]
     question = reporter.press("English")
     await reporter.expect("What would you like to do?")
 
@@ -210,6 +216,8 @@ async def test_lifecycle_by_polling(
         )
         assert "Assignee: Anita" in str(fake.message(l1.chat_id, card["message_id"])["text"])
         await reporter.expect("has started working on it")
+        # The group is told in a line what changed (the card above shows the rest).
+        await l1.expect(f"{number}: taken by Anita; Received → Being worked on")
 
         # Escalate, by the category's route: the app shows an error -> eGov technical team.
         l1.press("Escalate", on=fake.message(l1.chat_id, card["message_id"]))
@@ -224,8 +232,11 @@ async def test_lifecycle_by_polling(
                 in str(fake.message(l1.chat_id, card["message_id"])["text"])
             )
         )
-        cards_in_l1 = [t for t in l1.texts() if t.startswith(number)]
+        cards_in_l1 = [t for t in l1.texts() if t.startswith(f"{number} · ")]
         assert len(cards_in_l1) == 1, "the L1 group shows one card per ticket, kept current"
+        # L1 still follows it: its queue lists it, marked with the team that has it now.
+        l1.type("/queue")
+        await l1.expect(" · now with eGov technical team")
 
         # A Master Trainer cannot act on a ticket that is with another team.
         trainers = Chat(fake, GROUPS["master_trainers"], RAVI, "Ravi")
@@ -246,6 +257,10 @@ async def test_lifecycle_by_polling(
         egov_tech.type("Fixed in iFIX; please submit the bill again", reply_to=prompt)
         await reporter.expect("please submit the bill again")
         assert await ticket_status(helpdesk, number) == "resolved"
+        # The L1 group heard of both, though the ticket is with the eGov technical team.
+        following = f"Following {number} (eGov technical team): {number}: "
+        await l1.expect(f"{following}message sent to the reporter")
+        await l1.expect(f"{following}resolved; the reporter is asked to confirm")
 
         # Anyone can ask for the status of their ticket by its ID.
         reporter.type("/status mk 1001")

@@ -23,7 +23,7 @@ from db.models import Ticket
 from flows.commands import StaffAction, SubmitTicket
 from flows.messages import Address, Attachment
 from tests.conftest import FixedClock
-from tests.support import Person, file_ticket
+from tests.support import Person, file_ticket, staff_person
 
 IST = ZoneInfo("Asia/Kolkata")
 RAMESH = Address("memory", "ramesh")
@@ -117,14 +117,6 @@ async def trail(helpdesk: Helpdesk, number: str) -> list[Event]:
     ]
 
 
-async def staff_person(helpdesk: Helpdesk, channel: MemoryChannel, key: str) -> Person:
-    """A staff member in the console, past the language question."""
-    person = Person(helpdesk, channel, f"console:{key}")
-    await person.say("hi")
-    await person.say("1")  # English
-    return person
-
-
 async def reporter_person(helpdesk: Helpdesk, channel: MemoryChannel, address: str) -> Person:
     person = Person(helpdesk, channel, address)
     await person.say("hi")
@@ -184,7 +176,7 @@ async def test_staff_act_on_a_ticket_id_typed_without_dash(
     await create(helpdesk)
     anita = await staff_person(helpdesk, channel, "anita")
     replies = await anita.say("take mk1002")
-    assert replies[0] == "Done: MK-1002 is now Being worked on."
+    assert replies[0] == "MK-1002: taken by Anita (L1 helpdesk); Received → Being worked on"
     assert (await stored(helpdesk, "MK-1002")).assignee == "anita"
     assert (await stored(helpdesk, "MK-1001")).status == "new"
 
@@ -513,12 +505,12 @@ async def test_two_word_values_by_chat(helpdesk: Helpdesk, channel: MemoryChanne
     await create(helpdesk, report(category="how_to"))
     anita = await staff_person(helpdesk, channel, "anita")
     replies = await anita.say("type MK-1001 change request")
-    assert replies[0] == "Done: MK-1001 is now Received."
+    assert replies[0] == "MK-1001: type not set → Change Request"
     assert (await stored(helpdesk, "MK-1001")).ticket_type == "change_request"
     replies = await anita.say("escalate MK-1001 HUDD technical")
     assert replies[0] == "“HUDD technical” is not a valid choice here."
     replies = await anita.say("escalate MK-1001 Master Trainers")
-    assert replies[0] == "Done: MK-1001 is now Passed to a specialist team."
+    assert replies[0].startswith("MK-1001: L1 Helpdesk (HUDD) → Master Trainers; response due ")
     assert (await stored(helpdesk, "MK-1001")).team == "master_trainers"
 
 
@@ -606,7 +598,9 @@ async def test_reopen_after_close_restarts_the_clock_and_tells_the_reporter(
     await ramesh.inbox()
     clock.advance(days=3, hours=5)  # Thursday 3 Dec, 16:00
     replies = await kiran.say(f"reopen {number} Reporter says the bill is stuck again")
-    assert replies[0] == "Done: MK-1001 is now Reopened."
+    assert replies[0] == (
+        "MK-1001: reopened with eGov technical team; response due Mon 7 Dec 2026, 4:00 pm"
+    )
     saved = await stored(helpdesk, number)
     # 1.5 h Thursday, 7.5 h Friday, 6 h Monday.
     assert saved.response_due_at == ist(2026, 12, 7, 16)
@@ -641,7 +635,7 @@ async def test_comment_on_a_resolved_ticket_keeps_it_resolved(
     await done(helpdesk, "anita", number, "resolve", note="Bill re-submitted")
     anita = await staff_person(helpdesk, channel, "anita")
     replies = await anita.say(f"comment {number} Please check again tomorrow")
-    assert replies[0] == "Done: MK-1001 is now Resolved."
+    assert replies[0] == "MK-1001: message sent to the reporter"
     assert await ramesh.inbox() == [
         "Message from the helpdesk about ticket MK-1001:\nPlease check again tomorrow"
     ]

@@ -2,10 +2,8 @@
 
 MESSAGES: dict[str, str] = {
     # Language and menu
-    "choose_language": (
-        "Namaskar! This is the MUKTASoft helpdesk of HUDD, Odisha.\n"
-        "Choose your language / ଆପଣଙ୍କ ଭାଷା ବାଛନ୍ତୁ / अपनी भाषा चुनें:"
-    ),
+    "greeting": "Namaskar! This is the MUKTASoft helpdesk of HUDD, Odisha.",
+    "choose_language": "Choose your language:",
     "language_set": "Language set to English.",
     "menu": "What would you like to do?",
     "menu_report": "Report a problem",
@@ -165,7 +163,24 @@ MESSAGES: dict[str, str] = {
     "type_bug_fix": "Bug Fix",
     "type_unset": "not set",
     "unassigned": "nobody yet",
-    "action_done": "Done: {number} is now {status}.",
+    "change_take": "{number}: taken by {assignee}",
+    "change_type": "{number}: type {before} → {after}",
+    "change_priority": "{number}: priority {before} → {after}; response due {due}",
+    "change_escalate": "{number}: {before} → {after}; response due {due}",
+    "change_comment": "{number}: message sent to the reporter",
+    "change_resolve": "{number}: resolved; the reporter is asked to confirm",
+    "change_close": "{number}: closed",
+    "change_reopen": "{number}: reopened with {team}; response due {due}",
+    "change_ask": "{number}: question sent to the reporter; the clock waits for the answer",
+    "change_link": "{number}: linked to {parent}; its reporter follows {parent}",
+    "change_duplicate": "{number}: marked as a duplicate of {parent}",
+    "change_note": "{number}: internal note added: {note}",
+    "change_reply": "{number}: the reporter answered: {note}",
+    "change_not_solved": "{number}: the reporter says it is not solved; reopened with {team}",
+    "change_confirm": "{number}: the reporter confirmed it is solved; closed",
+    "change_auto_close": "{number}: closed (no answer from the reporter)",
+    "change_status": "; {before} → {after}",
+    "follow_line": "Following {number} ({team}): {change}",
     "refused_not_found": "There is no ticket {number}.",
     "refused_not_your_team": (
         "{number} is with {team}; only that team or the L1 helpdesk can change it."
@@ -189,6 +204,7 @@ MESSAGES: dict[str, str] = {
     "queue": "Open tickets of {team} ({count}):",
     "queue_empty": "{team} has no open tickets.",
     "queue_line": "{number} · {priority} · {status} · {ulb} · {module} · due {due}{sla}",
+    "queue_held_by": " · now with {team}",
     "team_card": (
         "{number} · {priority} · {status}{link}\n"
         "ULB: {ulb}\n"
@@ -289,6 +305,11 @@ MESSAGES: dict[str, str] = {
     "digest": "Daily summary for {team}: {open} open, {due_today} due today, {breached} breached.",
     "digest_line": "{number} · {priority}{sla} · due {due}",
     "ask_ticket_reply": "Type your answer about ticket {number}:",
+    "jira_refused": (
+        "JIRA refused the mirror's update of {ticket}: {reason}. The ticket carries on in the "
+        "helpdesk; this update is not tried again, so please check the JIRA settings or the "
+        "issue in JIRA."
+    ),
     "jira_unreachable": (
         "The JIRA mirror cannot reach JIRA ({reason}). Tickets keep working in the helpdesk; "
         "JIRA is brought up to date when it is back."

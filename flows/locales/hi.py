@@ -2,10 +2,8 @@
 
 MESSAGES: dict[str, str] = {
     # Language and menu
-    "choose_language": (
-        "नमस्कार! यह HUDD, ओडिशा का MUKTASoft हेल्पडेस्क है।\n"
-        "Choose your language / ଆପଣଙ୍କ ଭାଷା ବାଛନ୍ତୁ / अपनी भाषा चुनें:"
-    ),
+    "greeting": "नमस्कार! यह ओडिशा आवास एवं शहरी विकास विभाग का MUKTASoft हेल्पडेस्क है।",
+    "choose_language": "अपनी भाषा चुनें:",
     "language_set": "भाषा हिन्दी में सेट कर दी गई है।",
     "menu": "आप क्या करना चाहेंगे?",
     "menu_report": "समस्या दर्ज करें",
@@ -18,13 +16,13 @@ MESSAGES: dict[str, str] = {
     "menu_ticket": "किसी टिकट पर काम करें",
     "help": (
         "यह हेल्पडेस्क MUKTASoft ऐप की समस्याएँ दर्ज करता है और उन पर नज़र रखने के लिए "
-        "आपको एक टिकट ID देता है।\n"
+        "आपको एक टिकट नंबर देता है।\n"
         "• विकल्प उसका नंबर भेजकर चुनें, या विकल्प का नाम लिखें।\n"
-        "• मेनू (menu): मुख्य मेनू (अधूरी रिपोर्ट सुरक्षित रहती है)\n"
-        "• रद्द (cancel): अधूरी रिपोर्ट हटा दें\n"
-        "• स्थिति {example} (status {example}): किसी टिकट की स्थिति\n"
-        "• मेरे टिकट (my tickets): आपके टिकट\n"
-        "• भाषा (language): भाषा बदलें"
+        "• मेनू: मुख्य मेनू (अधूरी रिपोर्ट सुरक्षित रहती है)\n"
+        "• रद्द: अधूरी रिपोर्ट हटा दें\n"
+        "• स्थिति {example}: किसी टिकट की स्थिति\n"
+        "• मेरे टिकट: आपके टिकट\n"
+        "• भाषा: भाषा बदलें"
     ),
     "staff_help": (
         "स्टाफ़ कमांड (मेनू से भी):\n"
@@ -34,29 +32,26 @@ MESSAGES: dict[str, str] = {
         "ask {example} <…> · link MK-1002 {example} · duplicate MK-1002 {example}\n"
         "टाइप: problem, incident, change_request, bug_fix। टीमें: {teams}।"
     ),
-    "hint_menu": "मुख्य मेनू के लिए मेनू (menu) लिखें।",
+    "hint_menu": "मुख्य मेनू के लिए “मेनू” लिखें।",
     "cancelled": "आपकी अधूरी रिपोर्ट रद्द कर दी गई। कुछ भी जमा नहीं हुआ।",
     "nothing_to_cancel": "रद्द करने के लिए कुछ नहीं था।",
     "welcome_back": (
         "फिर से स्वागत है! आपकी एक रिपोर्ट अधूरी है; जहाँ छोड़ा था, वहीं से आगे बढ़ते हैं "
-        "(इसे हटाने के लिए रद्द (cancel) लिखें)।"
+        "(इसे हटाने के लिए “रद्द” लिखें)।"
     ),
-    "not_understood": (
-        "माफ़ कीजिए, यह समझ में नहीं आया। किसी विकल्प का नंबर भेजें, या मेनू (menu) या रद्द (cancel) लिखें।"
-    ),
+    "not_understood": ("माफ़ कीजिए, यह समझ में नहीं आया। किसी विकल्प का नंबर भेजें, या “मेनू” या “रद्द” लिखें।"),
     "no_match": ("सूची में “{answer}” नहीं मिला। दिखाया गया नंबर लिखें, या नाम के पहले कुछ अक्षर लिखें।"),
     "more": "और…",
     # Intake
-    "ask_ulb": "आप किस ULB (शहरी स्थानीय निकाय) से हैं?",
+    "ask_ulb": "आप किस नगर निकाय से हैं?",
     "ask_ulb_search": (
-        "आप किस ULB (शहरी स्थानीय निकाय) से हैं? उसके नाम के पहले कुछ अक्षर लिखें "
-        "(जैसे “{example}”), या कोई नंबर चुनें:"
+        "आप किस नगर निकाय से हैं? उसके नाम के पहले कुछ अक्षर लिखें (जैसे “{example}”), या कोई नंबर चुनें:"
     ),
     "ulb_narrowed": "ये “{answer}” से मेल खाते हैं। एक चुनें:",
     "too_many_matches": "“{answer}” से {count} नाम मिलते हैं। कृपया कुछ और अक्षर लिखें।",
-    "ask_role": "आप ULB कर्मचारी हैं या CBO (मिशन शक्ति समूह) सदस्य?",
-    "role_ulb_employee": "ULB कर्मचारी",
-    "role_cbo_member": "CBO सदस्य",
+    "ask_role": "आप नगर निकाय के कर्मचारी हैं या सामुदायिक संगठन (मिशन शक्ति समूह) के सदस्य?",
+    "role_ulb_employee": "नगर निकाय के कर्मचारी",
+    "role_cbo_member": "सामुदायिक संगठन के सदस्य",
     "ask_name": "कृपया अपना नाम लिखें, ताकि हेल्पडेस्क को पता रहे कि किससे संपर्क करना है।",
     "use_name": "“{name}” इस्तेमाल करें",
     "name_invalid": "कृपया अपना नाम लिखें (2 से 80 अक्षर)।",
@@ -78,7 +73,7 @@ MESSAGES: dict[str, str] = {
     "description_added": "इसे विवरण में जोड़ दिया गया है।",
     "summary": (
         "कृपया अपनी रिपोर्ट जाँच लें:\n\n"
-        "ULB: {ulb}\n"
+        "नगर निकाय: {ulb}\n"
         "नाम: {name} ({role})\n"
         "मॉड्यूल: {module}\n"
         "समस्या का प्रकार: {category}\n"
@@ -87,24 +82,24 @@ MESSAGES: dict[str, str] = {
         "क्या इसे जमा करें?"
     ),
     "submit": "जमा करें",
-    "edit_ulb": "ULB बदलें",
+    "edit_ulb": "नगर निकाय बदलें",
     "edit_contact": "नाम या भूमिका बदलें",
     "edit_module": "मॉड्यूल बदलें",
     "edit_category": "समस्या का प्रकार बदलें",
     "edit_description": "विवरण फिर से लिखें",
     "cancel_report": "रद्द करें",
     # Status
-    "ask_ticket_id": "कृपया टिकट ID भेजें (यह {example} जैसा दिखता है)।",
-    "bad_ticket_id": "यह टिकट ID जैसा नहीं लगता। टिकट ID {example} जैसा दिखता है।",
+    "ask_ticket_id": "कृपया टिकट नंबर भेजें (यह {example} जैसा दिखता है)।",
+    "bad_ticket_id": "यह टिकट नंबर जैसा नहीं लगता। टिकट नंबर {example} जैसा दिखता है।",
     "ticket_created": (
         "आपकी समस्या टिकट {number} के रूप में दर्ज हो गई है।\n"
-        "प्राथमिकता (priority): {priority}। हेल्पडेस्क {due} तक जवाब देगा।\n"
-        "यह ID संभालकर रखें। स्थिति जानने के लिए भेजें: स्थिति {number} (या status {number})"
+        "प्राथमिकता: {priority}। हेल्पडेस्क {due} तक जवाब देगा।\n"
+        "यह नंबर संभालकर रखें। स्थिति जानने के लिए भेजें: स्थिति {number}"
     ),
-    "ticket_not_found": "आपका टिकट {number} नहीं मिला। कृपया ID जाँच लें।",
+    "ticket_not_found": "आपका टिकट {number} नहीं मिला। कृपया नंबर जाँच लें।",
     "ticket_status": (
         "टिकट {number}: {status}\n"
-        "ULB: {ulb}\n"
+        "नगर निकाय: {ulb}\n"
         "मॉड्यूल: {module}\n"
         "किसके पास: {team}\n"
         "प्राथमिकता: {priority}\n"
@@ -135,8 +130,8 @@ MESSAGES: dict[str, str] = {
     "ticket_actions": "{number} के साथ आप क्या करना चाहेंगे?",
     "action_take": "अपने ज़िम्मे लें",
     "action_type": "टाइप तय करें",
-    "action_priority": "प्राथमिकता (priority) तय करें",
-    "action_escalate": "दूसरी टीम को भेजें (escalate)",
+    "action_priority": "प्राथमिकता तय करें",
+    "action_escalate": "दूसरी टीम को भेजें",
     "action_comment": "रिपोर्टकर्ता को संदेश भेजें",
     "action_resolve": "हल करें",
     "action_close": "बंद करें",
@@ -155,7 +150,24 @@ MESSAGES: dict[str, str] = {
     "type_bug_fix": "बग फ़िक्स (Bug Fix)",
     "type_unset": "तय नहीं",
     "unassigned": "अभी कोई नहीं",
-    "action_done": "हो गया: {number} की स्थिति अब “{status}” है।",
+    "change_take": "{number}: {assignee} ने अपने ज़िम्मे लिया",
+    "change_type": "{number}: प्रकार {before} → {after}",
+    "change_priority": "{number}: प्राथमिकता {before} → {after}; उत्तर की समय-सीमा {due}",
+    "change_escalate": "{number}: {before} → {after}; उत्तर की समय-सीमा {due}",
+    "change_comment": "{number}: रिपोर्टकर्ता को संदेश भेजा गया",
+    "change_resolve": "{number}: समाधान हुआ; रिपोर्टकर्ता से पुष्टि माँगी गई",
+    "change_close": "{number}: बंद किया गया",
+    "change_reopen": "{number}: {team} के पास फिर से खोला गया; उत्तर की समय-सीमा {due}",
+    "change_ask": "{number}: रिपोर्टकर्ता को प्रश्न भेजा गया; उत्तर आने तक समय-सीमा रुकी रहेगी",
+    "change_link": "{number}: {parent} से जोड़ा गया; इसके रिपोर्टकर्ता को {parent} की जानकारी मिलेगी",
+    "change_duplicate": "{number}: {parent} का डुप्लिकेट चिह्नित",
+    "change_note": "{number}: आंतरिक टिप्पणी जोड़ी गई: {note}",
+    "change_reply": "{number}: रिपोर्टकर्ता का उत्तर: {note}",
+    "change_not_solved": "{number}: रिपोर्टकर्ता के अनुसार समाधान नहीं हुआ; {team} के पास फिर से खोला गया",
+    "change_confirm": "{number}: रिपोर्टकर्ता ने समाधान की पुष्टि की; बंद किया गया",
+    "change_auto_close": "{number}: बंद किया गया (रिपोर्टकर्ता का उत्तर नहीं मिला)",
+    "change_status": "; {before} → {after}",
+    "follow_line": "{number} ({team}) की खबर: {change}",
     "refused_not_found": "टिकट {number} मौजूद नहीं है।",
     "refused_not_your_team": (
         "{number} अभी {team} के पास है; केवल वही टीम या L1 हेल्पडेस्क इसे बदल सकते हैं।"
@@ -179,9 +191,10 @@ MESSAGES: dict[str, str] = {
     "queue": "{team} के खुले टिकट ({count}):",
     "queue_empty": "{team} के पास कोई खुला टिकट नहीं है।",
     "queue_line": "{number} · {priority} · {status} · {ulb} · {module} · समय-सीमा {due}{sla}",
+    "queue_held_by": " · अब {team} के पास",
     "team_card": (
         "{number} · {priority} · {status}{link}\n"
-        "ULB: {ulb}\n"
+        "नगर निकाय: {ulb}\n"
         "रिपोर्टकर्ता: {name} ({role}, {channel})\n"
         "मॉड्यूल: {module}\n"
         "समस्या का प्रकार: {category} → {routing}\n"
@@ -210,18 +223,18 @@ MESSAGES: dict[str, str] = {
     ),
     "status_waiting": "आपके जवाब का इंतज़ार है",
     "action_ask": "रिपोर्टकर्ता से पूछें",
-    "action_link": "किसी Problem टिकट से जोड़ें (link)",
-    "action_duplicate": "डुप्लिकेट चिह्नित करें (duplicate)",
-    "action_note": "आंतरिक टिप्पणी (note)",
+    "action_link": "किसी Problem टिकट से जोड़ें",
+    "action_duplicate": "डुप्लिकेट चिह्नित करें",
+    "action_note": "आंतरिक टिप्पणी",
     "ask_internal_note": "{number} पर स्टाफ़ के लिए आपकी टिप्पणी (रिपोर्टकर्ता इसे नहीं देखेंगे):",
     "verb_ask": "सवाल पूछना",
-    "verb_link": "जोड़ना (link)",
+    "verb_link": "जोड़ना",
     "verb_duplicate": "डुप्लिकेट चिह्नित करना",
     "verb_note": "आंतरिक नोट लिखना",
     "ask_question": "{number} के रिपोर्टकर्ता के लिए सवाल लिखें:",
-    "ask_parent": "{number} जिस टिकट का हिस्सा है, उसकी ID भेजें (Problem टिकट या मूल टिकट):",
+    "ask_parent": "{number} जिस टिकट का हिस्सा है, उसका नंबर भेजें (Problem टिकट या मूल टिकट):",
     "link_usage": (
-        "भेजें: link {number} <Problem टिकट की ID>, या duplicate {number} <मूल टिकट की ID>।"
+        "भेजें: link {number} <Problem टिकट का नंबर>, या duplicate {number} <मूल टिकट का नंबर>।"
     ),
     "notice_ask": ("टिकट {number} के बारे में हेल्पडेस्क का एक सवाल है:\n{note}\nकृपया अपना जवाब भेजें।"),
     "confirm_yes": "हाँ, हल हो गई",
@@ -273,6 +286,10 @@ MESSAGES: dict[str, str] = {
     ),
     "digest_line": "{number} · {priority}{sla} · समय-सीमा {due}",
     "ask_ticket_reply": "टिकट {number} के बारे में अपना जवाब लिखें:",
+    "jira_refused": (
+        "JIRA ने {ticket} का अपडेट स्वीकार नहीं किया: {reason}। हेल्पडेस्क में टिकट चलता रहेगा; "
+        "यह अपडेट दोबारा नहीं भेजा जाएगा, कृपया JIRA की सेटिंग या JIRA में इशू जाँच लें।"
+    ),
     "jira_unreachable": (
         "JIRA तक नहीं पहुँच पा रहे ({reason})। हेल्पडेस्क में टिकट चलते रहेंगे; "
         "JIRA लौटने पर सारे अपडेट वहाँ जोड़ दिए जाएँगे।"

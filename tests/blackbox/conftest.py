@@ -1,0 +1,145 @@
+"""Fixtures of the black-box suite: the emulators (one each per test session: they are slow
+to start), a recorder in front of each per test, a real SMTP server, and `service`: the
+helpdesk as a subprocess with every channel configured at once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from pathlib import Path
+
+import pytest
+
+from tests.blackbox import emulators
+from tests.blackbox.emulators import Emulator
+from tests.blackbox.jira import JiraCloud
+from tests.blackbox.recorder import Recorder, recording
+from tests.blackbox.service import (
+    HELPDESK_WHATSAPP,
+    JIRA_PROJECT,
+    SMTP_FROM,
+    TELEGRAM_SECRET,
+    TELEGRAM_TOKEN,
+    TWILIO_ACCOUNT_SID,
+    TWILIO_AUTH_TOKEN,
+    Service,
+)
+from tests.test_mail import Mailbox, mailbox  # noqa: F401 (a real SMTP server, aiosmtpd)
+
+ServiceFactory = Callable[..., Service]
+
+
+@pytest.fixture(scope="session")
+def emulator_logs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("emulators")
+
+
+@pytest.fixture(scope="session")
+def twilio_prism(emulator_logs: Path) -> Iterator[Emulator]:
+    spec = emulators.twilio_spec_for_prism(emulator_logs)
+    with emulators.prism(spec, emulator_logs / "prism-twilio.log") as emulator:
+        yield emulator
+
+
+@pytest.fixture(scope="session")
+def jira_prism(emulator_logs: Path) -> Iterator[Emulator]:
+    spec = emulators.jira_spec_for_prism(emulator_logs)
+    with emulators.prism(spec, emulator_logs / "prism-jira.log") as emulator:
+        yield emulator
+
+
+@pytest.fixture(scope="session")
+def telegram_api(emulator_logs: Path) -> Iterator[Emulator]:
+    with emulators.telegram_test_api(emulator_logs / "telegram-test-api.log") as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def twilio(twilio_prism: Emulator) -> Iterator[Recorder]:
+    """Twilio's REST API (prism on Twilio's description), every call recorded."""
+    with recording(twilio_prism.url) as recorder:
+        yield recorder
+
+
+@pytest.fixture
+def jira(jira_prism: Emulator) -> Iterator[JiraCloud]:
+    """Jira Cloud's REST API v3 (prism on Atlassian's description), every call recorded,
+    what JIRA holds scripted by the test (`JiraCloud.answer`, `found`); nothing found yet."""
+    with recording(jira_prism.url, kind=JiraCloud) as recorder:
+        assert isinstance(recorder, JiraCloud)
+        recorder.found([])
+        yield recorder
+
+
+@pytest.fixture
+def telegram(telegram_api: Emulator) -> Iterator[Recorder]:
+    """Telegram's Bot API (telegram-test-api), every call recorded."""
+    with recording(telegram_api.url, telegram=True) as recorder:
+        yield recorder
+
+
+def channel_env(
+    twilio: Recorder,
+    telegram: Recorder,
+    jira: JiraCloud,
+    smtp_port: int,
+    telegram_mode: str = "webhook",
+) -> dict[str, str]:
+    """Every channel on, as an operator fills in .env.example."""
+    return {
+        "TELEGRAM_BOT_TOKEN": TELEGRAM_TOKEN,
+        "TELEGRAM_API_BASE_URL": telegram.url,
+        "TELEGRAM_MODE": telegram_mode,
+        "TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
+        "TELEGRAM_POLL_TIMEOUT": "2",
+        "TWILIO_ACCOUNT_SID": TWILIO_ACCOUNT_SID,
+        "TWILIO_AUTH_TOKEN": TWILIO_AUTH_TOKEN,
+        "TWILIO_WHATSAPP_FROM": HELPDESK_WHATSAPP,
+        "TWILIO_API_BASE_URL": twilio.url,
+        "JIRA_URL": jira.url,
+        "JIRA_EMAIL": "helpdesk@mukta.example.org",
+        "JIRA_API_TOKEN": "blackbox-jira-token",
+        "JIRA_PROJECT_KEY": JIRA_PROJECT,
+        "JIRA_WEBHOOK_SECRET": "blackbox-jira-secret",
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(smtp_port),
+        "SMTP_SECURITY": "none",
+        "SMTP_FROM": SMTP_FROM,
+        "SMTP_REPLY_TO": "l1@mukta.example.org",
+        "SMTP_TIMEOUT_SECONDS": "5",
+    }
+
+
+@pytest.fixture
+def service(
+    tmp_path: Path,
+    twilio: Recorder,
+    telegram: Recorder,
+    jira: JiraCloud,
+    mailbox: tuple[Mailbox, int],  # noqa: F811 (the fixture imported above)
+) -> Iterator[ServiceFactory]:
+    """`service(**env)`: a helpdesk with every channel configured (not started yet);
+    `env` adds or overrides settings (TELEGRAM_MODE="polling", OUTBOX_POLL_SECONDS="0.5")."""
+    with ExitStack() as stack:
+
+        def make(**env: str) -> Service:
+            settings = channel_env(twilio, telegram, jira, mailbox[1])
+            settings.update(env)
+            folder = tmp_path / f"helpdesk{len(made)}"
+            folder.mkdir()
+            made.append(stack.enter_context(_closing(Service(folder, settings))))
+            return made[-1]
+
+        made: list[Service] = []
+        yield make
+
+
+class _closing:
+    def __init__(self, service: Service) -> None:
+        self.service = service
+
+    def __enter__(self) -> Service:
+        return self.service
+
+    def __exit__(self, *_: object) -> None:
+        self.service.close()
