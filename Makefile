@@ -5,22 +5,25 @@
 PYTHON ?= $(shell scripts/choose-python.sh)
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell sha1sum requirements.lock | cut -c1-12)
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha1sum | cut -c1-12)
 
 .PHONY: run serve test bench lint check clean
 
-$(STAMP): requirements.lock
+# Every pinned package first, then the helpdesk itself, editable (its requirements are all met
+# by then): .venv/bin/mukta-helpdesk runs this checkout's code, whatever is edited later.
+$(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --editable .
 	@rm -f $(VENV)/.installed-* && touch $(STAMP)
 
 ## run: chat with the helpdesk in this terminal (SQLite, console channel). ARGS="--as anita"
 run: $(STAMP)
-	$(BIN)/python -m bot chat $(ARGS)
+	$(BIN)/mukta-helpdesk chat $(ARGS)
 
 ## serve: the HTTP server (health check, webhooks) and the outbox relay
 serve: $(STAMP)
-	$(BIN)/python -m bot serve
+	$(BIN)/mukta-helpdesk serve
 
 ## test: the whole suite, on SQLite and on PostgreSQL (started here if none is running), the
 ## web console in Chromium (Debian's package, installed here when run as root), and the running
@@ -45,4 +48,4 @@ lint: $(STAMP)
 check: lint test
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info

@@ -17,6 +17,7 @@ from flows.messages import Address, Attachment, Inbound, Outbound
 CHANNEL = "whatsapp"
 PREFIX = "whatsapp:"
 MAX_BODY = 1600  # Twilio's limit for one message body
+MAX_MEDIA = 10  # Twilio's limit of media files in one message
 CARD_KINDS = ("team_card", "card")
 _NOT_DIGITS = re.compile(r"[^\d]")
 
@@ -42,10 +43,19 @@ def _kind(content_type: str) -> str:
     return {"image": "photo", "audio": "voice", "video": "video"}.get(major, "document")
 
 
+def media_count(value: str) -> int:
+    """`NumMedia`, at most Twilio's limit; a number of any length is read without being
+    converted (a signed form could say 99999999999999999999)."""
+    digits = value.strip() or "0"
+    if not (digits.isascii() and digits.isdecimal()):
+        raise ValueError("NumMedia is not a number")
+    digits = digits.lstrip("0") or "0"
+    return MAX_MEDIA if len(digits) > 2 else min(int(digits), MAX_MEDIA)
+
+
 def attachments_of(form: Mapping[str, str]) -> tuple[Attachment, ...]:
-    count = int(form.get("NumMedia", "0") or 0)
     found = []
-    for index in range(count):
+    for index in range(media_count(form.get("NumMedia", ""))):
         url = form.get(f"MediaUrl{index}", "")
         content_type = form.get(f"MediaContentType{index}", "")
         if url:

@@ -1,4 +1,5 @@
-"""Command line: `python -m bot chat | serve | migrate | check-config | report`."""
+"""Command line: `mukta-helpdesk chat | serve | migrate | check-config | account | report`, the
+console script `pip install .` (and `make`) installs; `python -m bot …` is the same."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import logging
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Iterator, Sequence
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import uvicorn
@@ -22,18 +23,26 @@ from bot import server as http_server
 from bot.app import create_app
 from bot.build import Helpdesk, build
 from bot.config import ConfigError, HelpdeskConfig, load_config
+from bot.console_media import keep_files
 from bot.jira import jira_summary
 from bot.outbox import OutboxRelay
-from bot.settings import Settings
+from bot.reach import served_channels, unserved
+from bot.settings import ROOT, Settings
 from bot.web.cli import add_account_commands, run_account
 from flows.directory import Directory
 from flows.messages import Address
 
 log = logging.getLogger("bot")
+INTERACTIVE = ("chat", "account")  # commands a person types at and reads
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot", description="MUKTA Helpdesk")
+def script() -> int:
+    """The `mukta-helpdesk` console script."""
+    return main(prog="mukta-helpdesk")
+
+
+def main(argv: Sequence[str] | None = None, prog: str = "python -m bot") -> int:
+    parser = argparse.ArgumentParser(prog=prog, description="MUKTA Helpdesk")
     commands = parser.add_subparsers(dest="command", required=True)
     chat = commands.add_parser("chat", help="chat with the helpdesk in this terminal")
     chat.add_argument(
@@ -80,13 +89,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         print(f"Settings error: {problems}", file=sys.stderr)
         return 2
-    # The chat is for a person at a terminal: keep log lines out of the conversation.
-    level = "WARNING" if arguments.command == "chat" else settings.log_level
-    logs.configure(level, "text" if arguments.command == "chat" else settings.log_format)
+    # The chat and the account commands are for a person at a terminal: keep log lines out
+    # of the conversation and the password prompts (warnings still go to stderr, as text).
+    interactive = arguments.command in INTERACTIVE
+    level = "WARNING" if interactive else settings.log_level
+    logs.configure(level, "text" if interactive else settings.log_format)
     try:
         config = load_config(settings.helpdesk_config)
     except ConfigError as error:
         print(f"Configuration error: {error}", file=sys.stderr)
+        if not settings.helpdesk_config.exists():
+            print(
+                f"Relative paths are taken from {ROOT}: start it in the directory that holds "
+                "config/ and .env, or set HELPDESK_CONFIG.",
+                file=sys.stderr,
+            )
         return 2
     if arguments.command == "check-config":
         directory = config.directory
@@ -96,6 +113,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         if settings.jira_url:
             print(jira_summary(settings, config))
+        elsewhere = unserved(directory, served_channels(settings))
+        if elsewhere:
+            print(
+                "Chats `serve` does not send to with these settings (their messages wait "
+                f"{settings.outbox_unserved_minutes:g} minutes for a chat session, then expire):"
+            )
+            print("\n".join(f"  {line}" for line in elsewhere))
+        today = datetime.now(config.calendar.zone).date()
+        for year in config.calendar.years_lacking_extra_holidays(today):
+            print(
+                f"Warning: no extra holidays for {year} in [calendar] extra_holidays: add the "
+                "Odisha state holidays the holidays package lacks (Rath Yatra, Nuakhai, …) "
+                "from the state's notification, or the SLA clock counts them as working days.",
+                file=sys.stderr,
+            )
         return 0
     if arguments.command == "chat":
         return asyncio.run(run_chat(settings, config, arguments.who, arguments.name))
@@ -210,6 +242,7 @@ async def run_chat(settings: Settings, config: HelpdeskConfig, who: str, name: s
             if not line.strip():
                 continue
             inbound = console.parse(line, address, helpdesk.clock(), sender_name=name)
+            inbound = keep_files(inbound, settings.media_dir)  # for the web console to open
             await helpdesk.dispatcher.handle(inbound)
             await relay.deliver_due(watched)
     finally:

@@ -25,10 +25,12 @@ from starlette.routing import BaseRoute, Route
 
 from adapters import telegram as telegram_wire
 from adapters import whatsapp as whatsapp_wire
+from bot import metrics
 from bot.build import Helpdesk
 from bot.configwatch import ConfigWatcher
 from bot.jira import WEBHOOK_PATH as JIRA_WEBHOOK
 from bot.jira import changes_in
+from bot.metrics import RequestTimer
 from bot.ratelimit import InboundLimiter
 from bot.web.app import console_mount
 from bot.web.console import PREFIX as CONSOLE
@@ -49,6 +51,7 @@ log = logging.getLogger(__name__)
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 # How long a provider should wait before delivering again after a 503.
 RETRY_AFTER_SECONDS = 30
+METRICS = "/metrics"
 
 
 def guarded(handler: Endpoint) -> Endpoint:
@@ -98,8 +101,24 @@ def create_app(helpdesk: Helpdesk, run_relay: bool = True) -> Starlette:
     async def home(_request: Request) -> Response:
         return RedirectResponse(f"{CONSOLE}/", status_code=303)
 
+    token = helpdesk.settings.metrics_token
+    wanted = f"Bearer {token.get_secret_value()}".encode() if token else b""
+
+    async def metrics_page(request: Request) -> Response:
+        given = request.headers.get("Authorization", "").encode()
+        if wanted and not hmac.compare_digest(given, wanted):
+            return Response(status_code=401, headers={"WWW-Authenticate": "Bearer"})
+        try:
+            async with helpdesk.unit_of_work().read_only() as uow:
+                taken: metrics.Snapshot | None = await metrics.snapshot(uow, helpdesk.clock())
+        except Exception:  # the counters are still worth scraping; /healthz says the rest
+            log.warning("metrics: the database could not be read", exc_info=True)
+            taken = None
+        return Response(metrics.exposition(taken), media_type=metrics.CONTENT_TYPE)
+
     routes: list[BaseRoute] = [
         Route("/healthz", healthz),
+        Route(METRICS, metrics_page),
         Route("/", home),
         console_mount(helpdesk),
     ]
@@ -170,7 +189,9 @@ def create_app(helpdesk: Helpdesk, run_relay: bool = True) -> Starlette:
                 raise Refused(400, "not a WhatsApp message") from error
             if inbound is not None:
                 await helpdesk.dispatcher.handle(inbound)
-                whatsapp.keep_media_copies([item.ref for item in inbound.attachments])
+                whatsapp.keep_media_copies(
+                    inbound.address, [item.ref for item in inbound.attachments]
+                )
             # Empty TwiML: replies go out through the outbox and Twilio's REST API.
             return Response(EMPTY_TWIML, media_type="text/xml")
 
@@ -260,5 +281,8 @@ def create_app(helpdesk: Helpdesk, run_relay: bool = True) -> Starlette:
     return Starlette(
         routes=routes,
         lifespan=lifespan,
-        middleware=[Middleware(WebhookLane, endpoints=webhooks)],
+        middleware=[
+            Middleware(RequestTimer, paths=["/healthz", METRICS, *webhooks]),
+            Middleware(WebhookLane, endpoints=webhooks),
+        ],
     )

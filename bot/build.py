@@ -20,6 +20,7 @@ from bot.jira import JiraInbound, JiraMirror
 from bot.mail import MailSender
 from bot.notifications import OFFLINE_CHANNELS
 from bot.outbox import OutboxRelay
+from bot.reach import served_channels
 from bot.scheduler import Scheduler
 from bot.settings import Settings
 from bot.telegram import TelegramChannel
@@ -90,7 +91,7 @@ def _reconfigure_jira(
     # the configuration, and whom it alerts, change.
     jira.config = config
     jira.sender.config, jira.sender.directory = config, config.directory
-    jira.sender.alert = dispatcher.notifier.jira_unreachable
+    jira.sender.alert = dispatcher.notifier.jira_alert
     jira.inbound = JiraInbound(dispatcher, config, settings)
 
 
@@ -114,16 +115,17 @@ def build(
         return UnitOfWork(sessions)
 
     channel_senders: dict[str, Sender] = dict(senders or {})
+    served = served_channels(settings)
     telegram = None
-    if settings.telegram_bot_token is not None:
+    if TELEGRAM in served:
         telegram = TelegramChannel(settings, clock)
         channel_senders.setdefault(TELEGRAM, telegram.sender)
     offline: tuple[str, ...] = OFFLINE_CHANNELS
-    if settings.smtp_host:
+    if MAIL in served:
         channel_senders.setdefault(MAIL, MailSender(settings))
         offline = tuple(channel for channel in OFFLINE_CHANNELS if channel != MAIL)
     whatsapp = None
-    if settings.twilio_account_sid:
+    if WHATSAPP in served:
         whatsapp = WhatsAppChannel(settings, units, clock)
         channel_senders.setdefault(WHATSAPP, whatsapp.sender)
     relay = OutboxRelay(
@@ -134,6 +136,7 @@ def build(
         batch_size=settings.outbox_batch_size,
         poll_seconds=settings.outbox_poll_seconds,
         lease=timedelta(seconds=settings.outbox_lease_seconds),
+        unserved_for=timedelta(minutes=settings.outbox_unserved_minutes),
     )
     mirrored = frozenset(config.jira.teams) if settings.jira_url else frozenset()
     # Group commit on SQLite, whose writers take turns at one write lock. On PostgreSQL a
@@ -150,7 +153,7 @@ def build(
     )
     relay.on_undeliverable = dispatcher.notifier.undeliverable
     jira = None
-    if settings.jira_url:
+    if JIRA in served:
         jira = JiraMirror(settings, config, units, clock, dispatcher)
         relay.senders = {**relay.senders, JIRA: jira.sender}
     scheduler = Scheduler(

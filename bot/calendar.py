@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
+NEXT_YEAR_FROM_MONTH = 10  # when the next year's state holidays are due in the configuration
+
 
 class BusinessCalendar:
     """Adds business days the way the SLA counts them: only office hours on working days.
@@ -36,6 +38,14 @@ class BusinessCalendar:
         self.public_holidays = holidays.country_holidays(country, subdiv=subdivision)
         self.extra_holidays = frozenset(extra_holidays)
         self.day_length = datetime.combine(date.min, closes) - datetime.combine(date.min, opens)
+
+    def years_lacking_extra_holidays(self, today: date) -> list[int]:
+        """This year, and from October on the next (the state notifies its holidays late in
+        the year), if no extra holiday is listed for it: the SLA clock would count the state
+        holidays the `holidays` package lacks as working days."""
+        years = [today.year] + ([today.year + 1] if today.month >= NEXT_YEAR_FROM_MONTH else [])
+        listed = {day.year for day in self.extra_holidays}
+        return [year for year in years if year not in listed]
 
     def is_business_day(self, day: date) -> bool:
         return (

@@ -16,6 +16,7 @@ from enum import StrEnum
 
 from bot.config import HelpdeskConfig
 from bot.logs import masked
+from bot.metrics import counts_inbound
 from bot.notifications import OFFLINE_CHANNELS, TEAM_KINDS, Notifier
 from bot.ratelimit import InboundLimiter, Verdict
 from bot.tickets import Done, Outcome, TicketService, view_of
@@ -225,6 +226,7 @@ class Dispatcher:
             if not self._waiting[key]:
                 del self._waiting[key], self._locks[key]
 
+    @counts_inbound
     async def handle(self, inbound: Inbound) -> Handled:
         # The per-chat limit comes first. Only new messages count against it: one that turns
         # out to be a redelivery, or that could not be taken at all, is taken off again.

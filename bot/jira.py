@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 CHANNEL = "jira"
 CREATE, COMMENT, TRANSITION = "jira_create", "jira_comment", "jira_transition"
 WEBHOOK_PATH = "/jira/webhook"
+SEARCH_CATCHES_UP = 30.0  # seconds: after a create that may have happened, before searching
 
 
 def jira_summary(settings: Settings, config: HelpdeskConfig) -> str:
@@ -231,7 +232,7 @@ class JiraSender:
         settings: Settings,
         units: Callable[[], UnitOfWork],
         clock: Callable[[], datetime],
-        alert: Callable[[str], list[Outbound]],
+        alert: Callable[[str, str], list[Outbound]],
     ) -> None:
         self.client = client
         self.config = config
@@ -266,7 +267,7 @@ class JiraSender:
             if key:
                 return key  # created already: the idempotency key on the ticket
             # After a timeout the issue may exist although we never saw the answer.
-            key = await self.client.find(label_of(number)) or await self.client.create(fields)
+            key = await self.client.find(label_of(number)) or await self._create(fields)
             await self._remember(number, key)
             return key
         if not key:
@@ -298,6 +299,17 @@ class JiraSender:
             f"'{now}' (it offers: {', '.join(offered) or 'none'})"
         )
 
+    async def _create(self, fields: dict[str, Any]) -> str:
+        try:
+            return await self.client.create(fields)
+        except Throttled:
+            raise
+        except RetryLater as error:
+            # The create may have reached JIRA. Jira Cloud's search sees a new issue only
+            # after a few seconds: the next try (which searches first) waits for it.
+            wait = max(error.retry_after or 0.0, SEARCH_CATCHES_UP)
+            raise RetryLater(str(error), retry_after=wait) from error
+
     async def _remember(self, number: str, key: str) -> None:
         async with self.units() as uow:
             ticket = await uow.tickets.by_number(number)
@@ -314,7 +326,7 @@ class JiraSender:
         now = self.clock()
         async with self.units() as uow:
             if await uow.outbox.claim_notice(f"jira-outage:{now:%Y-%m-%dT%H}", now):
-                for message in self.alert(reason):
+                for message in self.alert("jira_unreachable", reason):
                     uow.outbox.add(message, now)
             await uow.commit()
 
@@ -505,9 +517,7 @@ class JiraMirror:
         self.settings, self.config, self.units, self.clock = settings, config, units, clock
         self.client = JiraClient(settings)
         notifier = dispatcher.notifier
-        self.sender = JiraSender(
-            self.client, config, settings, units, clock, notifier.jira_unreachable
-        )
+        self.sender = JiraSender(self.client, config, settings, units, clock, notifier.jira_alert)
         self.inbound = JiraInbound(dispatcher, config, settings)
         self.on_commit = dispatcher.on_commit
 
@@ -524,12 +534,27 @@ class JiraMirror:
 
     async def run_poll(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
-            try:
-                await self.poll_once()
-            except (RetryLater, Undeliverable) as error:
-                log.warning("JIRA poll failed", extra={"error": str(error)})
+            await self.poll_and_tell()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), self.settings.jira_poll_seconds)
+
+    async def poll_and_tell(self) -> None:
+        """One poll. JIRA out of reach is logged (the next poll tries again); a refusal means
+        the request is wrong (credentials, project, an API JIRA no longer has) and JIRA's
+        answers stop reaching reporters until someone fixes it: L1 hears of it once a day."""
+        try:
+            await self.poll_once()
+        except RetryLater as error:
+            log.warning("JIRA poll failed", extra={"error": str(error)})
+        except Undeliverable as error:
+            log.warning("JIRA refused the poll", extra={"error": str(error)})
+            now = self.clock()
+            async with self.units() as uow:
+                if await uow.outbox.claim_notice(f"jira-poll-refused:{now:%Y-%m-%d}", now):
+                    alerts = self.sender.alert("jira_poll_refused", str(error))
+                    await uow.outbox.add_many(alerts, now)
+                await uow.commit()
+            self.on_commit()
 
     async def _apply(self, changes: list[JiraChange]) -> int:
         if not changes:

@@ -120,9 +120,10 @@ class Notifier:
             if address.channel in PERSONAL_CHANNELS
         ]
 
-    def jira_unreachable(self, reason: str) -> list[Outbound]:
+    def jira_alert(self, key: str, reason: str) -> list[Outbound]:
+        """The L1 group hears of the JIRA mirror's trouble (`key`: jira_unreachable, ...)."""
         intake = self.directory.team(self.directory.intake_team)
-        text = i18n.text(intake.language, "jira_unreachable", reason=reason)
+        text = i18n.text(intake.language, key, reason=reason)
         return [Outbound(chat, text, kind="alert") for chat in intake.chats]
 
     def undeliverable(self, row: OutboxMessage, reason: str) -> list[Outbound]:

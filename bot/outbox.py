@@ -18,10 +18,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot.logs import masked
+from bot.metrics import counts_sends
 from db.models import BULK, INTERACTIVE, OutboxMessage
-from db.repositories import CARD_KINDS, decode_outbound
+from db.repositories import CARD_KINDS, decode_outbound, encode_outbound
 from db.uow import UnitOfWork
-from flows.delivery import RetryLater, Sender, Throttled, Undeliverable
+from flows.delivery import PartlySent, RetryLater, Sender, Throttled, Undeliverable
 from flows.messages import Outbound
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,8 @@ SETTLE_SECONDS = 0.25
 # so that there is always a chat ready for the channel's next send.
 IN_FLIGHT = 2
 MAX_BACKOFF = timedelta(hours=1)
+# How often a running relay looks for messages no sender of it serves (see `reach`).
+EXPIRY_CHECK = timedelta(minutes=1)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -59,6 +62,8 @@ class Settled:
     provider_message_id: str = ""
     retry_at: datetime | None = None
     attempted: bool = True
+    # A message sent in part: its progress, kept for the retry (`Outbound.sent_parts`).
+    payload: str | None = None
 
 
 def _by_chat(rows: Sequence[OutboxMessage]) -> dict[tuple[str, int], list[OutboxMessage]]:
@@ -80,8 +85,13 @@ class OutboxRelay:
         poll_seconds: float = 2.0,
         on_undeliverable: Callable[[OutboxMessage, str], list[Outbound]] | None = None,
         lease: timedelta = LEASE,
+        unserved_for: timedelta | None = None,
     ) -> None:
         self.units = units
+        # A running relay (`serve`) marks expired what waited this long for a chat none of
+        # its senders serves (console chats, read by chat sessions); None: never.
+        self.unserved_for = unserved_for
+        self._next_expiry: datetime | None = None
         # Who is told when a message can never be delivered (the L1 helpdesk's chats).
         self.on_undeliverable = on_undeliverable
         self.senders = senders
@@ -138,6 +148,10 @@ class OutboxRelay:
                 if not flying:
                     return
             else:
+                try:
+                    await self._expire_unserved()
+                except Exception:
+                    log.exception("outbox relay could not expire unserved messages; retrying")
                 busy = sum(len(rows) for rows in flying.values())
                 urgent = sum(len(rows) for rows in flying.values() if rows[0].lane == INTERACTIVE)
                 # Full of bulk messages, the relay still claims answers (up to a batch).
@@ -178,6 +192,25 @@ class OutboxRelay:
         await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
         for waiter in waiters:
             waiter.cancel()
+
+    async def _expire_unserved(self) -> None:
+        """At most once every `EXPIRY_CHECK` (or `unserved_for`, if shorter): mark expired,
+        and count, the messages that waited `unserved_for` for a chat no sender here serves."""
+        now = self.clock()
+        if self.unserved_for is None or (self._next_expiry and now < self._next_expiry):
+            return
+        self._next_expiry = now + min(EXPIRY_CHECK, self.unserved_for)
+        async with self.units() as uow:
+            expired = await uow.outbox.expire_unserved(list(self.senders), now - self.unserved_for)
+            await uow.commit()
+        if expired:
+            log.warning(
+                "messages expired: no channel of this service sends to their chats",
+                extra={
+                    "expired": expired,
+                    "waited_minutes": self.unserved_for.total_seconds() / 60,
+                },
+            )
 
     async def deliver_due(self, addresses: Sequence[str] | None = None) -> int:
         """One pass: claim what is due, send it, record the outcome. Returns rows claimed."""
@@ -257,49 +290,60 @@ class OutboxRelay:
                 break
         return settled
 
+    @counts_sends
     async def _send(self, row: OutboxMessage, replaces: str) -> Settled:
         sender = self.senders[row.channel]
         message = decode_outbound(row.payload)
-        if replaces:
-            message = replace(message, replaces=replaces)
         try:
-            provider_id = await sender.send(message)
-        except Undeliverable as error:
+            provider_id = await sender.send(
+                replace(message, replaces=replaces) if replaces else message
+            )
+        except PartlySent as partly:
+            # What went out stays out: the row keeps its progress, and a retry sends the rest.
+            failed = self._failed(row, partly.error)
+            return replace(
+                failed,
+                payload=encode_outbound(replace(message, sent_parts=partly.sent)),
+                provider_message_id=partly.provider_id or row.provider_message_id,
+            )
+        except Exception as error:
+            return self._failed(row, error)
+        # A message finished after a retry has the ID its first parts were given.
+        return Settled(row.id, "sent", provider_message_id=provider_id or row.provider_message_id)
+
+    def _failed(self, row: OutboxMessage, error: Exception) -> Settled:
+        """The outcome of a send the channel refused or failed."""
+        if isinstance(error, Undeliverable):
             log.warning(
                 "message undeliverable",
                 extra={"outbox_id": row.id, "address": masked(row.address), "error": str(error)},
             )
             return Settled(row.id, "undeliverable", str(error))
-        except Throttled as error:
+        if isinstance(error, Throttled):
             wait = timedelta(seconds=max(error.retry_after or 1.0, 0.05))
             return Settled(
                 row.id, "pending", str(error), retry_at=self.clock() + wait, attempted=False
             )
-        except Exception as error:  # the channel failed: retry later, whatever it was
-            wait = backoff(row.attempts)
-            if isinstance(error, RetryLater) and error.retry_after is not None:
-                wait = max(timedelta(seconds=error.retry_after), timedelta(seconds=0.05))
-            if row.attempts >= self.max_attempts:
-                log.error(
-                    "message failed for good",
-                    extra={
-                        "outbox_id": row.id,
-                        "address": masked(row.address),
-                        "error": repr(error),
-                    },
-                )
-                return Settled(row.id, "failed", repr(error))
-            log.info(
-                "message delivery will be retried",
-                extra={
-                    "outbox_id": row.id,
-                    "attempts": row.attempts,
-                    "error": repr(error),
-                    "retry_in_s": wait.total_seconds(),
-                },
+        # The channel failed: retry later, whatever it was.
+        wait = backoff(row.attempts)
+        if isinstance(error, RetryLater) and error.retry_after is not None:
+            wait = max(timedelta(seconds=error.retry_after), timedelta(seconds=0.05))
+        if row.attempts >= self.max_attempts:
+            log.error(
+                "message failed for good",
+                extra={"outbox_id": row.id, "address": masked(row.address), "error": repr(error)},
             )
-            return Settled(row.id, "pending", repr(error), retry_at=self.clock() + wait)
-        return Settled(row.id, "sent", provider_message_id=provider_id)
+            return Settled(row.id, "failed", repr(error))
+        log.info(
+            "message delivery will be retried",
+            extra={
+                "outbox_id": row.id,
+                "attempts": row.attempts,
+                "error": repr(error),
+                "retry_in_s": wait.total_seconds(),
+            },
+        )
+        return Settled(row.id, "pending", repr(error), retry_at=self.clock() + wait)
 
     async def _settle(self, outcomes: list[Settled], rows: dict[int, OutboxMessage]) -> None:
         now = self.clock()
@@ -317,7 +361,11 @@ class OutboxRelay:
                         uow.outbox.add(alert, now)
                 values: dict[str, object] = {"status": outcome.status, "last_error": outcome.error}
                 if outcome.status == "sent":
-                    values.update(sent_at=now, provider_message_id=outcome.provider_message_id)
+                    values["sent_at"] = now
+                if outcome.provider_message_id:
+                    values["provider_message_id"] = outcome.provider_message_id
+                if outcome.payload is not None:
+                    values["payload"] = outcome.payload
                 if outcome.retry_at is not None:
                     values["next_attempt_at"] = outcome.retry_at
                 if not outcome.attempted:

@@ -34,6 +34,7 @@ from flows.render import Renderer
 
 log = logging.getLogger(__name__)
 DIGEST_LINES = 20  # tickets a daily digest lists, those due first
+WEEKLY = "weekly:"  # the weekly summaries' notice keys: weekly:2026-W49
 _Labels = dict[tuple[int, str], dict[str, str]]  # a ticket's labels, by (ticket ID, language)
 
 
@@ -159,12 +160,12 @@ class Scheduler:
         if due is None:
             return []
         stint = f"{row.number}:{row.team}:{row.team_since.isoformat()}"
-        keys = []
-        if remind is not None and remind <= now:  # also when catching up after the due time
-            keys.append((f"due-soon:{stint}", "reminder_due_soon"))
         if sla_state(cast(Ticket, row), now) != BREACHED:
-            return keys
-        keys.append((f"breach:{stint}", "breach_notice"))
+            if remind is not None and remind <= now:
+                return [(f"due-soon:{stint}", "reminder_due_soon")]
+            return []
+        # Breached: a sweep after downtime says so, without the "due soon" that came too late.
+        keys = [(f"breach:{stint}", "breach_notice")]
         # Each business morning after the breach, remind the team again.
         local_now = self._local(now)
         morning = self._today_at(now, self.reminders.morning_reminder)
@@ -336,29 +337,42 @@ class Scheduler:
 
     # -- the weekly summary ---------------------------------------------------------------------
 
+    def _weekly_due(self, now: datetime) -> datetime:
+        """When the latest weekly summary fell due: its day and time this week, or last
+        week's until then."""
+        local = self._local(now)
+        days_since = (local.weekday() - WEEKDAYS.index(self.reminders.weekly_summary_day)) % 7
+        day = local.date() - timedelta(days=days_since)
+        due = datetime.combine(day, self.reminders.weekly_summary_time, self.calendar.zone)
+        return due if due <= now else due - timedelta(weeks=1)
+
     async def _weekly_summary(self, now: datetime) -> int:
+        """The weekly chart, once a week: on its day, or late at the first sweep after it
+        (the server was down then) until the next one is due. A helpdesk that never sent one
+        starts on the day itself, not with a late one when first started."""
         team_key = self.reminders.weekly_summary_team
         if not team_key:
             return 0
-        local = self._local(now)
-        if WEEKDAYS[local.weekday()] != self.reminders.weekly_summary_day:
-            return 0
-        if now < self._today_at(now, self.reminders.weekly_summary_time):
-            return 0
+        due = self._weekly_due(now)
+        late = self._local(due).date() != self._local(now).date()
         team = self.directory.team(team_key)
         # (A picture kept on this machine: for group chats, not for WhatsApp, whose media
         # must be fetched from a public address.)
         recipients = team.chats
         if not recipients:
             return 0  # nobody to send it to: not drawn (again at every sweep)
-        year, week, _ = local.isocalendar()
-        key = f"weekly:{year}-W{week:02d}"
+        year, week, _ = self._local(due).isocalendar()
+        key = f"{WEEKLY}{year}-W{week:02d}"
         from bot import reports  # matplotlib is loaded only when a chart is drawn
 
         async with self.units().read_only() as uow:
             if not await uow.outbox.notice_pending(key):
                 return 0
-            weeks = await reports.load_weeks(uow, self.config, now)
+            if late and not await uow.outbox.any_notice(WEEKLY):
+                return 0
+            # The weeks as they were on its day, however late it goes.
+            last_day = reports.last_full_day(self.config, due)
+            weeks = await reports.load_weeks(uow, self.config, now, last_day)
         # Drawn outside any transaction: on SQLite an open one would hold the write lock.
         chart = await asyncio.to_thread(reports.weekly_chart, weeks)
         caption = reports.weekly_caption(weeks[-2:])

@@ -1,7 +1,10 @@
 """Settings from the environment and `.env` (every one is listed in `.env.example`).
 
-Relative paths (the configuration file, a SQLite database) are taken from the repository
-root, so the service finds its files whatever directory it is started from.
+Relative paths (`.env`, the configuration file, a SQLite database, media and report files) are
+taken from the repository root when the service runs from its source tree (a clone, or the
+editable install `make` makes), so it finds its files whatever directory it is started from.
+An installed copy (`pip install .`) has no such root: its home is the working directory it is
+started in (systemd's WorkingDirectory), which holds `.env`, `config/` and `data/`.
 """
 
 from __future__ import annotations
@@ -17,7 +20,8 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from bot.ratelimit import DEFAULT_PER_MINUTE
 
-ROOT = Path(__file__).resolve().parent.parent
+SOURCE_TREE = Path(__file__).resolve().parent.parent
+ROOT = SOURCE_TREE if (SOURCE_TREE / "pyproject.toml").is_file() else Path.cwd()
 
 
 class Settings(BaseSettings):
@@ -42,11 +46,16 @@ class Settings(BaseSettings):
     # How long a process holds the messages it is sending; after a crash they go out again
     # this long after they were taken. Longer than the slowest send (Twilio: 30 s).
     outbox_lease_seconds: float = Field(default=120, ge=1)
+    # How long `serve` keeps a message for a chat no channel of it sends to (console chats,
+    # read by `python -m bot chat` sessions) before it is marked expired.
+    outbox_unserved_minutes: float = Field(default=60, gt=0)
     # Messages one chat may send in a minute; more are kept but not answered (bot.ratelimit).
     inbound_per_minute: int = Field(default=DEFAULT_PER_MINUTE, ge=1)
 
     # Where the service is reachable from the internet (webhooks), e.g. https://helpdesk.example
     public_url: str = ""
+    # When set, /metrics answers only a request with `Authorization: Bearer <this>`.
+    metrics_token: SecretStr | None = None
 
     telegram_bot_token: SecretStr | None = None
     telegram_api_base_url: str = "https://api.telegram.org"
@@ -72,6 +81,9 @@ class Settings(BaseSettings):
     twilio_content_staff_alert: str = ""
     # Keep a copy of photos, documents and voice notes (downloaded with the account's keys).
     twilio_keep_media: bool = False
+    # The largest media file fetched from Twilio (copies and the console's downloads): 16 MB,
+    # WhatsApp's own limit for audio and video.
+    twilio_media_max_bytes: int = Field(default=16 * 1024 * 1024, ge=1)
     media_dir: Path = Path("data/media")
     # Where the weekly summary charts are kept.
     reports_dir: Path = Path("data/reports")
@@ -144,6 +156,7 @@ class Settings(BaseSettings):
         "jira_api_token",
         "jira_personal_access_token",
         "jira_webhook_secret",
+        "metrics_token",
         mode="before",
     )
     @classmethod

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import importlib.util
 import logging
 import math
@@ -25,7 +26,7 @@ from telegram import (
     BotCommandScopeAllGroupChats,
     BotCommandScopeAllPrivateChats,
     ForceReply,
-    Message,
+    InlineKeyboardMarkup,
     Update,
 )
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
@@ -40,8 +41,8 @@ from bot.ratelimit import INTERACTIVE_URGENCY, Pace
 from bot.settings import Settings
 from bot.telegram_request import AiohttpRequest
 from db.models import INTERACTIVE
-from flows.delivery import RetryLater, Throttled, Undeliverable
-from flows.messages import Outbound
+from flows.delivery import PartlySent, RetryLater, Throttled, Undeliverable, send_parts
+from flows.messages import Attachment, Outbound
 
 log = logging.getLogger(__name__)
 
@@ -172,6 +173,23 @@ class RateLimits:
             chat.release()
 
 
+def _meaning(error: Exception) -> Exception:
+    """What Telegram's refusal means to the outbox relay (others: tried again later)."""
+    if isinstance(error, RetryAfter):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            wait = _seconds(error.retry_after)
+        return Throttled("Telegram asked to slow down", retry_after=wait)
+    if isinstance(error, Forbidden):
+        return Undeliverable(f"Telegram refused: {error.message}")
+    if isinstance(error, BadRequest):
+        # A request Telegram calls bad will not get better by sending it again.
+        return Undeliverable(f"Telegram rejected the message: {error.message}")
+    if isinstance(error, NetworkError):
+        return RetryLater(f"Telegram unreachable: {error.message}")
+    return error
+
+
 class TelegramSender:
     def __init__(self, bot: Bot, limits: RateLimits | None = None) -> None:
         self.bot = bot
@@ -180,50 +198,61 @@ class TelegramSender:
     async def send(self, message: Outbound) -> str:
         try:
             return await self._send(message)
-        except RetryAfter as error:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                wait = _seconds(error.retry_after)
-            raise Throttled("Telegram asked to slow down", retry_after=wait) from error
-        except Forbidden as error:
-            raise Undeliverable(f"Telegram refused: {error.message}") from error
-        except BadRequest as error:
-            # A request Telegram calls bad will not get better by sending it again.
-            raise Undeliverable(f"Telegram rejected the message: {error.message}") from error
-        except NetworkError as error:
-            raise RetryLater(f"Telegram unreachable: {error.message}") from error
+        except PartlySent as partly:
+            raise PartlySent(partly.sent, partly.provider_id, _meaning(partly.error)) from partly
+        except (RetryAfter, Forbidden, BadRequest, NetworkError) as error:
+            raise _meaning(error) from error
 
     async def _send(self, message: Outbound) -> str:
+        """The text (in chunks), then each file: one send each. A card that can be edited
+        in place is edited instead, its files not sent again."""
         chat_id = int(message.address.chat_id)
         rendered = wire.render(message)
-        if message.replaces and await self._edit(chat_id, int(message.replaces), rendered):
+        # A card whose text went out already is not edited again when the rest is resumed.
+        resuming = message.sent_parts > 0
+        if (
+            message.replaces
+            and not resuming
+            and await self._edit(chat_id, int(message.replaces), rendered)
+        ):
             return message.replaces
-        sent: Message | None = None
-        for index, chunk in enumerate(rendered.chunks):
-            last = index == len(rendered.chunks) - 1
-            async with self.limits.slot(chat_id):
-                sent = await self.bot.send_message(
-                    chat_id, chunk, reply_markup=rendered.markup if last else None
-                )
-        for item in wire.telegram_files(message):
-            caption = message.ticket_number or None
-            # A file the helpdesk made itself (a chart) is uploaded; others are Telegram's.
-            upload: str | Path = (
-                Path(urlparse(item.ref).path) if item.ref.startswith("file://") else item.ref
-            )
-            # Telegram checks that a file ID is sent with its own kind's method.
-            async with self.limits.slot(chat_id):
-                if item.kind == "photo":
-                    await self.bot.send_photo(chat_id, upload, caption=caption)
-                elif item.kind == "voice":
-                    await self.bot.send_voice(chat_id, upload, caption=caption)
-                elif item.kind == "audio":
-                    await self.bot.send_audio(chat_id, upload, caption=caption)
-                elif item.kind == "video":
-                    await self.bot.send_video(chat_id, upload, caption=caption)
-                else:
-                    await self.bot.send_document(chat_id, upload, caption=caption)
-        return str(sent.message_id) if sent else ""
+        last = len(rendered.chunks) - 1
+        texts = [
+            functools.partial(self._text, chat_id, chunk, rendered.markup if i == last else None)
+            for i, chunk in enumerate(rendered.chunks)
+        ]
+        caption = message.ticket_number or None
+        files = [
+            functools.partial(self._file, chat_id, item, caption)
+            for item in wire.telegram_files(message)
+        ]
+        return await send_parts(message, [*texts, *files])
+
+    async def _text(
+        self, chat_id: int, text: str, markup: InlineKeyboardMarkup | ForceReply | None
+    ) -> str:
+        async with self.limits.slot(chat_id):
+            sent = await self.bot.send_message(chat_id, text, reply_markup=markup)
+        return str(sent.message_id)
+
+    async def _file(self, chat_id: int, item: Attachment, caption: str | None) -> str:
+        # A file the helpdesk made itself (a chart) is uploaded; others are Telegram's.
+        upload: str | Path = (
+            Path(urlparse(item.ref).path) if item.ref.startswith("file://") else item.ref
+        )
+        # Telegram checks that a file ID is sent with its own kind's method.
+        async with self.limits.slot(chat_id):
+            if item.kind == "photo":
+                await self.bot.send_photo(chat_id, upload, caption=caption)
+            elif item.kind == "voice":
+                await self.bot.send_voice(chat_id, upload, caption=caption)
+            elif item.kind == "audio":
+                await self.bot.send_audio(chat_id, upload, caption=caption)
+            elif item.kind == "video":
+                await self.bot.send_video(chat_id, upload, caption=caption)
+            else:
+                await self.bot.send_document(chat_id, upload, caption=caption)
+        return ""  # the text's ID is the message's: a card is edited there
 
     async def _edit(self, chat_id: int, message_id: int, rendered: wire.Rendered) -> bool:
         """Edit a card in place; False when it cannot be (too old, deleted): send anew."""

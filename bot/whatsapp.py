@@ -16,13 +16,15 @@ asks to slow down (HTTP 429, errors 20429 and 63018) the sender pauses for the t
 from __future__ import annotations
 
 import asyncio
+import functools
+import hashlib
 import json
 import logging
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
-from pathlib import Path
 from typing import Any, NoReturn
 
 import aiohttp
@@ -38,10 +40,11 @@ from bot.logs import masked
 from bot.outbox import HEARD_AT, LANE, backoff
 from bot.ratelimit import INTERACTIVE_URGENCY, Pace
 from bot.settings import Settings
+from bot.twiliomedia import MediaRefused, TwilioMedia
 from db.models import INTERACTIVE, OutboxMessage
 from db.repositories import decode_outbound, encode_outbound
 from db.uow import UnitOfWork
-from flows.delivery import RetryLater, Throttled, Undeliverable
+from flows.delivery import RetryLater, Throttled, Undeliverable, send_parts
 from flows.messages import Address, Outbound
 
 log = logging.getLogger(__name__)
@@ -69,6 +72,7 @@ MAX_PACE_WAIT = 10.0
 # needed: forgetting costs lookups, never a wrong answer).
 HEARD_KEPT = 20_000
 TEMPLATE_VARIABLE_LIMIT = 1000
+MEDIA_SID = re.compile(r"[A-Za-z0-9]{2,64}")
 
 
 @dataclass(frozen=True)
@@ -176,10 +180,9 @@ class WhatsAppSender:
         to = wire.wire_address(message.address)
         if message.template_only or not await self.in_window(message.address, HEARD_AT.get()):
             return await self._send_template(message, to)
-        sid = ""
-        for body in wire.render(message):
-            sid = await self._create(to=to, body=body)
-        return sid
+        # A long text goes out in parts: a retry sends only those not sent yet.
+        parts = [functools.partial(self._create, to=to, body=body) for body in wire.render(message)]
+        return await send_parts(message, parts)
 
     async def _send_template(self, message: Outbound, to: str) -> str:
         content_sid = self.template_for(message)
@@ -269,6 +272,12 @@ class WhatsAppChannel:
         self.client.api.base_url = settings.twilio_api_base_url.rstrip("/")
         self.validator = RequestValidator(token.get_secret_value())
         self.sender = WhatsAppSender(self.client, settings, units, clock)
+        self.media = TwilioMedia(
+            settings.twilio_api_base_url,
+            settings.twilio_account_sid,
+            token.get_secret_value(),
+            settings.twilio_media_max_bytes,
+        )
         self._downloads: set[asyncio.Task[None]] = set()
 
     def public_url(self, path: str, query: str) -> str:
@@ -281,28 +290,27 @@ class WhatsAppChannel:
             return False
         return bool(self.validator.validate(self.public_url(path, query), dict(form), signature))
 
-    def keep_media_copies(self, urls: list[str]) -> None:
-        """Download media with the account's credentials, in the background."""
+    def keep_media_copies(self, sender: Address, urls: Sequence[str]) -> None:
+        """Copy the media of `sender`'s message into MEDIA_DIR, in the background. What the
+        reporter sent is kept either way (the message and its media URLs are stored)."""
         if not self.settings.twilio_keep_media or not urls:
             return
-        task = asyncio.create_task(self._download(urls))
+        task = asyncio.create_task(self._download(sender, urls))
         self._downloads.add(task)
         task.add_done_callback(self._downloads.discard)
 
-    async def _download(self, urls: list[str]) -> None:
+    async def _download(self, sender: Address, urls: Sequence[str]) -> None:
         folder = self.settings.media_dir
-        folder.mkdir(parents=True, exist_ok=True)
-        token = self.settings.twilio_auth_token
-        assert token is not None
-        auth = (self.settings.twilio_account_sid, token.get_secret_value())
-        async with httpx.AsyncClient(auth=auth, follow_redirects=True, timeout=60) as http:
-            for url in urls:
-                try:
-                    response = await http.get(url)
-                    response.raise_for_status()
-                    (folder / media_file_name(url)).write_bytes(response.content)
-                except (httpx.HTTPError, OSError) as error:
-                    log.warning("media copy failed", extra={"error": repr(error)})
+        for url in urls:
+            try:
+                media = await self.media.fetch(url)
+                folder.mkdir(parents=True, exist_ok=True)
+                await asyncio.to_thread((folder / media_file_name(url)).write_bytes, media.content)
+            except (MediaRefused, httpx.HTTPError, OSError) as error:
+                log.warning(
+                    "media copy not kept",
+                    extra={"from": masked(sender), "url": masked(url), "reason": str(error)},
+                )
 
     async def close(self) -> None:
         if self._downloads:
@@ -311,8 +319,12 @@ class WhatsAppChannel:
 
 
 def media_file_name(url: str) -> str:
-    """Twilio media URLs end in the media SID (…/Media/ME…): the copy is named after it."""
-    return Path(url.rstrip("/")).name or "media"
+    """Twilio media URLs end in the media SID (…/Media/ME…): the copy is named after it (any
+    other ending, by a digest of the URL: never a name that leaves MEDIA_DIR)."""
+    name = url.rstrip("/").rsplit("/", 1)[-1]
+    if MEDIA_SID.fullmatch(name):
+        return name
+    return hashlib.sha256(url.encode()).hexdigest()
 
 
 def receipt_of(form: Mapping[str, str]) -> Receipt | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
@@ -33,6 +34,8 @@ from flows.messages import Inbound, Outbound
 from flows.state import ConversationState, plain
 
 OPEN_STATUSES = ("new", "in_progress", "escalated", "reopened", "waiting")
+# An outbox row's statuses but "sent": waiting to be sent, or given up.
+UNSENT_STATUSES = ("pending", "failed", "undeliverable", "expired")
 # Outbound kinds that show a ticket's card; a newer card edits the last one where it can.
 CARD_KINDS = ("team_card", "card")
 OUTBOX_CLAIM_LOCK = 0x4D4B4F42  # "MKOB": the advisory lock key for claiming outbox rows
@@ -504,6 +507,24 @@ class OutboxRepository:
                 set_committed_value(row, "attempts", row.attempts + 1)
         return rows
 
+    async def expire_unserved(
+        self, channels: Sequence[str], queued_before: datetime
+    ) -> dict[str, int]:
+        """Pending messages of other channels than `channels`, queued before `queued_before`:
+        marked expired. How many, by channel."""
+        result = await self.session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.status == "pending",
+                OutboxMessage.channel.not_in(list(channels)),
+                OutboxMessage.created_at < queued_before,
+            )
+            .values(status="expired", last_error="no channel of the service sends to this chat")
+            .returning(OutboxMessage.channel)
+            .execution_options(synchronize_session=False)
+        )
+        return dict(collections.Counter(result.scalars().all()))
+
     async def latest_cards(self, rows: Sequence[OutboxMessage]) -> dict[tuple[str, str], str]:
         """The channel's ID of the card last sent to each (chat, ticket) of these rows."""
         wanted = {
@@ -539,6 +560,39 @@ class OutboxRepository:
             .limit(1)
         )
         return result.scalar_one_or_none()
+
+    async def backlog(
+        self, now: datetime
+    ) -> list[tuple[str, str, int, datetime | None, datetime | None]]:
+        """Per channel and status, the rows not sent: how many, the earliest due time of those
+        due now, and when the oldest was written. Sent rows (nearly all, for ever more) are
+        not read: the index on status takes the query straight to the others."""
+        due_now = case(
+            (OutboxMessage.next_attempt_at <= now, OutboxMessage.next_attempt_at), else_=None
+        )
+        result = await self.session.execute(
+            select(
+                OutboxMessage.channel,
+                OutboxMessage.status,
+                func.count(),
+                func.min(due_now),
+                func.min(OutboxMessage.created_at),
+            )
+            .where(OutboxMessage.status.in_(UNSENT_STATUSES))
+            .group_by(OutboxMessage.channel, OutboxMessage.status)
+            .order_by(OutboxMessage.channel, OutboxMessage.status)
+        )
+        return [
+            (channel, status, int(rows), due, oldest)
+            for channel, status, rows, due, oldest in result.all()
+        ]
+
+    async def notices_counted(self, prefix: str) -> int:
+        """How many notices whose key starts with `prefix` were ever sent."""
+        result = await self.session.execute(
+            select(func.count()).where(ScheduledNotice.key.startswith(prefix, autoescape=True))
+        )
+        return int(result.scalar_one())
 
     async def claim_notice(self, key: str, now: datetime) -> bool:
         """Record that the notice `key` is being sent; False if it already was (by anyone)."""
@@ -586,6 +640,13 @@ class OutboxRepository:
             await _ADD_OUTBOX.rows(
                 self.session, [_outbox_row(message, now, answering) for message in chunk]
             )
+
+    async def any_notice(self, prefix: str) -> bool:
+        """Whether a notice whose key starts with `prefix` was ever sent (read only)."""
+        result = await self.session.execute(
+            select(ScheduledNotice.id).where(ScheduledNotice.key.startswith(prefix)).limit(1)
+        )
+        return result.scalar_one_or_none() is not None
 
     async def notice_pending(self, key: str) -> bool:
         """Not sent yet (checked before costly work; `claim_notice` still decides)."""
@@ -663,4 +724,5 @@ def decode_outbound(payload: str) -> Outbound:
         replaces=data.get("replaces", ""),
         language=data.get("language", ""),
         template_only=data.get("template_only", False),
+        sent_parts=data.get("sent_parts", 0),
     )

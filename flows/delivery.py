@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
 
 from flows.messages import Outbound
@@ -21,6 +22,34 @@ class Throttled(RetryLater):
 
 class Undeliverable(Exception):
     """The message can never be delivered as it is (blocked bot, unknown number)."""
+
+
+class PartlySent(Exception):
+    """A message the channel sends in several parts stopped part-way: the first `sent` parts
+    went out (the channel's ID of the last that has one: `provider_id`) before `error`, which
+    says what the rest needs (`RetryLater`, `Undeliverable`, …). The relay keeps the progress,
+    so that a retry sends only the rest and nobody gets a part twice."""
+
+    def __init__(self, sent: int, provider_id: str, error: Exception) -> None:
+        super().__init__(f"{sent} part(s) sent, then: {error}")
+        self.sent = sent
+        self.provider_id = provider_id
+        self.error = error
+
+
+async def send_parts(message: Outbound, parts: Sequence[Callable[[], Awaitable[str]]]) -> str:
+    """Send the parts of `message` not sent yet (`Outbound.sent_parts`), in order; the
+    channel's ID of the last part that has one. A failure after a part went out (now or
+    before) is raised as `PartlySent`."""
+    provider_id = ""
+    for index in range(message.sent_parts, len(parts)):
+        try:
+            provider_id = await parts[index]() or provider_id
+        except Exception as error:
+            if index == 0:
+                raise
+            raise PartlySent(index, provider_id, error) from error
+    return provider_id
 
 
 class Sender(Protocol):

@@ -87,3 +87,6 @@ class Outbound:
     language: str = ""
     # Set when the channel said a free-form message is not allowed now (WhatsApp's 24 hours).
     template_only: bool = False
+    # How many of the sends a channel makes of this message (a card, then each of its files;
+    # a long text's parts) went out before one failed: a retry resumes after them.
+    sent_parts: int = 0

@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.calendar import BusinessCalendar
+from bot.config import load_config
+from bot.settings import ROOT
 
 IST = ZoneInfo("Asia/Kolkata")
 OFFICE_DAY = timedelta(hours=7, minutes=30)
@@ -207,3 +209,20 @@ def test_other_office_hours_change_the_day_length() -> None:
     )
     # A 4-hour day, Saturday working: Friday 12:00 leaves 1 h Friday, 3 h on Saturday.
     assert short_days.add_business_days(ist(2026, 11, 27, 12), 1) == ist(2026, 11, 28, 12)
+
+
+def test_the_shipped_2027_holidays_have_rath_yatra_and_nuakhai() -> None:
+    """The `holidays` package has no Odisha-only days: the configuration lists them."""
+    shipped = load_config(ROOT / "config" / "helpdesk.toml").calendar
+    assert not shipped.is_business_day(date(2027, 7, 5))  # Rath Yatra, a Monday
+    assert date(2027, 9, 5) in shipped.extra_holidays  # Nuakhai (a Sunday in 2027)
+    assert shipped.is_business_day(date(2027, 7, 6))
+
+
+def test_a_year_with_no_extra_holidays_listed_is_named() -> None:
+    shipped = load_config(ROOT / "config" / "helpdesk.toml").calendar
+    assert shipped.years_lacking_extra_holidays(date(2026, 12, 6)) == []
+    only_2026 = odisha_calendar(tuple(d for d in shipped.extra_holidays if d.year == 2026))
+    assert only_2026.years_lacking_extra_holidays(date(2026, 12, 6)) == [2027]
+    assert only_2026.years_lacking_extra_holidays(date(2026, 9, 30)) == []  # not due yet
+    assert only_2026.years_lacking_extra_holidays(date(2027, 2, 1)) == [2027]

@@ -3,16 +3,22 @@ person after another, sharing a SQLite file; and `python -m bot check-config`.""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import subprocess
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+from PIL import Image
 
+from bot.build import build
 from bot.settings import ROOT, Settings
+from tests.web_support import console_client, make_account, text_of
 
 TIMEOUT = 60
 REPORT = (
@@ -132,6 +138,49 @@ def test_check_config_accepts_the_shipped_configuration(env: dict[str, str]) -> 
     assert "helpdesk.toml: OK (2 ULBs, 6 teams, 5 staff)" in done.stdout
 
 
+def test_check_config_names_the_chats_serve_does_not_send_to(tmp_path: Path) -> None:
+    """The shipped team chats are console chats: only chat sessions read them. With
+    Telegram on, a Telegram group is served, a WhatsApp number without Twilio is not."""
+    shipped = bot(["check-config"], environment())
+    assert shipped.returncode == 0, shipped.stderr
+    assert "Chats `serve` does not send to with these settings" in shipped.stdout
+    assert "team l1: console:team-l1 (read only by `python -m bot chat` sessions)" in (
+        shipped.stdout
+    )
+    assert "staff anita: console:anita (read only by" in shipped.stdout
+
+    edited = tmp_path / "helpdesk.toml"
+    text = (ROOT / "config" / "helpdesk.toml").read_text(encoding="utf-8")
+    text = text.replace('"console:team-l1"', '"telegram:-1001234567890"')
+    text = text.replace('"console:kiran"', '"whatsapp:+919800000004"')
+    edited.write_text(text, encoding="utf-8")
+    on = environment(
+        HELPDESK_CONFIG=str(edited), TELEGRAM_BOT_TOKEN="123:abc", TELEGRAM_MODE="polling"
+    )
+    done = bot(["check-config"], on)
+    assert done.returncode == 0, done.stderr
+    assert "telegram:-1001234567890" not in done.stdout
+    assert "staff kiran: whatsapp:+919800000004 (TWILIO_ACCOUNT_SID is not set)" in done.stdout
+    assert "team egov_tech: console:team-egov-tech (read only by" in done.stdout
+
+
+def test_check_config_warns_when_this_years_extra_holidays_are_missing(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    """Only old years listed: the state holidays of this year would count as working days."""
+    shipped = (ROOT / "config" / "helpdesk.toml").read_text(encoding="utf-8")
+    stale = tmp_path / "helpdesk.toml"
+    stale.write_text(re.sub(r'date = "202[67]-', 'date = "2020-', shipped), encoding="utf-8")
+    done = bot(["check-config"], {**env, "HELPDESK_CONFIG": str(stale)})
+
+    assert done.returncode == 0, done.stderr
+    assert "OK (2 ULBs" in done.stdout
+    this_year = datetime.now(ZoneInfo("Asia/Kolkata")).year
+    assert f"Warning: no extra holidays for {this_year} in [calendar] extra_holidays" in (
+        done.stderr
+    )
+
+
 def test_a_missing_configuration_file_stops_with_a_clear_message(tmp_path: Path) -> None:
     missing = tmp_path / "nowhere" / "helpdesk.toml"
     env = environment(HELPDESK_CONFIG=str(missing), DATABASE_URL="sqlite+aiosqlite://")
@@ -188,3 +237,59 @@ def test_report_on_a_new_database_and_its_mistakes_are_plain(
         done = bot(["report", *arguments], env)
         assert done.returncode == 2, done.stderr
         assert said in done.stderr and "Traceback" not in done.stderr
+
+
+async def test_a_photo_sent_from_the_console_chat_opens_on_the_ticket_page(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    """`/photo PATH` in a console chat: the web console shows that picture, not a broken
+    image (the chat's reference was a path on the reporter's side, which no page could open)."""
+    picture = tmp_path / "error-screen.png"
+    await asyncio.to_thread(Image.new("RGB", (40, 30), "red").save, picture)
+    media = tmp_path / "media"
+    env = {**env, "MEDIA_DIR": str(media)}
+    at_attachments = REPORT.index("Wage bill shows error 500 on submit") + 1
+    lines = [*REPORT[:at_attachments], f"/photo {picture}", *REPORT[at_attachments:]]
+    said = await asyncio.to_thread(chat, "ramesh", lines, env)
+    assert "registered as ticket MK-1001" in said
+
+    settings = Settings(  # type: ignore[call-arg]
+        database_url=env["DATABASE_URL"], media_dir=media, _env_file=None
+    )
+    helpdesk = build(settings)
+    try:
+        await make_account(helpdesk, "anita", "l1", "l1")
+        async with console_client(helpdesk) as anita:
+            assert (await anita.sign_in("anita")).status_code == 303
+            page = (await anita.get("/console/tickets/MK-1001")).text
+            shown = re.search(r'<img src="(/console/tickets/MK-1001/attachments/\d+)"', page)
+            assert shown is not None, page
+            assert "error-screen.png" in page
+            image = await anita.get(shown.group(1))
+        assert image.status_code == 200
+        assert image.headers["content-type"] == "image/png"
+        assert image.content == await asyncio.to_thread(picture.read_bytes)
+    finally:
+        await helpdesk.close()
+
+
+async def test_a_console_reference_that_is_no_file_is_said_so_not_shown_broken(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    env = {**env, "MEDIA_DIR": str(tmp_path / "media")}
+    at_attachments = REPORT.index("Wage bill shows error 500 on submit") + 1
+    lines = [*REPORT[:at_attachments], "/photo IMG_2041", *REPORT[at_attachments:]]
+    await asyncio.to_thread(chat, "ramesh", lines, env)
+    settings = Settings(  # type: ignore[call-arg]
+        database_url=env["DATABASE_URL"], media_dir=tmp_path / "media", _env_file=None
+    )
+    helpdesk = build(settings)
+    try:
+        await make_account(helpdesk, "anita", "l1", "l1")
+        async with console_client(helpdesk) as anita:
+            assert (await anita.sign_in("anita")).status_code == 303
+            page = text_of(await anita.get("/console/tickets/MK-1001"))
+        assert "<img" not in page
+        assert "the helpdesk has no copy of this file (reference: IMG_2041)" in page
+    finally:
+        await helpdesk.close()

@@ -190,7 +190,7 @@ STAFF_ONLY_PREFIXES = (
     "digest",
     "follow_line",
     "group_not_understood",
-    "jira_unreachable",
+    "jira_",
     "link_",
     "menu_queue",
     "menu_ticket",

@@ -272,10 +272,15 @@ async def test_a_create_that_timed_out_is_not_repeated(
     _, number = await escalated_ticket(desk, channel)
     assert await ticket_value(desk, number, "jira_key") == ""
     assert len(jira.sent("POST", CREATE)) == 1
-    # The issue exists now: the search finds it by the ticket's label.
+    # The issue exists now, and the search finds it by the ticket's label once Jira Cloud's
+    # index has caught up: the mirror gives it that time before it looks.
     jira.found([issue_of(KEY, number)])
-    clock.advance(seconds=5)
+    clock.advance(seconds=10)
     await deliver(desk)
+    assert len(jira.sent("POST", SEARCH)) == 1
+    clock.advance(seconds=25)
+    await deliver(desk)
+    assert len(jira.sent("POST", SEARCH)) == 2
     assert len(jira.sent("POST", CREATE)) == 1
     assert await ticket_value(desk, number, "jira_key") == KEY
 
@@ -588,3 +593,21 @@ def test_check_config_names_the_api_and_checks_the_transitions(tmp_path: Path) -
         assert done.returncode == 2
         assert "Configuration error:" in done.stderr and problem in done.stderr
         assert "Traceback" not in done.stderr
+
+
+async def test_a_poll_jira_refuses_is_told_to_l1_once(
+    desk: Helpdesk, channel: MemoryChannel, jira: JiraCloud
+) -> None:
+    """Polling is how JIRA's answers reach reporters where webhooks cannot: when JIRA refuses
+    it (here the search API is gone), L1 hears so, once, and why."""
+    gone = {"errorMessages": ["The requested API has been removed. Please migrate."]}
+    jira.answer("POST", SEARCH, Scripted(410, gone, checked=False))
+    assert desk.jira is not None
+    await desk.jira.poll_and_tell()
+    await desk.jira.poll_and_tell()
+    await deliver(desk)
+    alerts = [t for t in channel.texts(L1) if "JIRA" in t]
+    assert len(alerts) == 1
+    assert alerts[0].startswith("JIRA refused the mirror's look for changes")
+    assert "(410 Gone)" in alerts[0] and "Please migrate" in alerts[0]
+    assert len(jira.sent("POST", SEARCH)) == 2

@@ -307,20 +307,17 @@ async def test_escalation_gives_the_new_team_its_own_reminder_and_breach(
 # -- 3. catching up after downtime ------------------------------------------------------------
 
 
-async def test_a_sweep_after_downtime_catches_up_on_the_reminder_and_the_breach(
+async def test_a_sweep_after_downtime_catches_up_on_the_breach_without_a_late_reminder(
     helpdesk: Helpdesk, channel: MemoryChannel, clock: FixedClock
 ) -> None:
+    """Down through both the reminder's time and the due time: the team hears of the breach,
+    not "due soon" in the same breath."""
     await reporter_with_ticket(helpdesk, channel, RAMESH)
     advance_to(clock, ist(2026, 12, 1, 12))  # down from Friday until after the due time
     await sweep(helpdesk)
     await sweep(helpdesk)
     assert sorted(sla_notices(channel)) == sorted(
         [
-            (
-                str(L1),
-                "Reminder: MK-1001 (P2) needs a first response from L1 Helpdesk (HUDD) "
-                "by Tue 1 Dec 2026, 11:00 am.",
-            ),
             (
                 str(L1),
                 "SLA breached: MK-1001 (P2) passed its response time "
@@ -990,6 +987,48 @@ async def test_the_weekly_summary_chart_reaches_the_admins_once_on_monday_mornin
     assert chart.kind == "photo" and chart.content_type == "image/png"
     picture = Path(chart.ref.removeprefix("file://"))
     assert (await asyncio.to_thread(picture.read_bytes)).startswith(b"\x89PNG\r\n\x1a\n")
+
+
+async def test_a_weekly_summary_missed_while_the_server_was_down_is_sent_late_once(
+    helpdesk: Helpdesk, channel: MemoryChannel, clock: FixedClock
+) -> None:
+    await reporter_with_ticket(helpdesk, channel, RAMESH)
+    admins = Address("console", "team-hudd-admin")
+
+    def summaries() -> list[str]:
+        return [m.text for m in channel.by_address[admins] if m.kind == "summary"]
+
+    advance_to(clock, ist(2026, 11, 30, 10, 0))  # Monday: on time
+    await sweep(helpdesk)
+    assert len(summaries()) == 1
+    # Down all Monday 7 December; back on Wednesday: the week's summary comes late, once,
+    # about the week it was due for.
+    advance_to(clock, ist(2026, 12, 9, 11, 0))
+    await sweep(helpdesk)
+    clock.advance(hours=1)
+    await sweep(helpdesk)
+    advance_to(clock, ist(2026, 12, 13, 18, 0))  # Sunday
+    await sweep(helpdesk)
+    assert len(summaries()) == 2
+    assert summaries()[1].startswith("Week of 30 Nov – 6 Dec 2026: 0 tickets created")
+    advance_to(clock, ist(2026, 12, 14, 10, 0))  # the next Monday: on time again
+    await sweep(helpdesk)
+    assert len(summaries()) == 3
+    assert summaries()[2].startswith("Week of 7 Dec – 13 Dec 2026")
+
+
+async def test_a_new_helpdesk_starts_its_weekly_summaries_on_the_day_not_late(
+    helpdesk: Helpdesk, channel: MemoryChannel, clock: FixedClock
+) -> None:
+    """First started on a Friday: no summary of a week it did not see, until Monday."""
+    admins = Address("console", "team-hudd-admin")
+    await sweep(helpdesk)
+    advance_to(clock, ist(2026, 11, 30, 9, 59))
+    await sweep(helpdesk)
+    assert not [m for m in channel.by_address[admins] if m.kind == "summary"]
+    advance_to(clock, ist(2026, 11, 30, 10, 0))
+    await sweep(helpdesk)
+    assert len([m for m in channel.by_address[admins] if m.kind == "summary"]) == 1
 
 
 async def test_a_weekly_summary_team_with_no_chat_to_send_to_gets_no_chart_drawn(

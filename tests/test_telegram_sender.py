@@ -4,22 +4,29 @@ refusals reach the outbox relay (`Throttled`, `RetryLater`, `Undeliverable`)."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import itertools
 import socket
 import time
 from collections.abc import AsyncIterator
 
 import pytest
+from sqlalchemy import select
 from telegram import Bot
 
 from bot import telegram as bot_telegram
 from bot import telegram as runtime
+from bot.build import build
+from bot.config import HelpdeskConfig
 from bot.outbox import LANE
 from bot.ratelimit import TIMER_SLACK
+from bot.settings import Settings
 from bot.telegram import RateLimits, TelegramSender
-from db.models import BULK, INTERACTIVE
-from flows.delivery import RetryLater, Throttled, Undeliverable
+from db.models import BULK, INTERACTIVE, OutboxMessage
+from flows.delivery import PartlySent, RetryLater, Throttled, Undeliverable
 from flows.messages import Address, Attachment, Choice, Outbound
+from tests.conftest import FixedClock
+from tests.helpers import fetch
 from tests.telegram_fake import FakeTelegram
 
 USER = 4242
@@ -246,6 +253,66 @@ async def test_files_of_a_card_sent_anew_go_with_it(
     await sender.send(card(replaces="9999", attachments=FILES[:1]))
 
     assert fake.sent(GROUP, "sendPhoto")[0]["photo"] == "PHOTO-1"
+
+
+async def test_a_card_whose_file_failed_resumes_after_what_went_out(
+    fake: FakeTelegram, sender: TelegramSender
+) -> None:
+    fake.add_file("PHOTO-1", b"photo")
+    fake.fail_next("sendDocument", 500, "Internal Server Error")
+
+    with pytest.raises(PartlySent) as stopped:
+        await sender.send(card(attachments=FILES))
+
+    assert stopped.value.sent == 2 and isinstance(stopped.value.error, RetryLater)
+    card_id = stopped.value.provider_id
+    assert fake.message(GROUP, int(card_id))["text"] == CARD
+    # Resumed (even with a card to replace, as the relay would pass): only what is left.
+    resumed = dataclasses.replace(card(replaces="9999", attachments=FILES), sent_parts=2)
+    assert await sender.send(resumed) == ""
+    assert fake.texts(GROUP) == [CARD]
+    assert len(fake.sent(GROUP, "sendPhoto")) == 1
+    assert [p["document"] for p in fake.sent(GROUP, "sendDocument")] == ["DOC-1"]
+    assert len(fake.sent(GROUP, "sendVoice")) == 1
+
+
+async def test_the_group_gets_a_card_and_its_photo_once_when_the_photo_is_retried(
+    database_url: str,
+    config: HelpdeskConfig,
+    clock: FixedClock,
+    fake: FakeTelegram,
+    sender: TelegramSender,
+) -> None:
+    """Through the outbox relay on the real database: the card, its photo failing once (a
+    500 from Telegram), the retry, then the next change edits the card that was posted."""
+    settings = Settings(database_url=database_url, _env_file=None)  # type: ignore[call-arg]
+    desk = build(settings, senders={"telegram": sender}, clock=clock, config=config)
+    try:
+        async with desk.unit_of_work() as uow:
+            uow.outbox.add(card(attachments=FILES[:1]), clock())
+            uow.outbox.add(Outbound(telegram(GROUP), "after the card", kind="reply"), clock())
+            await uow.commit()
+        fake.fail_next("sendPhoto", 500, "Internal Server Error")
+
+        await desk.relay.deliver_due()
+        assert fake.texts(GROUP) == [CARD] and fake.sent(GROUP, "sendPhoto") == []
+        clock.advance(seconds=5)
+        await desk.relay.deliver_due()
+
+        assert fake.texts(GROUP) == [CARD, "after the card"]
+        assert [p["photo"] for p in fake.sent(GROUP, "sendPhoto")] == ["PHOTO-1"]
+        rows = await fetch(desk, select(OutboxMessage).order_by(OutboxMessage.id))
+        assert [row.status for row in rows] == ["sent", "sent"]
+        card_id = rows[0].provider_message_id
+        assert fake.message(GROUP, int(card_id))["text"] == CARD
+        async with desk.unit_of_work() as uow:
+            uow.outbox.add(card(TAKEN, attachments=FILES[:1]), clock())
+            await uow.commit()
+        await desk.relay.deliver_due()
+        assert fake.message(GROUP, int(card_id))["text"] == TAKEN
+        assert len(fake.sent(GROUP, "sendPhoto")) == 1
+    finally:
+        await desk.close()
 
 
 # -- failures as the relay sees them --------------------------------------------------------

@@ -231,7 +231,7 @@ async def test_media_needs_basic_auth(fake: FakeTwilio) -> None:
         r"/Messages/MM[0-9a-f]{32}/Media/ME[0-9a-f]{32}",
         url,
     )
-    async with httpx.AsyncClient(timeout=5) as http:
+    async with httpx.AsyncClient(timeout=5, follow_redirects=True) as http:
         anonymous = await http.get(url)
         wrong = await http.get(url, auth=(fake.account_sid, "nope"))
         good = await http.get(url, auth=(fake.account_sid, fake.auth_token))
@@ -240,7 +240,8 @@ async def test_media_needs_basic_auth(fake: FakeTwilio) -> None:
     assert anonymous.status_code == 401
     assert anonymous.json()["code"] == 20003
     assert wrong.status_code == 401
-    assert good.status_code == 200
+    assert good.status_code == 200 and good.history[0].status_code == 302
+    assert good.url.path.startswith("/cdn/ME")
     assert good.content == b"\xff\xd8jpeg-bytes"
     assert good.headers["content-type"] == "image/jpeg"
     assert missing.status_code == 404

@@ -397,7 +397,7 @@ async def test_reconfigure_reaches_every_part_that_reads_the_configuration(
         assert scheduler.service is dispatcher.service
         assert scheduler.notifier is dispatcher.notifier
         assert jira.config is new and jira.sender.config is new
-        assert jira.sender.alert == dispatcher.notifier.jira_unreachable
+        assert jira.sender.alert == dispatcher.notifier.jira_alert
         assert jira.inbound.dispatcher is dispatcher and jira.inbound.config is new
     finally:
         if desk.jira is not None:

@@ -22,7 +22,7 @@ from db.models import Ticket
 from flows.messages import Address
 from tests.servers import serving
 from tests.support import Person, file_ticket
-from tests.web_support import PASSWORD, make_account
+from tests.web_support import PASSWORD, console_client, make_account
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 L1_CHAT = Address("console", "team-l1")
@@ -148,7 +148,11 @@ async def test_an_operator_logs_a_phone_call_and_reads_out_the_id(
     page = await browser.new_page(viewport={"width": 1366, "height": 768})
     await sign_in(page, console_url, "anita")
     await page.click("#nav-new")
+    # The contact field asks for what "Came in by" says.
+    await page.select_option("select[name=source]", "email")
+    await expect(page.locator("#contact-label")).to_have_text("Email address")
     await page.select_option("select[name=source]", "phone")
+    await expect(page.locator("#contact-label")).to_have_text("Phone number")
     await page.fill("input[name=reporter_name]", "Sabita Nayak")
     await page.select_option("select[name=reporter_role]", "cbo_member")
     await page.fill("input[name=contact]", "98765 43210")
@@ -223,3 +227,92 @@ async def test_the_dashboard_draws_its_charts_and_the_console_speaks_odia(
     await expect(page.locator("header nav")).to_contain_text("ଡ୍ୟାସବୋର୍ଡ")
     await page.goto(f"{console_url}/console/")
     await expect(page.locator("th").first).to_have_text("ଟିକେଟ")
+
+
+# -- how the pages look: screenshots at an office screen's size and a phone's -------------------
+
+SCREENS = {"desktop": (1366, 768), "phone": (390, 844)}
+# Where the screenshots are kept for people to look at (data/ is not part of the repository).
+SHOTS = Path(os.environ.get("CONSOLE_SCREENSHOTS", Path(__file__).parent.parent / "data/shots"))
+
+
+async def worked_ticket(helpdesk: Helpdesk, channel: MemoryChannel) -> str:
+    """A chat ticket with a story: taken, typed, prioritised, a question answered, escalated,
+    a note and a comment; its audit trail has a line of each kind."""
+    reporter = Person(helpdesk, channel, "memory:reporter-1")
+    number = await file_ticket(reporter, "Wage bill of muster roll MR/2026/0142 shows error 500")
+    await make_account(helpdesk, "anita", "l1", "l1", name="Anita Mohanty")
+    async with console_client(helpdesk) as anita:
+        assert (await anita.sign_in("anita")).status_code == 303
+        for action, fields in (
+            ("take", {}),
+            ("type", {"value": "incident"}),
+            ("priority", {"value": "P1"}),
+            ("ask", {"note": "Which muster roll number?"}),
+        ):
+            done = await anita.act(number, action, **fields)
+            assert done.status_code == 303, (action, done.text)
+        await reporter.say("MR/2026/0142")
+        for action, fields in (
+            ("note", {"note": "Seen in iFIX logs"}),
+            ("escalate", {"value": "auto"}),
+            ("comment", {"note": "The eGov team is on it"}),
+        ):
+            done = await anita.act(number, action, **fields)
+            assert done.status_code == 303, (action, done.text)
+    return number
+
+
+async def overflow(page: Page) -> int:
+    """How far the page is wider than the screen (0 or less: nothing to scroll sideways)."""
+    width: int = await page.evaluate("document.scrollingElement.scrollWidth - window.innerWidth")
+    return width
+
+
+async def test_the_queue_a_ticket_and_the_dashboard_fit_and_read_well_in_both_languages(
+    helpdesk: Helpdesk, channel: MemoryChannel, browser: Browser, console_url: str
+) -> None:
+    number = await worked_ticket(helpdesk, channel)
+    await asyncio.to_thread(SHOTS.mkdir, parents=True, exist_ok=True)
+    for language in ("en", "or"):
+        for screen, (width, height) in SCREENS.items():
+            page = await browser.new_page(
+                viewport={"width": width, "height": height}, is_mobile=screen == "phone"
+            )
+            await sign_in(page, console_url, "anita")
+            if language == "or":
+                await page.click("button[name=language][value=or]")
+            for name, path in (
+                ("queue", "/console/"),
+                ("ticket", f"/console/tickets/{number}"),
+                ("dashboard", "/console/dashboard"),
+            ):
+                await page.goto(f"{console_url}{path}")
+                await expect(page.locator("main")).to_be_visible()
+                shot = SHOTS / f"{name}-{language}-{screen}.png"
+                await page.screenshot(path=str(shot), full_page=True)
+                assert await overflow(page) <= 0, f"{shot.name} is wider than the screen"
+                if name == "queue":
+                    row = page.locator(f"tr[data-ticket='{number}']")
+                    # A ticket ID stays on one line.
+                    box = await row.locator("a").first.bounding_box()
+                    assert box is not None and box["height"] < 30, shot.name
+                    # Only the SLA badge is coloured ("responded in time": green), not the row.
+                    colours = await row.evaluate(
+                        "row => [row.querySelector('td.wide'), row.querySelector('.sla')]"
+                        ".map(cell => getComputedStyle(cell).color)"
+                    )
+                    assert colours == ["rgb(29, 36, 51)", "rgb(26, 127, 55)"], colours
+                if language == "or":
+                    # Odia in the font the console serves, whatever the machine has.
+                    served = await page.evaluate(
+                        "[...document.fonts].some(face => face.status === 'loaded'"
+                        " && face.family.replaceAll('\"', '') === 'Noto Sans Oriya')"
+                    )
+                    assert served, shot.name
+                if name == "ticket":
+                    audit = await page.locator("#audit").inner_text()
+                    assert '{"' not in audit and "_" not in audit, audit
+                    for key in ("in_progress", "waiting", "incident", "egov_tech", "staff:"):
+                        assert key not in audit, (key, audit)
+            await page.close()

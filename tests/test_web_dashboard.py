@@ -150,7 +150,7 @@ async def signed_in(helpdesk: Helpdesk, key: str) -> str:
 
 async def test_the_dashboard_shows_the_periods_figures(history: Helpdesk) -> None:
     page = await signed_in(history, "anita")
-    assert "Tickets created from 2026-11-03 to 2026-12-02" in page
+    assert "Tickets created from 03/11/2026 to 02/12/2026" in page
     assert headline(page) == {
         "Tickets created": "3",
         "SLA responses in time": "75% (3/4)",
@@ -160,10 +160,10 @@ async def test_the_dashboard_shows_the_periods_figures(history: Helpdesk) -> Non
     }
 
     texts, titles = chart(page, "per-day")
-    assert "2026-11-27: 2" in titles and "2026-11-30: 1" in titles
-    assert "2026-11-28: 0" in titles and len(titles) == 30
+    assert "27/11/2026: 2" in titles and "30/11/2026: 1" in titles
+    assert "28/11/2026: 0" in titles and len(titles) == 30
     assert [text for text in texts if "/" not in text] == ["2", "1"]
-    assert ["2026-11-27", "2"] in table(page, "per-day")
+    assert ["27/11/2026", "2"] in table(page, "per-day")
 
     texts, titles = chart(page, "sla-team")
     assert titles == ["L1 Helpdesk (HUDD): 67% (2/3)", "eGov technical team: 100% (1/1)"]
@@ -202,9 +202,9 @@ async def test_a_chosen_period_and_an_empty_one(history: Helpdesk) -> None:
         empty = await browser.get("/console/dashboard?from=2026-11-01&to=2026-11-26")
     assert monday.status_code == 200
     assert headline(monday.text)["Tickets created"] == "1"
-    assert chart(monday.text, "per-day")[1] == ["2026-11-30: 1"]
+    assert chart(monday.text, "per-day")[1] == ["30/11/2026: 1"]
     assert chart(monday.text, "sla-team")[1] == ["L1 Helpdesk (HUDD): 100% (1/1)"]
-    assert 'value="2026-11-30"' in monday.text
+    assert 'value="30/11/2026"' in monday.text
 
     assert "No tickets in this period." in empty.text
     assert 'id="chart-per-day"' not in empty.text and 'id="chart-sla-team"' not in empty.text
@@ -230,7 +230,7 @@ async def test_a_wrong_period_is_refused_with_the_reason(
         page = await browser.get(f"/console/dashboard?{query}")
     assert page.status_code == 400
     assert message in page.text
-    assert "Tickets created from 2026-10-29 to 2026-11-27" in page.text  # the last 30 days
+    assert "Tickets created from 29/10/2026 to 27/11/2026" in page.text  # the last 30 days
     assert "No tickets in this period." in page.text
 
 
@@ -238,7 +238,7 @@ async def test_a_team_member_sees_only_their_teams_figures(history: Helpdesk) ->
     page = await signed_in(history, "kiran")
     assert "Figures for your team only: eGov technical team" in page
     assert headline(page)["Tickets created"] == "1"
-    assert chart(page, "per-day")[1].count("2026-11-27: 1") == 1
+    assert chart(page, "per-day")[1].count("27/11/2026: 1") == 1
     assert chart(page, "sla-team")[1] == ["eGov technical team: 100% (1/1)"]
     assert chart(page, "sla-priority")[1] == ["P2: 100% (1/1)"]
     assert chart(page, "response-team")[0] == ["eGov technical team", "5.5 h", "5.5 h"]

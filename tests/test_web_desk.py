@@ -536,7 +536,7 @@ async def test_an_action_from_a_page_that_no_longer_shows_the_ticket_as_it_is_is
 
         taking = await ravi.act(number, "take", ravis_page)
         assert taking.status_code == 409
-        assert f"{number} changed while you had it open: take (anita)" in text_of(taking)
+        assert f"{number} changed while you had it open: Taken (anita)" in text_of(taking)
         note = "Bill re-submitted after the iFIX fix"
         resolving = await ravi.act(number, "resolve", ravis_page, note=note)
         assert resolving.status_code == 409 and note in text_of(resolving)

@@ -28,6 +28,9 @@ SAME_IN_EVERY_LANGUAGE = {
     "col_ulb",
     "csv_ulb",
     "csv_jira",  # "JIRA key": the tracker's own name for an issue's ID
+    "via_whatsapp",
+    "via_telegram",
+    "via_jira",
 }
 
 # `t("key")`, `t('key')` or `t("key", name=...)` as a call of its own (not `values.get("key")`).
@@ -48,6 +51,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "type_": (*TICKET_TYPES, "unset"),
     "source_": ("chat", *desk_routes.CALL_SOURCES),
     "kind_": ("photo", "document", "voice", "video"),
+    "delivery_": ("failed", "undeliverable", "rate_limited"),
     "done_": VERBS,
     "link_": ("incident", "duplicate"),
     "link_child_": ("incident", "duplicate"),

@@ -19,6 +19,10 @@ import httpx
 import pytest
 from pydantic import SecretStr
 from sqlalchemy import select
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
 from adapters.memory import MemoryChannel
 from bot import logs
@@ -28,16 +32,18 @@ from bot.build import Helpdesk, build
 from bot.config import HelpdeskConfig
 from bot.outbox import HEARD_AT, LANE, LEASE
 from bot.settings import Settings
-from bot.whatsapp import WhatsAppChannel
-from db.models import BULK, INTERACTIVE, OutboxMessage
+from bot.whatsapp import WhatsAppChannel, media_file_name
+from db.models import BULK, INTERACTIVE, InboundMessage, OutboxMessage
 from db.repositories import InboundRepository
 from db.uow import UnitOfWork
 from flows.delivery import Throttled
-from flows.messages import Address, Outbound
+from flows.messages import Address, Attachment, Outbound
 from tests.conftest import FixedClock
 from tests.servers import serving
 from tests.support import Person, latin_words
+from tests.test_web_attachments import filed_with
 from tests.twilio_fake import FakeTwilio, incoming_message, signed, status_callback
+from tests.web_support import ConsoleClient, make_account
 
 PUBLIC_URL = "https://helpdesk.example.org"
 HELPDESK_NUMBER = "whatsapp:+14155238886"
@@ -630,22 +636,56 @@ async def test_an_l1_operator_on_whatsapp_follows_a_ticket_after_its_escalation(
     ]
 
 
-async def test_long_messages_are_split_for_whatsapp(serve: ServerFactory) -> None:
-    server = await serve()
-    number = await file_in_english(server)
+async def comment_at_length(server: Server, number: str) -> str:
+    """L1 comments on the ticket at more than three WhatsApp messages' length."""
     paragraph = "Open Muster Roll, choose the week, tick each worker present, then Submit. "
     long_note = "\n\n".join(paragraph * 4 for _ in range(12))
     anita = Person(server.helpdesk, MemoryChannel(), "console:anita")
     await anita.say("hi")
     await anita.say("1")
-    before = len(server.fake.bodies(RAMESH))
     await anita.say(f"comment {number} {long_note}")
+    return long_note
+
+
+async def parts_after(server: Server, before: int, count: int) -> list[str]:
     for _ in range(300):
         parts = server.fake.bodies(RAMESH)[before:]
-        if len(parts) >= 3:
+        if len(parts) >= count:
+            return parts
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"fewer than {count} parts: {parts}")
+
+
+async def test_long_messages_are_split_for_whatsapp(serve: ServerFactory) -> None:
+    server = await serve()
+    number = await file_in_english(server)
+    before = len(server.fake.bodies(RAMESH))
+    long_note = await comment_at_length(server, number)
+    parts = await parts_after(server, before, 3)
+    assert all(len(part) <= 1600 for part in parts)
+    assert "".join(parts).count("Open Muster Roll") == long_note.count("Open Muster Roll")
+
+
+async def test_a_long_message_cut_off_by_twilio_resumes_where_it_stopped(
+    serve: ServerFactory, clock: FixedClock
+) -> None:
+    """Its second part refused (Twilio 503): the retry sends the rest, not the first again."""
+    server = await serve()
+    number = await file_in_english(server)
+    before = len(server.fake.bodies(RAMESH))
+    server.fake.fail_next(503, 20503, "Service Unavailable", after=1)
+    long_note = await comment_at_length(server, number)
+    await parts_after(server, before, 1)
+    for _ in range(500):
+        rows = await outbox_rows(server)
+        if any(row["address"] == RAMESH and "503" in row["last_error"] for row in rows):
             break
         await asyncio.sleep(0.02)
-    assert len(parts) >= 3 and all(len(part) <= 1600 for part in parts)
+    clock.advance(seconds=5)
+    server.helpdesk.relay.wake()
+    await parts_after(server, before, 3)
+    await all_settled(server)
+    parts = server.fake.bodies(RAMESH)[before:]
     assert "".join(parts).count("Open Muster Roll") == long_note.count("Open Muster Roll")
 
 
@@ -662,6 +702,140 @@ async def test_media_copies_are_kept_with_the_account_credentials(
             break
         await asyncio.sleep(0.02)
     assert copy.read_bytes() == b"\xff\xd8 a photo"
+    # Twilio's redirect to its media CDN is followed without the account's credentials.
+    assert server.fake.cdn_authorized == [False]
+
+
+@contextlib.asynccontextmanager
+async def listening() -> AsyncIterator[tuple[str, list[dict[str, str]]]]:
+    """A loopback HTTP server that records every request (the headers of each) it gets."""
+    heard: list[dict[str, str]] = []
+
+    async def record(request: Request) -> Response:
+        heard.append(dict(request.headers))
+        return Response(b"\xff\xd8 not Twilio's", media_type="image/jpeg")
+
+    app = Starlette(routes=[Route("/{path:path}", record, methods=["GET", "POST"])])
+    async with serving(app, lifespan="off") as url:
+        yield url, heard
+
+
+async def refusal_logged(caplog: pytest.LogCaptureFixture, why: str) -> str:
+    """The log line of a media copy that was not kept, once it is written."""
+    for _ in range(500):
+        for record in caplog.records:
+            if record.getMessage() == "media copy not kept" and why in str(record.__dict__):
+                return logs.JsonFormatter().format(record)
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"no media copy refused for {why!r}")
+
+
+async def inbound_attachments(server: Server, sid: str) -> str:
+    async with server.helpdesk.unit_of_work() as uow:
+        stored = await uow.session.scalar(
+            select(InboundMessage.attachments).where(InboundMessage.provider_id == sid)
+        )
+    assert stored is not None
+    return stored
+
+
+@pytest.mark.parametrize(
+    "where", ["http://localhost:{port}/m/ME1", "http://127.0.0.1:{port}/2010-04-01/Media/ME1"]
+)
+async def test_media_elsewhere_than_twilio_is_never_fetched_and_the_message_is_kept(
+    serve: ServerFactory, tmp_path: Path, caplog: pytest.LogCaptureFixture, where: str
+) -> None:
+    """Another host, or the API's host on another port: nothing is asked of it, with the
+    account's credentials or without; the reporter's message and its media URL are kept."""
+    caplog.set_level(logging.INFO)
+    server = await serve(twilio_keep_media=True, media_dir=tmp_path / "media")
+    async with listening() as (url, heard):
+        media_url = where.format(port=url.rsplit(":", 1)[1])
+        await server.say(RAMESH, "hi")
+        await server.say(RAMESH, "the bill screen", media=[(media_url, "image/jpeg")], sid="MM1")
+        line = await refusal_logged(caplog, "not on Twilio's API host")
+        assert heard == []
+    assert "9876543210" not in line
+    assert media_url in await inbound_attachments(server, "MM1")
+    assert not (tmp_path / "media").exists() or not any((tmp_path / "media").iterdir())
+
+
+async def test_a_redirect_away_from_twilio_is_not_followed(
+    serve: ServerFactory, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    server = await serve(twilio_keep_media=True, media_dir=tmp_path / "media")
+    async with listening() as (url, heard):
+        media_url = server.fake.add_media("x.jpg", b"\xff\xd8", "image/jpeg", moved_to=url)
+        await server.say(RAMESH, "hi")
+        await server.say(RAMESH, "", media=[(media_url, "image/jpeg")], sid="MM2")
+        await refusal_logged(caplog, "redirected away from Twilio's hosts")
+        assert heard == []
+    assert media_url in await inbound_attachments(server, "MM2")
+
+
+async def test_a_file_past_the_size_cap_is_not_kept(
+    serve: ServerFactory, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    folder = tmp_path / "media"
+    server = await serve(twilio_keep_media=True, media_dir=folder, twilio_media_max_bytes=1000)
+    small = server.fake.add_media("small.jpg", b"s" * 1000, "image/jpeg")
+    large = server.fake.add_media("large.mp4", b"L" * 5000, "video/mp4")
+    await server.say(RAMESH, "hi")
+    await server.say(RAMESH, "", media=[(large, "video/mp4"), (small, "image/jpeg")], sid="MM3")
+    await refusal_logged(caplog, "larger than 1000 bytes")
+    for _ in range(300):
+        if (folder / media_file_name(small)).exists():
+            break
+        await asyncio.sleep(0.02)
+    assert (folder / media_file_name(small)).read_bytes() == b"s" * 1000
+    assert not (folder / media_file_name(large)).exists()
+    assert large in await inbound_attachments(server, "MM3")
+
+
+async def test_staff_open_media_from_twilio_and_nothing_from_elsewhere(
+    serve: ServerFactory,
+) -> None:
+    """The console fetches a WhatsApp photo when asked, as the copies are: from Twilio only."""
+    server = await serve()
+    photo = server.fake.add_media("bill.jpg", b"\xff\xd8 the bill", "image/jpeg")
+    async with listening() as (url, heard):
+        elsewhere = f"{url}/Media/ME2"
+        number = await filed_with(
+            server.helpdesk,
+            Attachment("photo", photo, "image/jpeg"),
+            Attachment("photo", elsewhere, "image/jpeg"),
+            reporter=RAMESH,
+        )
+        async with server.helpdesk.unit_of_work() as uow:
+            ticket = await uow.tickets.by_number(number)
+            assert ticket is not None
+            items = [item.id for item in ticket.attachments]
+        await make_account(server.helpdesk, "anita", "l1", "l1")
+        # The console is at PUBLIC_URL (HTTPS: its cookies are Secure).
+        app = httpx.ASGITransport(app=create_app(server.helpdesk, run_relay=False))
+        async with httpx.AsyncClient(transport=app, base_url=PUBLIC_URL) as http:
+            browser = ConsoleClient(http)
+            await browser.sign_in("anita")
+            fetched = await browser.get(f"/console/tickets/{number}/attachments/{items[0]}")
+            refused = await browser.get(f"/console/tickets/{number}/attachments/{items[1]}")
+        assert fetched.status_code == 200 and fetched.content == b"\xff\xd8 the bill"
+        assert refused.status_code == 404 and heard == []
+    assert server.fake.cdn_authorized == [False]
+
+
+async def test_at_most_ten_media_are_read_from_a_message(serve: ServerFactory) -> None:
+    """Twilio sends at most 10; a form that claims more is read that far, however large the
+    count it gives."""
+    server = await serve()
+    media = [(f"https://api.twilio.com/m/ME{index}", "image/jpeg") for index in range(12)]
+    form = incoming_message(RAMESH, "photos", sid="MM4", media=media)
+    form["NumMedia"] = "99999999999999999999"
+    response = await server.post("/whatsapp/webhook", form)
+    assert response.status_code == 200
+    kept = json.loads(await inbound_attachments(server, "MM4"))
+    assert [item["ref"] for item in kept] == [url for url, _ in media[:10]]
 
 
 async def test_logs_never_carry_a_full_phone_number(

@@ -56,7 +56,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 from twilio.request_validator import RequestValidator
 
@@ -297,6 +297,7 @@ class Media:
     name: str
     content: bytes
     content_type: str
+    moved_to: str = ""
 
 
 @dataclass(frozen=True)
@@ -324,7 +325,9 @@ class FakeTwilio:
         self.requests: list[tuple[str, str, int]] = []
         #: Media served by `add_media`, by media SID.
         self.media: dict[str, Media] = {}
-        self._failures: deque[_Failure] = deque()
+        #: Whether each request for media at the CDN carried an Authorization header.
+        self.cdn_authorized: list[bool] = []
+        self._failures: deque[_Failure | None] = deque()
         self._stack = contextlib.AsyncExitStack()
 
     # -- lifecycle --------------------------------------------------------------------------
@@ -347,6 +350,7 @@ class FakeTwilio:
                     self._media,
                     methods=["GET"],
                 ),
+                Route("/cdn/{media_sid}", self._cdn, methods=["GET"]),
                 Route(
                     "/{path:path}",
                     self._not_found,
@@ -374,21 +378,26 @@ class FakeTwilio:
         code: int,
         message: str,
         times: int = 1,
+        after: int = 0,
         headers: dict[str, str] | None = None,
     ) -> None:
-        """The next `times` creates answer `status` with Twilio's error JSON (code, message)
-        and these `headers` (a 429's `Retry-After`)."""
+        """The next `times` creates, once `after` more are accepted, answer `status` with
+        Twilio's error JSON (code, message) and these `headers` (a 429's `Retry-After`)."""
+        self._failures.extend([None] * after)
         for _ in range(times):
             self._failures.append(_Failure(status, code, message, headers))
 
-    def add_media(self, path: str, content: bytes, content_type: str) -> str:
+    def add_media(self, path: str, content: bytes, content_type: str, moved_to: str = "") -> str:
         """Serve `content` as an inbound media file; returns its full Twilio media URL.
 
         `path` is the file's name as the reporter sent it (kept in `media[sid].name`); the
         URL ends in the media SID (…/Messages/MM…/Media/ME…), as Twilio's do. GET needs the
-        account's basic auth.
+        account's basic auth and, as on Twilio, is redirected to the file on the media CDN
+        (here `/cdn/ME…`, which needs no credentials: its URL is the secret), or to `moved_to`.
         """
-        media = Media(new_sid("ME"), new_sid("MM"), Path(path).name, content, content_type)
+        media = Media(
+            new_sid("ME"), new_sid("MM"), Path(path).name, content, content_type, moved_to
+        )
         self.media[media.sid] = media
         return (
             f"{self.base_url}/{API_VERSION}/Accounts/{self.account_sid}"
@@ -465,8 +474,8 @@ class FakeTwilio:
         media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
         body = (await request.body()).decode("utf-8", "replace")
         pairs = parse_qsl(body, keep_blank_values=True)
-        if self._failures:
-            failure = self._failures.popleft()
+        failure = self._failures.popleft() if self._failures else None
+        if failure is not None:
             return self._error(
                 request, failure.status, failure.code, failure.message, failure.headers
             )
@@ -531,6 +540,14 @@ class FakeTwilio:
             return self._error(
                 request, 404, 20404, f"The requested resource {request.url.path} was not found"
             )
+        moved_to = media.moved_to or f"/cdn/{media.sid}"
+        return self._answer(request, RedirectResponse(moved_to, status_code=302))
+
+    async def _cdn(self, request: Request) -> Response:
+        self.cdn_authorized.append("authorization" in request.headers)
+        media = self.media.get(request.path_params["media_sid"])
+        if media is None:
+            return self._answer(request, Response("Not Found", 404))
         headers = {"Content-Disposition": f'inline; filename="{media.name}"'}
         response = Response(media.content, 200, headers=headers, media_type=media.content_type)
         return self._answer(request, response)

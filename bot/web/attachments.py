@@ -3,23 +3,25 @@ staff can open them on the ticket page (chat channels keep only references on ou
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import mimetypes
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 import httpx
 from telegram.error import TelegramError
 
+from adapters.console import CHANNEL as CONSOLE
+from bot import console_media
 from bot.build import Helpdesk
 from bot.logs import masked
-from bot.whatsapp import media_file_name
+from bot.twiliomedia import MediaRefused
+from bot.whatsapp import WhatsAppChannel, media_file_name
 
 log = logging.getLogger(__name__)
 # Shown in the page itself; anything else is downloaded (a file a reporter sent is not
 # trusted to render as part of the console).
 INLINE_TYPES = ("image/jpeg", "image/png", "image/webp", "image/gif", "application/pdf")
-MAX_BYTES = 25 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -37,34 +39,37 @@ async def fetch(helpdesk: Helpdesk, channel: str, ref: str, content_type: str) -
             guessed = mimetypes.guess_type(file.file_path or "")[0]
             return Fetched(content, content_type or guessed or "application/octet-stream")
         if channel == "whatsapp" and helpdesk.whatsapp is not None:
-            return await _from_twilio(helpdesk, ref, content_type)
+            return await _from_twilio(helpdesk.whatsapp, ref, content_type)
+        if channel == CONSOLE:
+            kept = console_media.kept_path(helpdesk.settings.media_dir, ref)
+            if kept is not None:
+                guessed = mimetypes.guess_type(kept.name)[0]
+                served = content_type or guessed or "application/octet-stream"
+                return Fetched(await asyncio.to_thread(kept.read_bytes), served)
     except (TelegramError, httpx.HTTPError, OSError) as error:
         log.warning("attachment not fetched", extra={"channel": channel, "error": repr(error)})
     return None
 
 
-async def _from_twilio(helpdesk: Helpdesk, url: str, content_type: str) -> Fetched | None:
-    settings = helpdesk.settings
-    kept = settings.media_dir / media_file_name(url)
+async def _from_twilio(whatsapp: WhatsAppChannel, url: str, content_type: str) -> Fetched | None:
+    kept = whatsapp.settings.media_dir / media_file_name(url)
     if kept.is_file():  # TWILIO_KEEP_MEDIA made a copy when it arrived
         return Fetched(kept.read_bytes(), content_type or "application/octet-stream")
-    token = settings.twilio_auth_token
-    if token is None or not on_twilio(url, settings.twilio_api_base_url):
-        # Only the account's own media URLs get its credentials.
-        log.warning("attachment URL is not Twilio's", extra={"url": masked(url)})
+    try:
+        media = await whatsapp.media.fetch(url)
+    except MediaRefused as refusal:
+        log.warning("attachment not fetched", extra={"url": masked(url), "reason": str(refusal)})
         return None
-    auth = (settings.twilio_account_sid, token.get_secret_value())
-    async with httpx.AsyncClient(auth=auth, follow_redirects=True, timeout=30) as http:
-        response = await http.get(url)
-        response.raise_for_status()
-        if len(response.content) > MAX_BYTES:
-            return None
-        served = content_type or response.headers.get("content-type", "")
-        return Fetched(response.content, served or "application/octet-stream")
+    return Fetched(media.content, content_type or media.content_type or "application/octet-stream")
 
 
-def on_twilio(url: str, api_base_url: str) -> bool:
-    """Whether `url` is on Twilio's API host (scheme, host and port as configured): a URL that
-    only starts the same (`https://api.twilio.com.example.org/…`) is another host."""
-    asked, own = urlsplit(url), urlsplit(api_base_url)
-    return (asked.scheme, asked.netloc) == (own.scheme, own.netloc)
+def viewable(helpdesk: Helpdesk, channel: str, ref: str) -> bool:
+    """Whether the page can offer the file: its channel may still give it (the chat services
+    are asked only when it is opened), or the helpdesk keeps a copy."""
+    if channel == "telegram":
+        return helpdesk.telegram is not None
+    if channel == "whatsapp":
+        return helpdesk.whatsapp is not None
+    if channel == CONSOLE:
+        return console_media.kept_path(helpdesk.settings.media_dir, ref) is not None
+    return False

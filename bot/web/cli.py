@@ -6,10 +6,13 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+from collections.abc import Callable
 from typing import TextIO
 
 from bot.build import Helpdesk
 from bot.web.accounts import LANGUAGES, AccountError, Accounts
+from bot.web.passwords import WeakPassword, check_strength
+from bot.web.strings import translate
 from flows.directory import STAFF_ROLES
 
 ACTOR = "command-line"
@@ -31,14 +34,21 @@ def add_account_commands(commands: argparse._SubParsersAction[argparse.ArgumentP
     actions.add_parser("list", help="list the accounts")
 
 
-def read_password(stdin: TextIO = sys.stdin) -> str:
-    """Asked twice at a terminal; the first line of standard input otherwise (for scripts)."""
-    if stdin.isatty():
-        first = getpass.getpass("Password: ")
-        if getpass.getpass("Password again: ") != first:
-            raise AccountError("acc_err_passwords_differ")
-        return first
-    return stdin.readline().rstrip("\r\n")
+def read_password(stdin: TextIO = sys.stdin, ask: Callable[[str], str] = getpass.getpass) -> str:
+    """Asked at a terminal until one is good enough, then once more to be sure of it; the
+    first line of standard input otherwise (for scripts)."""
+    if not stdin.isatty():
+        return stdin.readline().rstrip("\r\n")
+    while True:
+        first = ask("Password: ")
+        try:
+            check_strength(first)  # said at once, not after it was typed twice
+        except WeakPassword as weak:
+            print(f"Not that one: {translate('en', weak.key, **weak.values)}.", file=sys.stderr)
+            continue
+        if ask("Password again: ") == first:
+            return first
+        print(f"Not that one: {translate('en', 'acc_err_passwords_differ')}.", file=sys.stderr)
 
 
 async def run_account(helpdesk: Helpdesk, arguments: argparse.Namespace) -> int:

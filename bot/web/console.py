@@ -23,7 +23,6 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from bot.build import Helpdesk
 from bot.web import sessions
 from bot.web.accounts import Accounts, staff_of
-from bot.web.desk import actor_name
 from bot.web.loginguard import LoginGuard
 from bot.web.sessions import SignedIn
 from bot.web.strings import LANGUAGES, translate
@@ -31,6 +30,9 @@ from bot.webinput import Refused, form_fields, read_body, storable_text
 from flows.directory import STAFF_ROLES, Directory, Staff
 
 HERE = Path(__file__).parent
+# Times as India writes them, day first, in digits (no month names to translate).
+LONG = "%d/%m/%Y %H:%M"
+SHORT = "%d/%m %H:%M"
 PREFIX = "/console"
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -80,7 +82,7 @@ class Console:
         )
         self.templates.filters["local"] = self.local_time
         self.templates.globals["label"] = self.label
-        self.templates.globals["actor_name"] = actor_name
+        self.templates.globals["SHORT"] = SHORT
 
     @property
     def directory(self) -> Directory:
@@ -102,7 +104,7 @@ class Console:
     def now(self) -> datetime:
         return self.helpdesk.clock()
 
-    def local_time(self, moment: datetime | None, style: str = "%d %b %Y %H:%M") -> str:
+    def local_time(self, moment: datetime | None, style: str = LONG) -> str:
         if moment is None:
             return "–"
         return moment.astimezone(ZoneInfo(self.helpdesk.config.timezone)).strftime(style)

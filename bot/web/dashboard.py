@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -57,6 +58,27 @@ class Period:
         return self.last + timedelta(days=1)
 
 
+# A day as India writes it, day first (1/12/2026, 01-12-2026, 01.12.2026), or as ISO 8601
+# (2026-12-01: older bookmarks and links).
+DAY_FIRST = re.compile(r"([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{4})")
+ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def typed_day(text: str) -> date:
+    """The day in `text`; ValueError if it is not one."""
+    found = DAY_FIRST.fullmatch(text)
+    if found:
+        day, month, year = (int(part) for part in found.groups())
+        return date(year, month, day)
+    if ISO_DAY.fullmatch(text):
+        return date.fromisoformat(text)
+    raise ValueError(f"not a day: {text!r}")
+
+
+def day_text(day: date) -> str:
+    return day.strftime("%d/%m/%Y")
+
+
 def choose_period(params: Mapping[str, str], today: date) -> tuple[Period, str]:
     """The period asked for by `from` and `to` (both days included), or the last 30 days up
     to today with the key of the message saying what was wrong."""
@@ -65,12 +87,8 @@ def choose_period(params: Mapping[str, str], today: date) -> tuple[Period, str]:
     if not first_text and not last_text:
         return default, ""
     try:
-        last = date.fromisoformat(last_text) if last_text else today
-        first = (
-            date.fromisoformat(first_text)
-            if first_text
-            else last - timedelta(days=DEFAULT_DAYS - 1)
-        )
+        last = typed_day(last_text) if last_text else today
+        first = typed_day(first_text) if first_text else last - timedelta(days=DEFAULT_DAYS - 1)
     except (ValueError, OverflowError):  # OverflowError: 30 days before 0001-01-29
         return default, "dash_bad_date"
     if first < EARLIEST or last < EARLIEST:
@@ -206,7 +224,7 @@ def day_chart(
                 round(slot * 0.7, 1),
                 round(height, 1),
                 "c-main",
-                f"{day.isoformat()}: {count}",
+                f"{day_text(day)}: {count}",
             )
         )
         if count and len(days) <= 45:
@@ -221,7 +239,7 @@ def day_chart(
         bars=tuple(bars),
         texts=tuple(texts),
         head=head,
-        table=tuple(TableRow((day.isoformat(), str(count))) for day, count in days),
+        table=tuple(TableRow((day_text(day), str(count))) for day, count in days),
     )
 
 
@@ -503,9 +521,9 @@ def dashboard_routes(console: Console) -> list[BaseRoute]:
             period=period,
             asked_from=request.query_params.get("from", "")[:20]
             if error
-            else period.first.isoformat(),
-            asked_to=request.query_params.get("to", "")[:20] if error else period.last.isoformat(),
-            today=reports.local_day(config, now).isoformat(),
+            else day_text(period.first),
+            asked_to=request.query_params.get("to", "")[:20] if error else day_text(period.last),
+            day_text=day_text,
             team=team_name(team) if team else "",
             report=report,
             open_now=sum(count for _, count in by_ulb),

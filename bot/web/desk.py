@@ -294,18 +294,18 @@ def caller_address(source: str, contact: str, updates_by: str, chat_contact: str
         if user is None:
             raise CallerError("chat_contact", "caller_bad_telegram")
         return Address("telegram", f"@{user.group(1).casefold()}")
-    if source == "email":
-        if len(contact) > EMAIL_LONGEST or not EMAIL.match(contact):
-            raise CallerError("contact", "caller_bad_email")
+    # Reached as the contact given says, whichever way the call came in (a caller on the
+    # phone may want the answer by email).
+    if len(contact) <= EMAIL_LONGEST and EMAIL.match(contact):
         return Address("email", contact.lower())
-    if not PHONE.match(contact):
-        raise CallerError("contact", "caller_bad_phone")
-    return Address("phone", e164_india(contact))
+    if PHONE.match(contact):
+        return Address("phone", e164_india(contact))
+    raise CallerError("contact", "caller_bad_email" if source == "email" else "caller_bad_phone")
 
 
 # -- what the desk must know about without being told in a chat --------------------------------
 
-UNDELIVERED = ("undeliverable", "failed")
+UNDELIVERED = ("undeliverable", "failed", "expired")
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from starlette.routing import BaseRoute, Route
 
 from bot.tickets import Done, view_of
 from bot.web import attachments, desk, sessions
+from bot.web.audit import AuditTrail, action_words
 from bot.web.console import PREFIX, Console, Visit, same_origin
 from bot.web.desk import CallerError, QueueFilter
 from bot.webinput import Refused, form_fields, read_body, storable_text
@@ -185,13 +186,21 @@ def desk_routes(console: Console) -> list[BaseRoute]:
             version = await desk.ticket_version(uow.session, number)
             if story is None:  # removed meanwhile
                 return console.refusal(visit.language, "ticket_missing", 404)
+            view = view_of(story.ticket, now)
+            files = story.ticket.attachments
+            channel = view.reporter_channel
             return console.html(
                 "ticket.html",
                 visit.language,
                 visit,
                 story=story,
-                view=view_of(story.ticket, now),
+                view=view,
+                audit=AuditTrail(console.directory, visit.t, visit.language).lines(
+                    story.ticket, story.events
+                ),
                 verbs=VERBS,
+                channels=desk.CHANNELS,
+                viewable={a.id for a in files if attachments.viewable(helpdesk, channel, a.ref)},
                 ticket_types=TICKET_TYPES,
                 priorities=PRIORITIES,
                 teams=console.directory.escalation_teams,
@@ -293,7 +302,7 @@ def desk_routes(console: Console) -> list[BaseRoute]:
         visit: Visit, number: str, changes: list[tuple[str, str]], note: str, page: str
     ) -> Response:
         """Nothing done: what changed since the page was opened, and what was typed, kept."""
-        done = ", ".join(f"{action} ({who})" for action, who in changes)
+        done = ", ".join(f"{action_words(visit.t, action)} ({who})" for action, who in changes)
         text = visit.t("changed_meanwhile", number=number, changes=done)
         return console.html(
             "refused.html", visit.language, visit, status_code=409, text=text, back=page,

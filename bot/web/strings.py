@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.web import strings_admin, strings_dashboard
 from bot.web.strings_or import ODIA
+from flows import i18n
 
 LANGUAGES = {"en": "English", "or": "ଓଡ଼ିଆ"}
 
@@ -56,13 +57,9 @@ ENGLISH: dict[str, str] = {
     "ticket_changed": "This ticket has changed since you opened it.",
     "reload": "Show the latest",
     "status_open": "Open (not resolved)",
-    "status_new": "New",
-    "status_in_progress": "In progress",
-    "status_waiting": "Waiting for reporter",
-    "status_escalated": "Escalated",
-    "status_reopened": "Reopened",
-    "status_resolved": "Resolved",
-    "status_closed": "Closed",
+    # (The other statuses are named in the chat's words: see CHAT_STATUSES. The chat says
+    # "Waiting for your reply" to the reporter.)
+    "status_waiting": "Waiting for the reporter's reply",
     "sla_breached": "Breached",
     "sla_due_soon": "Due soon",
     "sla_on_track": "On track",
@@ -103,6 +100,7 @@ ENGLISH: dict[str, str] = {
     "type_change_request": "Change Request",
     "type_bug_fix": "Bug Fix",
     "type_unset": "Not set",
+    "choose": "Choose…",
     "source": "Came in by",
     "source_chat": "Chat",
     "source_phone": "Phone call",
@@ -115,6 +113,7 @@ ENGLISH: dict[str, str] = {
     "kind_video": "Video",
     "open": "open",
     "attachment_missing": "There is no such attachment on this ticket.",
+    "attachment_not_kept": "the helpdesk has no copy of this file (reference: {ref})",
     "attachment_unavailable": "The chat service could not give this file now (it may have "
     "expired there). Ask the reporter to send it again.",
     "reporter": "Reporter",
@@ -164,9 +163,42 @@ ENGLISH: dict[str, str] = {
     "conversation": "Conversation with the reporter",
     "from_reporter": "reporter",
     "from_helpdesk": "helpdesk",
+    "delivery_failed": "failed",
+    "delivery_undeliverable": "could not be delivered",
+    "delivery_rate_limited": "held back: too many messages",
     "no_conversation": "No chat messages (logged by an operator).",
     "audit_trail": "Audit trail",
     "by_reporter": "reporter",
+    "event_create": "Reported",
+    "event_logged": "Logged for a caller",
+    "event_take": "Taken",
+    "event_type": "Type set",
+    "event_priority": "Priority changed",
+    "event_escalate": "Passed to another team",
+    "event_ask": "Question to the reporter",
+    "event_comment": "Comment to the reporter",
+    "event_note": "Internal note",
+    "event_link": "Linked to a Problem",
+    "event_duplicate": "Marked as a duplicate",
+    "event_resolve": "Resolved",
+    "event_close": "Closed",
+    "event_reopen": "Reopened",
+    "event_reply": "The reporter wrote",
+    "event_files": "files attached: {count}",
+    "event_confirm": "The reporter confirmed it is solved",
+    "event_rate": "Rated",
+    "event_auto_close": "Closed automatically (no answer)",
+    "event_chat_linked": "The caller's chat linked",
+    "via_web": "web console",
+    "via_console": "console chat",
+    "via_whatsapp": "WhatsApp",
+    "via_telegram": "Telegram",
+    "via_email": "email",
+    "via_phone": "phone",
+    "via_jira": "JIRA",
+    "via_helpdesk": "automatically",
+    "by_helpdesk": "the helpdesk",
+    "by_problem": "with its Problem {number}",
     "changed_meanwhile": "{number} changed while you had it open: {changes}. So nothing was "
     "done. Look at it again, and act if it is still needed.",
     "kept_text": "What you wrote (copy it if you need it):",
@@ -175,6 +207,8 @@ ENGLISH: dict[str, str] = {
     "queue, ID series and SLA clock as chat tickets.",
     "caller": "Caller",
     "caller_contact": "Phone number or email",
+    "caller_phone": "Phone number",
+    "caller_email": "Email address",
     "updates_by": "Updates",
     "updates_by_operator": "By phone/email from the helpdesk",
     "updates_by_whatsapp": "On WhatsApp",
@@ -191,10 +225,18 @@ ENGLISH: dict[str, str] = {
     "caller_bad_phone": "That is not a phone number (for example +91 98765 43210).",
 }
 
+# A ticket's status has one name, the one its reporter reads in the chat (flows' locales).
+CHAT_STATUSES = ("new", "in_progress", "escalated", "reopened", "resolved", "closed")
+
+
+def chat_statuses(language: str) -> dict[str, str]:
+    return {f"status_{status}": i18n.text(language, f"status_{status}") for status in CHAT_STATUSES}
+
+
 # Each area of the console keeps its own words; one catalog per language holds them all.
 CATALOGS = {
-    "en": {**ENGLISH, **strings_dashboard.ENGLISH, **strings_admin.ENGLISH},
-    "or": {**ODIA, **strings_dashboard.ODIA, **strings_admin.ODIA},
+    "en": {**ENGLISH, **chat_statuses("en"), **strings_dashboard.ENGLISH, **strings_admin.ENGLISH},
+    "or": {**ODIA, **chat_statuses("or"), **strings_dashboard.ODIA, **strings_admin.ODIA},
 }
 
 

@@ -310,6 +310,10 @@ MESSAGES: dict[str, str] = {
         "helpdesk; this update is not tried again, so please check the JIRA settings or the "
         "issue in JIRA."
     ),
+    "jira_poll_refused": (
+        "JIRA refused the mirror's look for changes: {reason}. Answers and resolutions made "
+        "in JIRA do not reach the helpdesk until this is fixed; please check the JIRA settings."
+    ),
     "jira_unreachable": (
         "The JIRA mirror cannot reach JIRA ({reason}). Tickets keep working in the helpdesk; "
         "JIRA is brought up to date when it is back."

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 import threading
 import time
@@ -29,6 +30,15 @@ from starlette.routing import Route
 
 from tests.blackbox.emulators import free_port
 
+# Telegram's methods that send a file, and the Message field that carries it: telegram-test-api
+# has none of them (answered here as the Bot API documents, for a file ID already on Telegram).
+FILE_METHODS = {
+    "sendPhoto": "photo",
+    "sendDocument": "document",
+    "sendVoice": "voice",
+    "sendAudio": "audio",
+    "sendVideo": "video",
+}
 HOP_BY_HOP = {"content-length", "transfer-encoding", "connection", "content-encoding", "host"}
 LONG_POLL_STEP = 0.1
 
@@ -74,6 +84,9 @@ class Recorder:
     failing: bool = False
     hanging: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    # Answers to give instead of forwarding, by the end of the path (`fail_next`).
+    _failures: dict[str, list[int]] = field(default_factory=dict)
+    _message_ids: Iterator[int] = field(default_factory=lambda: itertools.count(900_000))
 
     def fail(self, failing: bool = True) -> None:
         """From now on answer 503 without forwarding (or forward again)."""
@@ -83,6 +96,19 @@ class Recorder:
         """From now on hold each request unanswered (a provider that stopped answering);
         `hang(False)` answers those held 503, and forwards again."""
         self.hanging = hanging
+
+    def fail_next(self, path_end: str, status: int = 500, times: int = 1) -> None:
+        """The next `times` requests to a path ending in `path_end` are answered `status`
+        (in the provider's error shape) instead of being forwarded."""
+        with self._lock:
+            self._failures.setdefault(path_end, []).extend([status] * times)
+
+    def _failure(self, path: str) -> int | None:
+        with self._lock:
+            for path_end, statuses in self._failures.items():
+                if path.endswith(path_end) and statuses:
+                    return statuses.pop(0)
+        return None
 
     def calls(self, predicate: Callable[[Recorded], bool] = lambda _: True) -> list[Recorded]:
         with self._lock:
@@ -132,10 +158,13 @@ class Recorder:
         call = Call(
             request.method, request.url.path, request.url.query, headers, await request.body()
         )
+        failure = self._failure(call.path)
         if self.failing or held:  # a request's fate is decided when it arrives
             response: Response = JSONResponse(
                 {"code": 20503, "message": "Service Unavailable", "status": 503}, 503
             )
+        elif failure is not None:
+            response = self._error(failure)
         elif self.telegram:
             response = await self._telegram(call, client)
         else:
@@ -144,6 +173,36 @@ class Recorder:
         with self._lock:
             self.requests.append(recorded)
         return response
+
+    def _error(self, status: int) -> Response:
+        if self.telegram:
+            body = {"ok": False, "error_code": status, "description": "Internal Server Error"}
+        else:
+            body = {"code": 20500, "message": "Internal Server Error", "status": status}
+        return JSONResponse(body, status)
+
+    def _file_sent(self, name: str, call: Call) -> Response:
+        """The Message a file send returns: the file (by its ID) in the field of its kind."""
+        fields = call.fields()
+        file_id = str(fields.get(FILE_METHODS[name], ""))
+        chat_id = int(fields["chat_id"])
+        described: Any = {"file_id": file_id, "file_unique_id": f"u{file_id}"[:32]}
+        if name == "sendPhoto":
+            described = [{**described, "width": 800, "height": 600}]
+        elif name in ("sendVoice", "sendAudio", "sendVideo"):
+            described["duration"] = 1
+            if name == "sendVideo":
+                described.update(width=640, height=480)
+        message = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "supergroup" if chat_id < 0 else "private"},
+            "from": {"id": 666, "is_bot": True, "first_name": "Bot"},
+            FILE_METHODS[name]: described,
+        }
+        if fields.get("caption"):
+            message["caption"] = str(fields["caption"])
+        return JSONResponse({"ok": True, "result": message})
 
     async def _forward(self, call: Call, client: httpx.AsyncClient) -> Response:
         url = self.upstream + call.path + (f"?{call.query}" if call.query else "")
@@ -158,6 +217,8 @@ class Recorder:
             return JSONResponse({"ok": True, "result": True})
         if name == "getUpdates":
             return await self._long_poll(call, client)
+        if name in FILE_METHODS:
+            return self._file_sent(name, call)
         response = await self._forward(call, client)
         if response.status_code != 200:
             return response

@@ -1,4 +1,5 @@
-// The console's only script: the queue refreshes itself, and forms know where they are.
+// The console's only script: the queue refreshes itself, forms know where they are, and the
+// caller's contact field asks for what "Came in by" says.
 "use strict";
 
 document.querySelectorAll("input[data-here]").forEach((input) => {
@@ -57,4 +58,19 @@ if (changed) {
     window.setTimeout(check, 5000);
   };
   window.setTimeout(check, 5000);
+}
+
+const source = document.querySelector("#caller-form select[name=source]");
+const contactLabel = document.getElementById("contact-label");
+const contact = document.querySelector("#caller-form input[name=contact]");
+if (source && contactLabel && contact) {
+  const fit = () => {
+    const way = source.value === "email" ? "email" : "phone";
+    contactLabel.textContent = contactLabel.dataset[way];
+    contact.placeholder = contact.dataset[way];
+    contact.type = way === "email" ? "email" : "tel";
+    contact.autocomplete = way === "email" ? "email" : "tel";
+  };
+  source.addEventListener("change", fit);
+  fit();
 }
