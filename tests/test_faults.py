@@ -440,18 +440,27 @@ async def test_a_locked_database_answers_the_webhook_503(
 
 async def terminate(database_url: str, pid: int | None = None) -> int:
     """pg_terminate_backend from another connection: this pid, or every connection to the
-    database (what clients see when PostgreSQL restarts). How many were terminated."""
+    database (what clients see when PostgreSQL restarts), and wait until they are gone (a
+    restart is over before the next message comes). How many were terminated."""
     connection = await asyncpg.connect(_raw_dsn(POSTGRES_URL), timeout=10)
     try:
         if pid is not None:
-            rows = await connection.fetch("SELECT pg_terminate_backend($1)", pid)
+            rows = await connection.fetch("SELECT $1::int, pg_terminate_backend($1)", pid)
         else:
             rows = await connection.fetch(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "SELECT pid, pg_terminate_backend(pid) FROM pg_stat_activity "
                 "WHERE datname = $1 AND pid <> pg_backend_pid()",
                 make_url(database_url).database,
             )
-        return sum(bool(row[0]) for row in rows)
+        ended = [row[0] for row in rows if row[1]]
+        for _ in range(500):
+            left = await connection.fetchval(
+                "SELECT count(*) FROM pg_stat_activity WHERE pid = ANY($1::int[])", ended
+            )
+            if not left:
+                break
+            await asyncio.sleep(0.01)
+        return len(ended)
     finally:
         await connection.close()
 
