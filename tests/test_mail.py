@@ -114,7 +114,10 @@ async def log_email(helpdesk: Helpdesk) -> str:
 
 
 async def test_an_email_caller_hears_of_each_change_by_email_in_their_language(
-    mailing_helpdesk: Helpdesk, mailbox: tuple[Mailbox, int], caplog: pytest.LogCaptureFixture
+    mailing_helpdesk: Helpdesk,
+    mailbox: tuple[Mailbox, int],
+    clock: FixedClock,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     box, _port = mailbox
     number = await log_email(mailing_helpdesk)
@@ -125,6 +128,7 @@ async def test_an_email_caller_hears_of_each_change_by_email_in_their_language(
     assert all(
         mail["From"] == HELPDESK_MAIL and mail["Reply-To"] == MAILBOX for mail in box.messages
     )
+    assert all(mail["Date"].datetime == clock() for mail in box.messages)  # dated when sent
     body = resolved.get_content()
     assert "DSC renewed; the bill is approved" in body
     assert i18n.text("or", "email_footer", number=number) in body  # Odia, as chosen
