@@ -7,8 +7,9 @@ set, or a call to the helpdesk does)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import format_datetime, make_msgid
 
 from adapters.text import shorten
 from flows import i18n
@@ -18,7 +19,7 @@ CHANNEL = "email"
 SUBJECT_LENGTH = 78
 
 
-def render(message: Outbound, sender: str, reply_to: str = "") -> EmailMessage:
+def render(message: Outbound, sender: str, sent_at: datetime, reply_to: str = "") -> EmailMessage:
     language = message.language or i18n.DEFAULT_LANGUAGE
     mail = EmailMessage()
     first_line = message.text.strip().split("\n", 1)[0]
@@ -29,6 +30,9 @@ def render(message: Outbound, sender: str, reply_to: str = "") -> EmailMessage:
     mail["To"] = message.address.chat_id
     if reply_to:
         mail["Reply-To"] = reply_to
+    # Required of every message (RFC 5322): aiosmtplib does not add it, and a relay may
+    # refuse a message without one or leave the caller's mail client to guess.
+    mail["Date"] = format_datetime(sent_at)
     mail["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
     body = message.text.strip()
     if message.choices:

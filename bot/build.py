@@ -122,7 +122,7 @@ def build(
         channel_senders.setdefault(TELEGRAM, telegram.sender)
     offline: tuple[str, ...] = OFFLINE_CHANNELS
     if MAIL in served:
-        channel_senders.setdefault(MAIL, MailSender(settings))
+        channel_senders.setdefault(MAIL, MailSender(settings, clock))
         offline = tuple(channel for channel in OFFLINE_CHANNELS if channel != MAIL)
     whatsapp = None
     if WHATSAPP in served:

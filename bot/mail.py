@@ -4,6 +4,9 @@ undeliverable, so the L1 helpdesk is told; anything else is tried again later.""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+
 import aiosmtplib
 
 from adapters.mail import render
@@ -13,12 +16,13 @@ from flows.messages import Outbound
 
 
 class MailSender:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, clock: Callable[[], datetime]) -> None:
         self.settings = settings
+        self.clock = clock
 
     async def send(self, message: Outbound) -> str:
         settings = self.settings
-        mail = render(message, settings.smtp_from, settings.smtp_reply_to)
+        mail = render(message, settings.smtp_from, self.clock(), settings.smtp_reply_to)
         password = settings.smtp_password
         try:
             await aiosmtplib.send(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import email
 import email.policy
 import socket
+import time
 from collections.abc import AsyncIterator, Iterator
 from email.message import EmailMessage
 from typing import Any
@@ -38,6 +39,7 @@ class Mailbox:
 
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
+        self.arrived: list[float] = []  # time.time() each message was accepted
         self.refused: set[str] = set()
         self.busy = 0
 
@@ -56,22 +58,45 @@ class Mailbox:
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
         assert isinstance(parsed, EmailMessage)
         self.messages.append(parsed)
+        self.arrived.append(time.time())
         return "250 Message accepted"
 
 
+class MailServer:
+    """A real SMTP server (aiosmtpd) on a loopback port of its own, which a test may stop
+    (the helpdesk's mail server is down: connections are refused) and start again."""
+
+    def __init__(self) -> None:
+        probe = socket.socket()
+        probe.bind(("127.0.0.1", 0))
+        self.port: int = probe.getsockname()[1]
+        probe.close()
+        self.box = Mailbox()
+        self._controller: Controller | None = None
+
+    def start(self) -> MailServer:
+        self._controller = Controller(self.box, hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+
 @pytest.fixture
-def mailbox() -> Iterator[tuple[Mailbox, int]]:
-    probe = socket.socket()
-    probe.bind(("127.0.0.1", 0))
-    port = probe.getsockname()[1]
-    probe.close()
-    box = Mailbox()
-    controller = Controller(box, hostname="127.0.0.1", port=port)
-    controller.start()
+def mail_server() -> Iterator[MailServer]:
+    server = MailServer().start()
     try:
-        yield box, port
+        yield server
     finally:
-        controller.stop()
+        server.stop()
+
+
+@pytest.fixture
+def mailbox(mail_server: MailServer) -> tuple[Mailbox, int]:
+    return mail_server.box, mail_server.port
 
 
 @pytest.fixture
@@ -114,7 +139,10 @@ async def log_email(helpdesk: Helpdesk) -> str:
 
 
 async def test_an_email_caller_hears_of_each_change_by_email_in_their_language(
-    mailing_helpdesk: Helpdesk, mailbox: tuple[Mailbox, int], caplog: pytest.LogCaptureFixture
+    mailing_helpdesk: Helpdesk,
+    mailbox: tuple[Mailbox, int],
+    clock: FixedClock,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     box, _port = mailbox
     number = await log_email(mailing_helpdesk)
@@ -125,6 +153,7 @@ async def test_an_email_caller_hears_of_each_change_by_email_in_their_language(
     assert all(
         mail["From"] == HELPDESK_MAIL and mail["Reply-To"] == MAILBOX for mail in box.messages
     )
+    assert all(mail["Date"].datetime == clock() for mail in box.messages)  # dated when sent
     body = resolved.get_content()
     assert "DSC renewed; the bill is approved" in body
     assert i18n.text("or", "email_footer", number=number) in body  # Odia, as chosen

@@ -26,7 +26,7 @@ from tests.blackbox.service import (
     TWILIO_AUTH_TOKEN,
     Service,
 )
-from tests.test_mail import Mailbox, mailbox  # noqa: F401 (a real SMTP server, aiosmtpd)
+from tests.test_mail import Mailbox, mail_server, mailbox  # noqa: F401 (a real SMTP server)
 
 ServiceFactory = Callable[..., Service]
 

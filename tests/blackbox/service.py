@@ -210,16 +210,23 @@ class Service:
 _update_ids = iter(range(10_000, 10**9))
 
 
-def telegram_message(chat_id: int, text: str, first_name: str = "Sunita") -> dict[str, Any]:
-    """A private-chat text message update, in the Bot API's shape."""
-    user = {"id": chat_id, "is_bot": False, "first_name": first_name, "language_code": "en"}
+def telegram_message(
+    chat_id: int, text: str, first_name: str = "Sunita", sender: int | None = None
+) -> dict[str, Any]:
+    """A text message update, in the Bot API's shape: in a private chat, or `sender`'s in a
+    group (`chat_id` negative, as Telegram numbers groups)."""
+    user_id = chat_id if sender is None else sender
+    user = {"id": user_id, "is_bot": False, "first_name": first_name, "language_code": "en"}
+    chat: dict[str, Any] = {"id": chat_id, "type": "private", "first_name": first_name}
+    if sender is not None:
+        chat = {"id": chat_id, "type": "supergroup", "title": "Helpdesk team"}
     update_id = next(_update_ids)
     return {
         "update_id": update_id,
         "message": {
             "message_id": update_id,
             "date": int(time.time()),
-            "chat": {"id": chat_id, "type": "private", "first_name": first_name},
+            "chat": chat,
             "from": user,
             "text": text,
         },
