@@ -22,7 +22,8 @@ SUBJECT_LENGTH = 78
 def render(message: Outbound, sender: str, sent_at: datetime, reply_to: str = "") -> EmailMessage:
     language = message.language or i18n.DEFAULT_LANGUAGE
     mail = EmailMessage()
-    first_line = message.text.strip().split("\n", 1)[0]
+    # splitlines: a header may hold no line break of any kind (\r, \u2028, \x85 …).
+    first_line = next(iter(message.text.strip().splitlines()), "")
     number = message.ticket_number
     subject = f"[{number}] {first_line}" if number else first_line
     mail["Subject"] = shorten(subject, SUBJECT_LENGTH)
@@ -34,6 +35,8 @@ def render(message: Outbound, sender: str, sent_at: datetime, reply_to: str = ""
     # refuse a message without one or leave the caller's mail client to guess.
     mail["Date"] = format_datetime(sent_at)
     mail["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
+    # Sent by the helpdesk, not a person (RFC 3834): callers' out-of-office replies stay away.
+    mail["Auto-Submitted"] = "auto-generated"
     body = message.text.strip()
     if message.choices:
         body += "\n\n" + "\n".join(f"- {choice.label}" for choice in message.choices)

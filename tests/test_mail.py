@@ -9,6 +9,7 @@ import email.policy
 import socket
 import time
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from typing import Any
 
@@ -16,13 +17,14 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
+from adapters.mail import CHANNEL, render
 from adapters.memory import MemoryChannel
 from bot.build import Helpdesk, build
 from bot.config import HelpdeskConfig
 from bot.settings import Settings
 from db.models import OutboxMessage
 from flows import i18n
-from flows.messages import Address
+from flows.messages import Address, Outbound
 from tests.conftest import FixedClock
 from tests.web_support import CALL as PHONE_CALL
 from tests.web_support import operator
@@ -198,3 +200,17 @@ async def test_without_smtp_the_operator_writes_to_email_callers(helpdesk: Helpd
             select(func.count()).where(OutboxMessage.channel == "email")
         )
         assert queued.scalar_one() == 0  # nothing waits for a channel that cannot send
+
+
+def test_a_mail_is_marked_automatic_and_its_subject_is_one_line() -> None:
+    """Out-of-office replies stay away (Auto-Submitted), and a first line ending in any kind
+    of line break still makes a one-line subject instead of failing the mail for good."""
+    message = Outbound(
+        Address(CHANNEL, "caller@example.org"),
+        "Update on MK-1001\u2028resolved\rmore\nrest",
+        ticket_number="MK-1001",
+        language="en",
+    )
+    mail = render(message, "helpdesk@example.org", datetime(2026, 12, 7, tzinfo=UTC))
+    assert mail["Auto-Submitted"] == "auto-generated"
+    assert mail["Subject"] == "[MK-1001] Update on MK-1001"
