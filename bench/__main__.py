@@ -8,17 +8,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import sys
 import time
 from collections.abc import Sequence
 
-from bench import inbound, instructions, outbound, scale
+from bench import capacity, inbound, instructions, outbound, scale
 from bench.common import Report, machine_line, progress
 from bot import server
 
-PHASES = ("inbound", "outbound", "scale", "instructions")
+PHASES = ("inbound", "outbound", "scale", "capacity", "instructions")
 # Run unless --only names others; "instructions" (under Valgrind, ~5 minutes) only when named.
-DEFAULT_PHASES = ("inbound", "outbound", "scale")
+DEFAULT_PHASES = ("inbound", "outbound", "scale", "capacity")
 
 
 def parse(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -33,11 +34,11 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--only",
         default=",".join(DEFAULT_PHASES),
-        help="comma-separated: inbound,outbound,scale (the default) and instructions",
+        help="comma-separated: inbound,outbound,scale,capacity (the default) and instructions",
     )
     parser.add_argument("--reporters", type=int, help="inbound: reporters (default 200)")
     parser.add_argument("--concurrency", type=int, default=50, help="inbound: senders")
-    parser.add_argument("--no-postgres", action="store_true", help="inbound: SQLite only")
+    parser.add_argument("--no-postgres", action="store_true", help="inbound, capacity: SQLite only")
     parser.add_argument(
         "--profile", action="store_true", help="inbound: cProfile the SQLite run and print it"
     )
@@ -99,6 +100,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if tickets not in (100_000, 1_000_000):
             report.note(f"scale used {tickets:,} tickets: the issue's targets are for 100,000+")
         scale.run(report, scale.ScaleOptions(tickets=tickets, open_share=arguments.open_share))
+
+    if "capacity" in phases:
+        sizes = capacity.quick() if arguments.quick else capacity.CapacityOptions()
+        sizes = dataclasses.replace(sizes, postgres=not arguments.no_postgres)
+        asyncio.run(capacity.run(report, sizes))
 
     if "instructions" in phases:
         asyncio.run(instructions.run(report))
