@@ -1,4 +1,5 @@
-"""`python -m bench [--quick | --full] [--only inbound,outbound,scale,instructions] [--profile]`.
+"""`python -m bench [--quick | --full] [--only inbound,outbound,scale,capacity,instructions]
+[--profile]`.
 
 Prints one JSON line per figure on stdout as it is measured, progress on stderr, and a human
 summary at the end. Loopback only; every phase has a deadline and stops by itself.
