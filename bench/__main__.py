@@ -26,7 +26,7 @@ DEFAULT_PHASES = ("inbound", "outbound", "scale", "capacity")
 def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     size = parser.add_mutually_exclusive_group()
-    size.add_argument("--quick", action="store_true", help="about a minute: smaller loads")
+    size.add_argument("--quick", action="store_true", help="a few minutes: smaller loads")
     size.add_argument(
         "--full",
         action="store_true",
