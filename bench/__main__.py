@@ -1,4 +1,5 @@
-"""`python -m bench [--quick | --full] [--only inbound,outbound,scale,instructions] [--profile]`.
+"""`python -m bench [--quick | --full] [--only inbound,outbound,scale,capacity,instructions]
+[--profile]`.
 
 Prints one JSON line per figure on stdout as it is measured, progress on stderr, and a human
 summary at the end. Loopback only; every phase has a deadline and stops by itself.
@@ -8,23 +9,24 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import sys
 import time
 from collections.abc import Sequence
 
-from bench import inbound, instructions, outbound, scale
+from bench import capacity, inbound, instructions, outbound, scale
 from bench.common import Report, machine_line, progress
 from bot import server
 
-PHASES = ("inbound", "outbound", "scale", "instructions")
+PHASES = ("inbound", "outbound", "scale", "capacity", "instructions")
 # Run unless --only names others; "instructions" (under Valgrind, ~5 minutes) only when named.
-DEFAULT_PHASES = ("inbound", "outbound", "scale")
+DEFAULT_PHASES = ("inbound", "outbound", "scale", "capacity")
 
 
 def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     size = parser.add_mutually_exclusive_group()
-    size.add_argument("--quick", action="store_true", help="about a minute: smaller loads")
+    size.add_argument("--quick", action="store_true", help="a few minutes: smaller loads")
     size.add_argument(
         "--full",
         action="store_true",
@@ -33,11 +35,11 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--only",
         default=",".join(DEFAULT_PHASES),
-        help="comma-separated: inbound,outbound,scale (the default) and instructions",
+        help="comma-separated: inbound,outbound,scale,capacity (the default) and instructions",
     )
     parser.add_argument("--reporters", type=int, help="inbound: reporters (default 200)")
     parser.add_argument("--concurrency", type=int, default=50, help="inbound: senders")
-    parser.add_argument("--no-postgres", action="store_true", help="inbound: SQLite only")
+    parser.add_argument("--no-postgres", action="store_true", help="inbound, capacity: SQLite only")
     parser.add_argument(
         "--profile", action="store_true", help="inbound: cProfile the SQLite run and print it"
     )
@@ -100,6 +102,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if tickets not in (100_000, 1_000_000):
             report.note(f"scale used {tickets:,} tickets: the issue's targets are for 100,000+")
         scale.run(report, scale.ScaleOptions(tickets=tickets, open_share=arguments.open_share))
+
+    if "capacity" in phases:
+        sizes = capacity.quick() if arguments.quick else capacity.CapacityOptions()
+        sizes = dataclasses.replace(sizes, postgres=not arguments.no_postgres)
+        asyncio.run(capacity.run(report, sizes))
 
     if "instructions" in phases:
         asyncio.run(instructions.run(report))
