@@ -46,7 +46,7 @@ import asyncpg
 import httpx
 from twilio.request_validator import RequestValidator
 
-from bench.common import ROOT, Report, Target, percentile, progress
+from bench.common import ROOT, Report, Target, busiest_second, percentile, progress
 from bench.databases import fresh_postgres, postgres_reachable, raw_dsn, sqlite_url
 from bench.inbound import SCRIPT
 from bench.loadgen import request_bytes
@@ -115,16 +115,6 @@ def sustained(outcomes: Mapping[float, bool]) -> float:
     """The highest rate that passed below the lowest that failed (0 when none did)."""
     lowest_failure = min((rate for rate, ok in outcomes.items() if not ok), default=math.inf)
     return max((rate for rate, ok in outcomes.items() if ok and rate < lowest_failure), default=0)
-
-
-def busiest_second(times: Sequence[float]) -> int:
-    """The most of `times` (seconds) within any one-second window."""
-    ordered, most, first = sorted(times), 0, 0
-    for last, moment in enumerate(ordered):
-        while moment - ordered[first] >= 1.0:
-            first += 1
-        most = max(most, last - first + 1)
-    return most
 
 
 # -- reporters and their requests -----------------------------------------------------------

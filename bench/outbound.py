@@ -38,7 +38,7 @@ from pydantic import SecretStr
 from starlette.requests import Request
 from starlette.responses import Response
 
-from bench.common import Report, Target, progress
+from bench.common import Report, Target, busiest_second, progress
 from bench.databases import sqlite_url
 from bot.build import build
 from bot.config import load_config
@@ -309,16 +309,6 @@ class _TimedTwilio(FakeTwilio):
         return await super()._create(request)
 
 
-def _busiest_second(times: list[float]) -> int:
-    """The most of `times` within any one second."""
-    ordered, most, first = sorted(times), 0, 0
-    for last, moment in enumerate(ordered):
-        while moment - ordered[first] >= 1.0:
-            first += 1
-        most = max(most, last - first + 1)
-    return most
-
-
 async def run_whatsapp(report: Report, options: WhatsAppOptions) -> None:
     limit = Target("max", options.per_second + 0.5, f"<= {options.per_second:g} (the limit)")
     with tempfile.TemporaryDirectory(prefix="mukta-bench-whatsapp-") as tmp:
@@ -393,7 +383,7 @@ async def run_whatsapp(report: Report, options: WhatsAppOptions) -> None:
     report.add(
         BENCH,
         "whatsapp_busiest_second_sender",
-        _busiest_second(starts),
+        busiest_second(starts),
         "sends",
         baseline=options.per_second,
         baseline_name="TWILIO_MAX_PER_SECOND",
@@ -403,7 +393,7 @@ async def run_whatsapp(report: Report, options: WhatsAppOptions) -> None:
     report.add(
         BENCH,
         "whatsapp_busiest_second_arrived",
-        _busiest_second(arrived),
+        busiest_second(arrived),
         "sends",
         baseline=options.per_second,
         baseline_name="TWILIO_MAX_PER_SECOND",

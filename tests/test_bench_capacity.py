@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bench.capacity import busiest_second, next_rate, sustained
+from bench.capacity import next_rate, sustained
+from bench.common import busiest_second
 
 
 def search(capacity: float, tried: dict[float, bool]) -> tuple[float, list[float]]:
