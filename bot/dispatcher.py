@@ -37,6 +37,7 @@ from flows.conversation import (
     FlowContext,
     after_closed_or_reopened,
     confirmation_keys,
+    language_of,
     mid_report,
     step,
 )
@@ -341,7 +342,7 @@ class Dispatcher:
         if inbound.handle:
             claimed = await self.service.claim_by_handle(uow, inbound.address, inbound.handle, now)
         result = step(state, inbound, self._context(actor, now))
-        language = result.state.profile.language or i18n.DEFAULT_LANGUAGE
+        language = language_of(result.state, actor)
         answers = [self._linked(inbound.address, ticket, now) for ticket in claimed]
         for command in result.commands:
             answers += await self._execute(uow, inbound, actor, language, command, now)

@@ -118,6 +118,14 @@ def after_closed_or_reopened(
     return change
 
 
+def language_of(state: ConversationState, actor: Staff | None) -> str:
+    """The language a person is answered in: theirs once chosen; for staff who never chose,
+    the one the configuration gives them."""
+    if state.profile.language:
+        return state.profile.language
+    return actor.language if actor is not None and actor.language else i18n.DEFAULT_LANGUAGE
+
+
 def mid_report(state: ConversationState) -> bool:
     """Whether the person is answering a report's questions (never interrupted). A report
     saved for later while they answer about a ticket is not that."""
@@ -139,7 +147,7 @@ class _Turn:
 
     @property
     def language(self) -> str:
-        return self.state.profile.language or i18n.DEFAULT_LANGUAGE
+        return language_of(self.state, self.context.actor)
 
     @property
     def example(self) -> str:
@@ -172,8 +180,14 @@ class _Turn:
             return self.finish()
         if self.answer_about_ticket(self.inbound.choice or self.inbound.text):
             return self.finish()
-        if not self.state.profile.language and self.state.step != "language":
-            self.goto("language")
+        if not self.state.profile.language and self.context.actor is None:
+            # Until a language is chosen, the language question stands: a second "hi" asks
+            # it again. (Staff have a language from the configuration: a command of theirs
+            # is done whatever state their chat is in.)
+            if self.state.step == "language" and not i18n.keyword(self.inbound.text):
+                self.on_language()
+            else:
+                self.goto("language")
             return self.finish()
         # A caption is the description, never a keyword: "quit" under a photo of the error
         # must not throw the report away.

@@ -497,3 +497,27 @@ async def outbox_rows(server: Server) -> list[dict[str, Any]]:
 
 async def outbox_row(server: Server, sid: str) -> dict[str, Any]:
     return next(row for row in await outbox_rows(server) if row["sid"] == sid)
+
+
+async def test_a_staff_member_who_never_chose_a_language_has_every_command_done(
+    serve: ServerFactory,
+) -> None:
+    server = await serve()
+    number = await file_in_english(server)
+    await Person(server.helpdesk, MemoryChannel(), "console:anita").say(f"escalate {number}")
+    # Kiran's first messages to the helpdesk are commands: none is met by the language list.
+    for command, done in (
+        (f"take {number}", "started working"),
+        (f"priority {number} P1", ""),
+        (f"comment {number} Please send the muster roll number", "muster roll number"),
+        (f"ask {number} Which bill number?", "Which bill number?"),
+    ):
+        await server.say(KIRAN, command)
+        if done:
+            await wait_for_text(server, RAMESH, done)
+    await all_settled(server)
+    assert not any("Choose your language" in body for body in server.fake.bodies(KIRAN))
+    async with server.helpdesk.unit_of_work() as uow:
+        ticket = await uow.tickets.by_number(number)
+        assert ticket is not None
+        assert (ticket.priority, ticket.assignee) == ("P1", "kiran")
