@@ -29,6 +29,7 @@ from flows.directory import PRIORITIES, TICKET_TYPES, Directory, Option, Staff
 from flows.messages import Choice, Inbound, Outbound
 from flows.staffcommands import BY_CATEGORY, parse_staff_line
 from flows.state import ConversationState, Draft
+from flows.views import TicketView
 
 PAGE_SIZE = 10
 # A typed prefix that matches more than this asks for more letters instead.
@@ -88,6 +89,9 @@ class FlowContext:
     timezone: str = "Asia/Kolkata"
     # A draft untouched this long greets the reporter with "welcome back" first.
     resume_after: timedelta = timedelta(hours=2)
+    # The reporter's tickets not closed yet, newest first (loaded only when a message may go
+    # to one: never for staff, nor in the middle of a report).
+    open_tickets: tuple[TicketView, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -126,10 +130,24 @@ def language_of(state: ConversationState, actor: Staff | None) -> str:
     return actor.language if actor is not None and actor.language else i18n.DEFAULT_LANGUAGE
 
 
+def ticket_label(ticket: TicketView, directory: Directory, language: str) -> str:
+    """A ticket in a list to pick from: its ID, module and the start of its description."""
+    words = " ".join(ticket.description.split())
+    words = words if len(words) <= 40 else f"{words[:39]}…"
+    return f"{ticket.number} · {directory.module(ticket.module).label(language)}: {words}"
+
+
 def mid_report(state: ConversationState) -> bool:
     """Whether the person is answering a report's questions (never interrupted). A report
     saved for later while they answer about a ticket is not that."""
     return state.draft is not None and state.step in (*INTAKE_STEPS, "confirm")
+
+
+def may_pass_to_ticket(state: ConversationState) -> bool:
+    """Whether a reporter's message may go to an open ticket of theirs: anywhere but in a
+    report's questions, except one answered from a short list (what matches none of it is
+    not an answer to it)."""
+    return not mid_report(state) or state.step == "role"
 
 
 class _Turn:
@@ -207,9 +225,13 @@ class _Turn:
             self.say(self.t("welcome_back"))
 
     def take_attachments(self) -> bool:
-        """Keep photos and documents on the report. True when nothing is left to answer."""
+        """Keep photos and documents on the report, or on the open ticket they answer. True
+        when nothing is left to answer."""
         had_draft = self.state.draft is not None
         in_intake = had_draft and self.state.step in (*INTAKE_STEPS, "confirm")
+        answering = self.state.step in ("reply_ticket", "which_ticket")
+        if (answering or not had_draft) and self.pass_to_ticket():
+            return True
         draft = self.state.draft or Draft(ulb=self.state.profile.last_ulb)
         draft = replace(draft, attachments=draft.attachments + self.inbound.attachments)
         caption = self.inbound.text.strip()
@@ -256,6 +278,9 @@ class _Turn:
         """Keywords and commands that work at any step. True when the message was one."""
         message = self.inbound.text
         intent = i18n.keyword(message)
+        if intent in ("cancel", "menu"):
+            # (A message held for a ticket until they said which: they went elsewhere.)
+            self.state = self.state.evolve(held="", held_files=(), back_to="")
         if intent == "cancel":
             if self.state.draft is not None or self.state.step not in ("menu", "start"):
                 self.state = self.state.evolve(draft=None, ticket="", action="", return_to="")
@@ -376,6 +401,8 @@ class _Turn:
             return
         choices = self.menu_choices()
         picked = self.pick_from([Candidate(c.key, (c.label, c.key)) for c in choices])
+        if picked is None:
+            return
         if picked == "report":
             if self.state.draft is None:
                 # Most people report for the same ULB again; the summary lets them change it.
@@ -474,9 +501,13 @@ class _Turn:
         return None
 
     def pick_from(self, candidates: Sequence[Candidate]) -> str | None:
+        """The picked key; otherwise None, having re-asked (or, for a reporter with a ticket
+        open, passed what they wrote to it: it answers none of the helpdesk's options)."""
         match = pick(self.inbound.text, self.inbound.choice, self.state.shown, candidates)
         if isinstance(match, Picked):
             return match.key
+        if not self.inbound.choice and self.pass_to_ticket():
+            return None
         self.say(self.t("not_understood"))
         self.prompt()
         return None
@@ -728,9 +759,13 @@ class _Turn:
             self.answer_about_ticket(f"solved {number} yes")
         elif answer in NO_WORDS or answer in ("2", normalise(self.t("confirm_no"))):
             self.answer_about_ticket(f"solved {number} no")
-        else:
-            self.say(self.t("not_understood"))
+        elif answer:
+            # Something else about it ("the bill is still stuck"): the team reads it, and the
+            # question stays.
+            self.commands.append(ReplyToTicket(number, self.inbound.text.strip()))
             self.offer_confirmation(number)
+        else:
+            self.prompt()
 
     def ask_rate(self) -> None:
         self.offer_rating(self.state.ticket)
@@ -754,6 +789,68 @@ class _Turn:
             return
         self.commands.append(ConfirmResolution(self.state.ticket, solved=False, reason=reason))
         self.state = self.state.evolve(step="menu", ticket="", shown=())
+
+    # -- what a reporter writes to the helpdesk while a ticket of theirs is open ------------------
+
+    def pass_to_ticket(self) -> bool:
+        """A reporter's message that answers none of the helpdesk's questions goes to their
+        open ticket (its team's chat, the audit trail): the one they were answering about,
+        their only one, or the one they pick (asked when there are several; the message
+        waits). True when it was taken."""
+        tickets = self.context.open_tickets
+        if self.context.actor is not None or not tickets:
+            return False
+        text, files = self.inbound.text.strip(), self.inbound.attachments
+        if not text and not files:
+            return False
+        numbers = [ticket.number for ticket in tickets]
+        if self.state.ticket in numbers or len(numbers) == 1:
+            number = self.state.ticket if self.state.ticket in numbers else numbers[0]
+            self.commands.append(ReplyToTicket(number, text, files))
+            self.after_passing()
+            return True
+        held = f"{self.state.held}\n{text}".strip() if self.state.held else text
+        back_to = self.state.step if self.state.step != "which_ticket" else self.state.back_to
+        self.state = self.state.evolve(
+            held=held, held_files=self.state.held_files + files, back_to=back_to
+        )
+        self.goto("which_ticket")
+        return True
+
+    def after_passing(self) -> None:
+        """Back to the report being written, else a word on how to reach the menu."""
+        back_to = self.state.back_to
+        self.state = self.state.evolve(held="", held_files=(), back_to="")
+        if self.mid_report():
+            self.prompt()
+        elif back_to in (*INTAKE_STEPS, "confirm") and self.state.draft is not None:
+            self.goto(back_to)
+        elif self.state.step == "confirm_resolution":
+            self.prompt()
+        else:
+            self.state = self.state.evolve(step="menu", ticket="", shown=())
+            self.say(self.t("hint_menu"))
+
+    def ask_which_ticket(self) -> None:
+        choices = [
+            Choice(ticket.number, ticket_label(ticket, self.directory, self.language))
+            for ticket in self.context.open_tickets
+        ]
+        self.offer(self.t("ask_which_ticket"), choices)
+
+    def on_which_ticket(self) -> None:
+        numbers = [ticket.number for ticket in self.context.open_tickets]
+        candidates = [Candidate(number, (number,)) for number in numbers]
+        match = pick(self.inbound.text, self.inbound.choice, self.state.shown, candidates)
+        typed = ticket_number(self.inbound.text, self.directory.ticket_prefix)
+        number = match.key if isinstance(match, Picked) else typed
+        if number not in numbers:
+            # More about it before they said which: kept with the rest, and asked again.
+            self.pass_to_ticket()
+            return
+        held, files = self.state.held, self.state.held_files
+        self.commands.append(ReplyToTicket(number, held, files))
+        self.after_passing()
 
     def ask_reply_ticket(self) -> None:
         self.say(self.t("ask_ticket_reply", number=self.state.ticket))

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from flows.commands import ListMyTickets, ShowTicket, SubmitTicket
+from flows.commands import ListMyTickets, ReplyToTicket, ShowTicket, SubmitTicket
 from flows.conversation import MAX_NARROWED, MORE, PAGE_SIZE
 from flows.i18n import CATALOGS
 from flows.messages import Attachment
@@ -23,6 +23,7 @@ from tests.flowkit import (
     draft_state,
     known_reporter,
     many_ulbs,
+    open_ticket,
     resume_after,
     speaking,
     ulb_key,
@@ -878,3 +879,69 @@ def test_changing_language_mid_report_continues_the_report_in_the_new_language()
     chat.run("୫", "୨", DESCRIPTION, "୧")
     ticket = chat.send("୧").submitted
     assert (ticket.language, ticket.ulb, ticket.module) == ("or", "jatni", "wage_bills")
+
+
+# -- what a reporter writes while a ticket of theirs is open -----------------------------------
+
+
+def test_free_text_goes_to_the_only_open_ticket_never_not_understood() -> None:
+    chat = Chat(state=known_reporter(), open_tickets=[open_ticket("MK-1001")])
+    turn = chat.send("MR/2026/0142")
+    assert turn.commands == (ReplyToTicket("MK-1001", "MR/2026/0142"),)
+    assert EN["not_understood"] not in turn.texts
+    assert turn.texts == [EN["hint_menu"]]
+    # A greeting or a menu word still shows the menu.
+    assert chat.send("hi").question == EN["menu"]
+    assert chat.send("menu").commands == ()
+
+
+def test_with_several_open_tickets_the_reporter_is_asked_which_and_nothing_is_lost() -> None:
+    tickets = [
+        open_ticket("MK-1003", "muster_rolls", "Attendance of week 3 does not save"),
+        open_ticket("MK-1001"),
+    ]
+    chat = Chat(state=known_reporter(), open_tickets=tickets)
+    asked = chat.send("MR/2026/0142")
+    assert asked.commands == ()
+    assert asked.question == EN["ask_which_ticket"]
+    assert asked.labels == [
+        "MK-1003 · Muster rolls and attendance: Attendance of week 3 does not save",
+        "MK-1001 · Wage bills and payments: Wage bill shows error 500 on submit",
+    ]
+    more = chat.send("it is the one for ward 7", attachments=[PHOTO])
+    assert more.commands == () and more.question == EN["ask_which_ticket"]
+    sent = chat.send("2")
+    assert sent.commands == (
+        ReplyToTicket("MK-1001", "MR/2026/0142\nit is the one for ward 7", (PHOTO,)),
+    )
+    assert chat.state.held == "" and chat.state.step == "menu"
+
+
+def test_a_photo_sent_as_the_answer_goes_to_the_open_ticket_not_a_new_report() -> None:
+    chat = Chat(state=known_reporter(), open_tickets=[open_ticket("MK-1001")])
+    turn = chat.send("the error", attachments=[PHOTO])
+    assert turn.commands == (ReplyToTicket("MK-1001", "the error", (PHOTO,)),)
+    assert chat.state.draft is None
+
+
+def test_text_beside_the_is_it_solved_question_reaches_the_team_and_the_question_stays() -> None:
+    chat = Chat(state=known_reporter(), open_tickets=[open_ticket("MK-1001")])
+    chat.state = dataclasses.replace(chat.state, step="confirm_resolution", ticket="MK-1001")
+    turn = chat.send("The bill went through but shows the old amount")
+    assert turn.commands == (
+        ReplyToTicket("MK-1001", "The bill went through but shows the old amount"),
+    )
+    assert turn.keys == ["solved MK-1001 yes", "solved MK-1001 no"]
+
+
+def test_mid_report_a_word_that_is_no_role_goes_to_the_open_ticket_and_the_question_stays() -> None:
+    draft = Draft(ulb="jatni")
+    state = dataclasses.replace(
+        draft_state(draft, step_name="role"), profile=speaking("en").profile
+    )
+    chat = Chat(state=state, open_tickets=[open_ticket("MK-1001")])
+    turn = chat.send("MR/2026/0142")
+    assert turn.commands == (ReplyToTicket("MK-1001", "MR/2026/0142"),)
+    assert turn.question == EN["ask_role"]
+    # Answers to the report's own questions stay the report's.
+    assert chat.send("1").state.step == "name"

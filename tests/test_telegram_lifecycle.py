@@ -240,6 +240,18 @@ async def test_lifecycle_by_polling(
         # Kiran replies to the card (a comment), then resolves by answering the prompt.
         egov_tech.type("Please send the muster roll number again", reply_to=egov_card)
         await reporter.expect("Please send the muster roll number again")
+        # The reporter answers in their own words, then with a photo: both reach the team.
+        reporter.type("MR/2026/0142")
+        await reporter.expect("has been passed to eGov technical team")
+        await egov_tech.expect(f"The reporter answered on {number}:\nMR/2026/0142")
+        reporter.fake.push_update(private_photo(reporter.user_id, "PHOTO-OF-ROLL"))
+        await reporter.expect("has been passed to eGov technical team", count=2)
+        await fake.wait_for(
+            lambda _: any(
+                sent["photo"] == "PHOTO-OF-ROLL"
+                for sent in fake.sent(GROUPS["egov_tech"], method="sendPhoto")
+            )
+        )
         egov_tech.press("Resolve", on=fake.message(egov_tech.chat_id, egov_card["message_id"]))
         prompt = await egov_tech.expect(f"resolve {number}")
         assert fake.sent(egov_tech.chat_id)[-1]["reply_markup"]["force_reply"] is True

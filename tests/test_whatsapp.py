@@ -499,7 +499,7 @@ async def outbox_row(server: Server, sid: str) -> dict[str, Any]:
     return next(row for row in await outbox_rows(server) if row["sid"] == sid)
 
 
-async def test_a_staff_member_who_never_chose_a_language_has_every_command_done(
+async def test_staff_commands_are_done_before_any_language_and_the_reporter_answers_freely(
     serve: ServerFactory,
 ) -> None:
     server = await serve()
@@ -510,11 +510,15 @@ async def test_a_staff_member_who_never_chose_a_language_has_every_command_done(
         (f"take {number}", "started working"),
         (f"priority {number} P1", ""),
         (f"comment {number} Please send the muster roll number", "muster roll number"),
-        (f"ask {number} Which bill number?", "Which bill number?"),
     ):
         await server.say(KIRAN, command)
         if done:
             await wait_for_text(server, RAMESH, done)
+    # Ramesh answers the comment in his own words: it reaches Kiran, never "not understood".
+    await server.say(RAMESH, "MR/2026/0142")
+    await wait_for_text(server, KIRAN, f"The reporter answered on {number}:\nMR/2026/0142")
+    await wait_for_text(server, RAMESH, "has been passed to eGov technical team")
+    assert not any("did not understand" in body for body in server.fake.bodies(RAMESH))
     await all_settled(server)
     assert not any("Choose your language" in body for body in server.fake.bodies(KIRAN))
     async with server.helpdesk.unit_of_work() as uow:

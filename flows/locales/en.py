@@ -301,4 +301,6 @@ MESSAGES: dict[str, str] = {
         "You are sending messages very fast; please wait a minute, then send your last "
         "message again."
     ),
+    # A reporter's message for one of several open tickets; the ULB kept from the last report
+    "ask_which_ticket": "Which of your tickets is this about? Your message goes to its team.",
 }

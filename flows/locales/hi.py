@@ -282,4 +282,6 @@ MESSAGES: dict[str, str] = {
         "उसे देखेगा। कृपया एक मिनट बाद फिर कोशिश करें।"
     ),
     "slow_down": "आप बहुत तेज़ी से संदेश भेज रहे हैं; कृपया एक मिनट रुकें, फिर अपना पिछला संदेश दोबारा भेजें।",
+    # A reporter's message for one of several open tickets; the ULB kept from the last report
+    "ask_which_ticket": "यह आपके किस टिकट के बारे में है? आपका संदेश उसी की टीम को जाएगा।",
 }
