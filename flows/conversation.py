@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flows import i18n, staffcommands
-from flows.choosing import Candidate, Narrowed, Picked, normalise, pick, ticket_number
+from flows.choosing import Candidate, Narrowed, NoMatch, Picked, normalise, pick, ticket_number
 from flows.commands import (
     Command,
     ConfirmResolution,
@@ -202,7 +202,10 @@ class _Turn:
             # Until a language is chosen, the language question stands: a second "hi" asks
             # it again. (Staff have a language from the configuration: a command of theirs
             # is done whatever state their chat is in.)
-            if self.state.step == "language" and not i18n.keyword(self.inbound.text):
+            intent = i18n.keyword(self.inbound.text)
+            if intent == "help":
+                self.show_help()
+            if self.state.step == "language" and not intent:
                 self.on_language()
             else:
                 self.goto("language")
@@ -291,6 +294,8 @@ class _Turn:
             return True
         if intent == "menu":
             self.state = self.state.evolve(ticket="", action="")
+            if self.state.draft is not None and self.untouched(self.state.draft):
+                self.state = self.state.evolve(draft=None)  # nothing of it to keep for later
             self.goto("menu")
             return True
         if intent == "help":
@@ -367,8 +372,16 @@ class _Turn:
         picked = self.pick_from(candidates)
         if picked is None:
             return
+        first_time = not self.state.profile.language
         profile = replace(self.state.profile, language=picked)
         self.state = self.state.evolve(profile=profile)
+        if first_time and self.context.actor is None and self.state.draft is None:
+            # Someone new to the helpdesk has come to report a problem: start at once (the
+            # menu is a word away), instead of asking what they want first.
+            self.say(f"{self.t('language_set')} {self.t('hint_menu')}")
+            self.state = self.state.evolve(draft=Draft())
+            self.continue_intake()
+            return
         self.say(self.t("language_set"))
         if self.state.draft is not None:
             self.continue_intake()
@@ -451,15 +464,21 @@ class _Turn:
             "category": not draft.category,
             "description": not draft.description,
         }
+        sender = " ".join(self.inbound.sender_name.split())
+        asked_again = self.state.return_to or self.state.step == "name"  # (a change of name)
+        if missing["name"] and 2 <= len(sender) <= 80 and not asked_again:
+            # The name the chat app shows is known: not asked, shown on the summary to change.
+            self.state = self.state.evolve(profile=replace(profile, name=sender))
+            missing["name"] = False
         upcoming = [name for name in INTAKE_STEPS if missing.get(name)]
         if upcoming:
             self.goto(upcoming[0])
         elif self.state.return_to:
             target, self.state = self.state.return_to, self.state.evolve(return_to="")
             self.goto(target)
-        elif self.state.step == "description":
-            self.goto("attachments")
         else:
+            # Photos are taken at any step (the description's question says so): no question
+            # of its own for them.
             self.goto("confirm")
 
     def option_candidates(self, options: Sequence[Option]) -> list[Candidate]:
@@ -564,10 +583,42 @@ class _Turn:
         self.state = self.state.evolve(profile=replace(self.state.profile, name=name))
         self.continue_intake()
 
+    def untouched(self, draft: Draft) -> bool:
+        """A report nothing has been answered for yet (the ULB as kept from the last)."""
+        return draft == Draft(ulb=self.state.profile.last_ulb)
+
+    def ulb_kept(self) -> bool:
+        """Whether the report names the ULB of the reporter's last one, not chosen again."""
+        last = self.state.profile.last_ulb
+        return bool(last) and self.draft.ulb == last
+
     def ask_module(self) -> None:
-        self.offer_options(self.t("ask_module"), self.directory.modules)
+        question = self.t("ask_module")
+        if self.ulb_kept():
+            # Kept from the last report, said where it costs no answer, changed by a name.
+            ulb = self.directory.ulb(self.draft.ulb).label(self.language)
+            question = f"{self.t('ulb_kept', ulb=ulb)}\n\n{question}"
+        self.offer_options(question, self.directory.modules)
+
+    def changes_ulb(self) -> bool:
+        """At the module question, another ULB's name instead of a module: the report's ULB
+        is that one (a list to pick from if several match)."""
+        if not self.ulb_kept() or self.inbound.choice:
+            return False
+        text, shown = self.inbound.text, self.state.shown
+        if not isinstance(
+            pick(text, "", shown, self.option_candidates(self.directory.modules)), NoMatch
+        ):
+            return False
+        if isinstance(pick(text, "", (), self.option_candidates(self.directory.ulbs)), NoMatch):
+            return False
+        self.state = self.state.evolve(step="ulb", shown=(), page=0)
+        self.on_ulb()
+        return True
 
     def on_module(self) -> None:
+        if self.changes_ulb():
+            return
         key = self.answer_option(self.directory.modules)
         if key:
             self.update_draft(module=key)
@@ -640,7 +691,16 @@ class _Turn:
 
     def on_confirm(self) -> None:
         choices = self.confirm_choices()
-        picked = self.pick_from([Candidate(c.key, (c.label, c.key)) for c in choices])
+        candidates = [Candidate(c.key, (c.label, c.key)) for c in choices]
+        match = pick(self.inbound.text, self.inbound.choice, self.state.shown, candidates)
+        text = self.inbound.text.strip()
+        if not isinstance(match, Picked) and len(text) >= MIN_DESCRIPTION:
+            # More words about the problem after the description belong to it.
+            self.update_draft(description=f"{self.draft.description}\n{text}")
+            self.say(self.t("description_added"))
+            self.prompt()
+            return
+        picked = self.pick_from(candidates)
         if picked == "submit":
             self.submit()
         elif picked == "cancel_report":

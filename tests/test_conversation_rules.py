@@ -45,7 +45,7 @@ async def test_a_second_greeting_asks_the_language_again(
     assert (await sunita.say("hi"))[-1] == CHOOSE
     assert (await sunita.say("hi"))[-1] == CHOOSE
     assert (await sunita.say("hello"))[-1] == CHOOSE
-    assert (await sunita.say("2"))[0] == i18n.text("or", "language_set")
+    assert (await sunita.say("2"))[0].startswith(i18n.text("or", "language_set"))
 
 
 async def events_of(helpdesk: Helpdesk, number: str) -> list[tuple[str, dict[str, str]]]:

@@ -118,17 +118,17 @@ async def trail(helpdesk: Helpdesk, number: str) -> list[Event]:
 
 
 async def staff_person(helpdesk: Helpdesk, channel: MemoryChannel, key: str) -> Person:
-    """A staff member in the console, past the language question."""
+    """A staff member in the console, at the menu."""
     person = Person(helpdesk, channel, f"console:{key}")
-    await person.say("hi")
-    await person.say("1")  # English
+    await person.say("hi")  # (staff are never asked for a language: the menu)
     return person
 
 
 async def reporter_person(helpdesk: Helpdesk, channel: MemoryChannel, address: str) -> Person:
     person = Person(helpdesk, channel, address)
     await person.say("hi")
-    await person.say("1")  # English
+    await person.say("1")  # English: a first report starts
+    await person.say("menu")  # (left for the menu: nothing was answered)
     return person
 
 

@@ -303,4 +303,5 @@ MESSAGES: dict[str, str] = {
     ),
     # A reporter's message for one of several open tickets; the ULB kept from the last report
     "ask_which_ticket": "Which of your tickets is this about? Your message goes to its team.",
+    "ulb_kept": "ULB: {ulb} (from your last report). For another ULB, type its name.",
 }

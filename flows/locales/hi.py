@@ -284,4 +284,5 @@ MESSAGES: dict[str, str] = {
     "slow_down": "आप बहुत तेज़ी से संदेश भेज रहे हैं; कृपया एक मिनट रुकें, फिर अपना पिछला संदेश दोबारा भेजें।",
     # A reporter's message for one of several open tickets; the ULB kept from the last report
     "ask_which_ticket": "यह आपके किस टिकट के बारे में है? आपका संदेश उसी की टीम को जाएगा।",
+    "ulb_kept": "शहरी स्थानीय निकाय: {ulb} (आपकी पिछली रिपोर्ट से)। दूसरे निकाय के लिए उसका नाम लिखें।",
 }

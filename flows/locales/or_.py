@@ -280,4 +280,5 @@ MESSAGES: dict[str, str] = {
     ),
     # A reporter's message for one of several open tickets; the ULB kept from the last report
     "ask_which_ticket": "ଏହା ଆପଣଙ୍କ କେଉଁ ଟିକେଟ ବିଷୟରେ? ଆପଣଙ୍କ ସନ୍ଦେଶ ସେହି ଟିକେଟର ଦଳ ପାଖକୁ ଯିବ।",
+    "ulb_kept": "ସହରାଞ୍ଚଳ ସ୍ଥାନୀୟ ସଂସ୍ଥା: {ulb} (ଆପଣଙ୍କ ଗତ ରିପୋର୍ଟରୁ)। ଅନ୍ୟ ସଂସ୍ଥା ପାଇଁ ତାହାର ନାମ ଲେଖନ୍ତୁ।",
 }
