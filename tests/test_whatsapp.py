@@ -567,3 +567,14 @@ async def test_a_first_report_takes_eight_replies_and_a_repeat_five_with_the_ulb
     assert "ULB: Dhenkanal Municipality" in summary
     await reply("1", "registered as ticket MK-1002")
     assert len(sent) == 6  # five, and one more to change the ULB
+
+
+async def test_a_second_greeting_is_asked_the_language_again(serve: ServerFactory) -> None:
+    server = await serve()
+    for count, greeting in enumerate(("hi", "hi", "hello"), 1):
+        await server.say(RAMESH, greeting)
+        await wait_for_text(server, RAMESH, "Choose your language", count=count)
+    await all_settled(server)
+    assert not any("What would you like to do?" in b for b in server.fake.bodies(RAMESH))
+    await server.say(RAMESH, "1")
+    await wait_for_text(server, RAMESH, "Which ULB")
