@@ -491,4 +491,5 @@ def view_of(ticket: Ticket, now: datetime | None = None) -> TicketView:
         parent_number=ticket.parent_number,
         link_kind=ticket.link_kind,
         jira_key=ticket.jira_key,
+        language=ticket.language,
     )

@@ -198,6 +198,13 @@ class _Turn:
             return self.finish()
         if self.answer_about_ticket(self.inbound.choice or self.inbound.text):
             return self.finish()
+        known = [t.language for t in self.context.open_tickets if i18n.supported(t.language)]
+        if not self.state.profile.language and known:
+            # Someone whose ticket was logged for them (a phone call) writes for the first
+            # time: they are written to in its language already, and what they say may be
+            # about it.
+            profile = replace(self.state.profile, language=known[0])
+            self.state = self.state.evolve(profile=profile, step="menu")
         if not self.state.profile.language and self.context.actor is None:
             # Until a language is chosen, the language question stands: a second "hi" asks
             # it again. (Staff have a language from the configuration: a command of theirs

@@ -4,12 +4,14 @@ question stands until it is answered."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 from adapters.memory import MemoryChannel
 from bot.build import Helpdesk
 from flows import i18n
 from flows.messages import Address, Attachment
+from tests.helpers import submit_command
 from tests.support import Person, file_ticket
 
 CHOOSE = i18n.text("en", "choose_language")
@@ -98,3 +100,19 @@ async def test_with_two_open_tickets_the_reporter_picks_which_one_hears_it(
     assert answer[0].startswith(f"Thank you. Your answer on ticket {first} ")
     assert ("reply", {"text": "MR/2026/0142"}) in await events_of(helpdesk, first)
     assert not any(event == "reply" for event, _ in await events_of(helpdesk, second))
+
+
+async def test_a_caller_writing_first_about_the_ticket_logged_for_them_reaches_it(
+    helpdesk: Helpdesk, channel: MemoryChannel
+) -> None:
+    """A ticket logged by an operator for a caller who gave this chat: their first message,
+    before any language was chosen, goes to it, answered in the ticket's language."""
+    caller = Address("memory", "caller")
+    async with helpdesk.unit_of_work() as uow:
+        command = dataclasses.replace(submit_command(), language="or")
+        ticket = await helpdesk.dispatcher.service.create(uow, caller, command, helpdesk.clock())
+        number = ticket.number
+        await uow.commit()
+    answer = await Person(helpdesk, channel, str(caller)).say("MR/2026/0142")
+    assert answer[0].startswith(f"ଧନ୍ୟବାଦ। ଟିକେଟ {number}")
+    assert ("reply", {"text": "MR/2026/0142"}) in await events_of(helpdesk, number)

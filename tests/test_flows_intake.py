@@ -937,3 +937,12 @@ def test_mid_report_a_word_that_is_no_role_goes_to_the_open_ticket_and_the_quest
     assert turn.question == EN["ask_role"]
     # Answers to the report's own questions stay the report's.
     assert chat.send("1").state.step == "name"
+
+
+def test_a_caller_whose_ticket_was_logged_for_them_is_answered_in_its_language() -> None:
+    logged = dataclasses.replace(open_ticket("MK-1001"), language="or")
+    chat = Chat(open_tickets=[logged])  # never wrote before: no language chosen
+    turn = chat.send("MR/2026/0142")
+    assert turn.commands == (ReplyToTicket("MK-1001", "MR/2026/0142"),)
+    assert turn.texts == [OR["hint_menu"]]
+    assert chat.state.profile.language == "or"
