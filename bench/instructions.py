@@ -36,7 +36,7 @@ from pathlib import Path
 from bench.common import ROOT, Report, progress
 
 BENCH = "instructions"
-# (small, large) load of each probe: updates for (a), commits for (b), reporters (11 messages
+# (small, large) load of each probe: updates for (a), commits for (b), reporters (8 messages
 # each) for (c) and the helpdesk.
 SIZES = {"parse": (100, 1_100), "commit": (100, 2_100), "empty": (10, 100), "helpdesk": (10, 50)}
 PROBE_TIMEOUT_S = 900

@@ -28,6 +28,7 @@ from pydantic import (
 )
 
 from bot.calendar import BusinessCalendar
+from flows import i18n
 from flows.directory import (
     PRIORITIES,
     ROUTING_TYPES,
@@ -95,11 +96,15 @@ class StaffModel(_Model):
     role: str
     team: Key
     addresses: list[str] = []
+    # The language of their chats until they choose one; the helpdesk's default if not set.
+    language: str = ""
 
     @model_validator(mode="after")
     def known_role(self) -> Self:
         if self.role not in STAFF_ROLES:
             raise ValueError(f"role must be one of {', '.join(STAFF_ROLES)}")
+        if self.language and not i18n.supported(self.language):
+            raise ValueError(f"language must be one of {', '.join(i18n.CATALOGS)}")
         return self
 
 
@@ -317,7 +322,14 @@ def build_config(model: ConfigModel) -> HelpdeskConfig:
             for t in model.teams
         ),
         staff=tuple(
-            Staff(s.key, s.name, s.role, s.team, tuple(Address.parse(a) for a in s.addresses))
+            Staff(
+                s.key,
+                s.name,
+                s.role,
+                s.team,
+                tuple(Address.parse(a) for a in s.addresses),
+                s.language,
+            )
             for s in model.staff
         ),
         routes=dict(model.routes),

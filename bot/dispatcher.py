@@ -11,6 +11,7 @@ import logging
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -38,6 +39,8 @@ from flows.conversation import (
     FlowContext,
     after_closed_or_reopened,
     confirmation_keys,
+    language_of,
+    may_pass_to_ticket,
     mid_report,
     step,
 )
@@ -342,8 +345,13 @@ class Dispatcher:
         claimed: Sequence[Ticket] = ()
         if inbound.handle:
             claimed = await self.service.claim_by_handle(uow, inbound.address, inbound.handle, now)
-        result = step(state, inbound, self._context(actor, now))
-        language = result.state.profile.language or i18n.DEFAULT_LANGUAGE
+        context = self._context(actor, now)
+        if actor is None and may_pass_to_ticket(state):
+            # What a reporter writes outside a report may be for a ticket of theirs.
+            mine = await self.service.open_for_reporter(uow, inbound.address)
+            context = replace(context, open_tickets=tuple(view_of(t) for t in mine))
+        result = step(state, inbound, context)
+        language = language_of(result.state, actor)
         answers = [self._linked(inbound.address, ticket, now) for ticket in claimed]
         for command in result.commands:
             answers += await self._execute(uow, inbound, actor, language, command, now)
@@ -503,7 +511,9 @@ class Dispatcher:
         """The reporter answers a question, confirms a resolution or rates the help."""
         service = self.service
         if isinstance(command, ReplyToTicket):
-            outcome = await service.reply(uow, address, command.number, command.text, now)
+            outcome = await service.reply(
+                uow, address, command.number, command.text, now, command.attachments
+            )
         elif isinstance(command, ConfirmResolution):
             outcome = await service.confirm(
                 uow, address, command.number, command.solved, command.reason, now
@@ -524,7 +534,8 @@ class Dispatcher:
         text = i18n.text(language, said, **self.renderer.labels(language, view))
         messages = [Outbound(address, text, ticket_number=view.number)]
         if outcome.action != "rate":
-            messages += await self.notifier.changed(uow, outcome, now)
+            files = command.attachments if isinstance(command, ReplyToTicket) else ()
+            messages += await self.notifier.changed(uow, outcome, now, attachments=files)
         return messages
 
     async def _await_reporter(self, uow: UnitOfWork, change: Done, now: datetime) -> None:

@@ -165,10 +165,15 @@ class Notifier:
         return self.team_cards(ticket, ticket.team, now=now)
 
     async def changed(
-        self, uow: UnitOfWork, done: Done, now: datetime, mirror: bool = True
+        self,
+        uow: UnitOfWork,
+        done: Done,
+        now: datetime,
+        mirror: bool = True,
+        attachments: tuple[Attachment, ...] = (),
     ) -> list[Outbound]:
         """Cards for the teams concerned, a notice to the reporter, and for the reporter's own
-        answers a word to the team."""
+        answers a word to the team (with the photos they sent with it)."""
         ticket = done.ticket
         view = view_of(ticket, now)
         messages = self.team_cards(ticket, ticket.team, done.previous_team, now=now)
@@ -178,7 +183,9 @@ class Notifier:
         if team_note:
             text = i18n.text(team.language, team_note, number=ticket.number, note=done.note)
             messages += [
-                Outbound(chat, text, ticket_number=ticket.number, kind="reply")
+                Outbound(
+                    chat, text, ticket_number=ticket.number, kind="reply", attachments=attachments
+                )
                 for chat in (*team.chats, *self.personal_chats(team.key))
             ]
         if mirror:

@@ -14,7 +14,7 @@ from db.uow import UnitOfWork
 from flows.choosing import normalise, ticket_number
 from flows.commands import StaffAction, SubmitTicket
 from flows.directory import NAME_LONGEST, PRIORITIES, ROUTING_TYPES, TICKET_TYPES, Staff
-from flows.messages import Address
+from flows.messages import Address, Attachment
 from flows.views import TicketView
 
 BY_CATEGORY = "auto"
@@ -133,16 +133,7 @@ class TicketService:
             updated_at=now,
             team_since=now,
             last_note="",
-            attachments=[
-                TicketAttachment(
-                    kind=item.kind,
-                    ref=item.ref,
-                    # As long as their columns (a document's name is the sender's to choose).
-                    content_type=item.content_type[:CONTENT_TYPE_LONGEST],
-                    filename=item.filename[:FILENAME_LONGEST],
-                )
-                for item in command.attachments
-            ],
+            attachments=stored(command.attachments),
         )
         self.clock.start(ticket, now)
         await uow.tickets.insert(ticket)
@@ -186,6 +177,11 @@ class TicketService:
 
     async def mine(self, uow: UnitOfWork, reporter: Address) -> Sequence[Ticket]:
         return await uow.tickets.for_reporter(str(reporter))
+
+    async def open_for_reporter(self, uow: UnitOfWork, reporter: Address) -> Sequence[Ticket]:
+        """The reporter's tickets not closed yet (a resolved one waits for their word),
+        newest first."""
+        return await uow.tickets.for_reporter(str(reporter), still_open=True)
 
     async def queue(self, uow: UnitOfWork, team: str) -> Sequence[Ticket]:
         """A team's open tickets; the L1 helpdesk's are every open ticket, for it answers to
@@ -368,9 +364,16 @@ class TicketService:
         return ticket if ticket and ticket.reporter_address == str(reporter) else None
 
     async def reply(
-        self, uow: UnitOfWork, reporter: Address, number: str, text: str, now: datetime
+        self,
+        uow: UnitOfWork,
+        reporter: Address,
+        number: str,
+        text: str,
+        now: datetime,
+        attachments: Sequence[Attachment] = (),
     ) -> Outcome:
-        """The reporter answers the team's question: the clock runs again."""
+        """The reporter writes to the team (photos too): after a question, the clock runs
+        again."""
         ticket = await self.reporter_ticket(uow, reporter, number)
         if ticket is None:
             return Refused("not_found", {"number": number})
@@ -379,8 +382,12 @@ class TicketService:
             self.clock.resume(ticket, now)
             ticket.status = "in_progress"
         ticket.updated_at = now
+        ticket.attachments.extend(stored(attachments))
+        detail = {"text": text}
+        if attachments:
+            detail["attachments"] = str(len(attachments))
         await uow.tickets.record_event(
-            ticket, now, str(reporter), reporter.channel, "reply", before, {"text": text}
+            ticket, now, str(reporter), reporter.channel, "reply", before, detail
         )
         return Done(ticket, "reply", text, ticket.team)
 
@@ -457,6 +464,20 @@ class TicketService:
         return teams.get(wanted)
 
 
+def stored(attachments: Sequence[Attachment]) -> list[TicketAttachment]:
+    """Attachments as the ticket keeps them, each field cut to its column (a document's name
+    is the sender's to choose)."""
+    return [
+        TicketAttachment(
+            kind=item.kind,
+            ref=item.ref,
+            content_type=item.content_type[:CONTENT_TYPE_LONGEST],
+            filename=item.filename[:FILENAME_LONGEST],
+        )
+        for item in attachments
+    ]
+
+
 def view_of(ticket: Ticket, now: datetime | None = None) -> TicketView:
     """What flows may show of a ticket; with `now`, its SLA state too."""
     return TicketView(
@@ -484,4 +505,5 @@ def view_of(ticket: Ticket, now: datetime | None = None) -> TicketView:
         parent_number=ticket.parent_number,
         link_kind=ticket.link_kind,
         jira_key=ticket.jira_key,
+        language=ticket.language,
     )

@@ -293,13 +293,13 @@ class TicketRepository:
             listed.setdefault(team, []).append(ticket_id)
         return listed
 
-    async def for_reporter(self, address: str, limit: int = 10) -> Sequence[Ticket]:
-        result = await self.session.execute(
-            select(Ticket)
-            .where(Ticket.reporter_address == address)
-            .order_by(Ticket.id.desc())
-            .limit(limit)
-        )
+    async def for_reporter(
+        self, address: str, limit: int = 10, still_open: bool = False
+    ) -> Sequence[Ticket]:
+        query = select(Ticket).where(Ticket.reporter_address == address)
+        if still_open:
+            query = query.where(Ticket.status != "closed")
+        result = await self.session.execute(query.order_by(Ticket.id.desc()).limit(limit))
         return result.scalars().all()
 
     async def open_for_team(self, team: str | None, limit: int = 30) -> Sequence[Ticket]:

@@ -52,10 +52,11 @@ class StaffAction:
 
 @dataclass(frozen=True)
 class ReplyToTicket:
-    """The reporter answers the team's question about their ticket."""
+    """The reporter writes to the team about their ticket (answering a question, or not)."""
 
     number: str
     text: str
+    attachments: tuple[Attachment, ...] = ()
 
 
 @dataclass(frozen=True)

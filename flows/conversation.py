@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flows import i18n, staffcommands
-from flows.choosing import Candidate, Narrowed, Picked, normalise, pick, ticket_number
+from flows.choosing import Candidate, Narrowed, NoMatch, Picked, normalise, pick, ticket_number
 from flows.commands import (
     Command,
     ConfirmResolution,
@@ -29,6 +29,7 @@ from flows.directory import PRIORITIES, TICKET_TYPES, Directory, Option, Staff
 from flows.messages import Choice, Inbound, Outbound
 from flows.staffcommands import BY_CATEGORY, parse_staff_line
 from flows.state import ConversationState, Draft
+from flows.views import TicketView
 
 PAGE_SIZE = 10
 # A typed prefix that matches more than this asks for more letters instead.
@@ -96,6 +97,9 @@ class FlowContext:
     timezone: str = "Asia/Kolkata"
     # A draft untouched this long greets the reporter with "welcome back" first.
     resume_after: timedelta = timedelta(hours=2)
+    # The reporter's tickets not closed yet, newest first (loaded only when a message may go
+    # to one: never for staff, nor in the middle of a report).
+    open_tickets: tuple[TicketView, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -126,10 +130,32 @@ def after_closed_or_reopened(
     return change
 
 
+def language_of(state: ConversationState, actor: Staff | None) -> str:
+    """The language a person is answered in: theirs once chosen; for staff who never chose,
+    the one the configuration gives them."""
+    if state.profile.language:
+        return state.profile.language
+    return actor.language if actor is not None and actor.language else i18n.DEFAULT_LANGUAGE
+
+
+def ticket_label(ticket: TicketView, directory: Directory, language: str) -> str:
+    """A ticket in a list to pick from: its ID, module and the start of its description."""
+    words = " ".join(ticket.description.split())
+    words = words if len(words) <= 40 else f"{words[:39]}…"
+    return f"{ticket.number} · {directory.module(ticket.module).label(language)}: {words}"
+
+
 def mid_report(state: ConversationState) -> bool:
     """Whether the person is answering a report's questions (never interrupted). A report
     saved for later while they answer about a ticket is not that."""
     return state.draft is not None and state.step in (*INTAKE_STEPS, "confirm")
+
+
+def may_pass_to_ticket(state: ConversationState) -> bool:
+    """Whether a reporter's message may go to an open ticket of theirs: anywhere but in a
+    report's questions, except one answered from a short list (what matches none of it is
+    not an answer to it)."""
+    return not mid_report(state) or state.step == "role"
 
 
 class _Turn:
@@ -147,7 +173,7 @@ class _Turn:
 
     @property
     def language(self) -> str:
-        return self.state.profile.language or i18n.DEFAULT_LANGUAGE
+        return language_of(self.state, self.context.actor)
 
     @property
     def example(self) -> str:
@@ -180,8 +206,24 @@ class _Turn:
             return self.finish()
         if self.answer_about_ticket(self.inbound.choice or self.inbound.text):
             return self.finish()
-        if not self.state.profile.language and self.state.step != "language":
-            self.goto("language")
+        known = [t.language for t in self.context.open_tickets if i18n.supported(t.language)]
+        if not self.state.profile.language and known:
+            # Someone whose ticket was logged for them (a phone call) writes for the first
+            # time: they are written to in its language already, and what they say may be
+            # about it.
+            profile = replace(self.state.profile, language=known[0])
+            self.state = self.state.evolve(profile=profile, step="menu")
+        if not self.state.profile.language and self.context.actor is None:
+            # Until a language is chosen, the language question stands: a second "hi" asks
+            # it again. (Staff have a language from the configuration: a command of theirs
+            # is done whatever state their chat is in.)
+            intent = i18n.keyword(self.inbound.text)
+            if intent == "help":
+                self.show_help()
+            if self.state.step == "language" and not intent:
+                self.on_language()
+            else:
+                self.goto("language")
             return self.finish()
         # A caption is the description, never a keyword: "quit" under a photo of the error
         # must not throw the report away.
@@ -201,9 +243,13 @@ class _Turn:
             self.say(self.t("welcome_back"))
 
     def take_attachments(self) -> bool:
-        """Keep photos and documents on the report. True when nothing is left to answer."""
+        """Keep photos and documents on the report, or on the open ticket they answer. True
+        when nothing is left to answer."""
         had_draft = self.state.draft is not None
         in_intake = had_draft and self.state.step in (*INTAKE_STEPS, "confirm")
+        answering = self.state.step in ("reply_ticket", "which_ticket")
+        if (answering or not had_draft) and self.pass_to_ticket():
+            return True
         draft = self.state.draft or Draft(ulb=self.state.profile.last_ulb)
         draft = replace(draft, attachments=draft.attachments + self.inbound.attachments)
         caption = self.inbound.text.strip()
@@ -250,6 +296,9 @@ class _Turn:
         """Keywords and commands that work at any step. True when the message was one."""
         message = self.inbound.text
         intent = i18n.keyword(message)
+        if intent in ("cancel", "menu"):
+            # (A message held for a ticket until they said which: they went elsewhere.)
+            self.state = self.state.evolve(held="", held_files=(), back_to="")
         if intent == "cancel":
             if self.state.draft is not None or self.state.step not in ("menu", "start"):
                 self.state = self.state.evolve(draft=None, ticket="", action="", return_to="")
@@ -260,6 +309,8 @@ class _Turn:
             return True
         if intent == "menu":
             self.state = self.state.evolve(ticket="", action="")
+            if self.state.draft is not None and self.untouched(self.state.draft):
+                self.state = self.state.evolve(draft=None)  # nothing of it to keep for later
             self.goto("menu")
             return True
         if intent == "help":
@@ -336,8 +387,16 @@ class _Turn:
         picked = self.pick_from(candidates)
         if picked is None:
             return
+        first_time = not self.state.profile.language
         profile = replace(self.state.profile, language=picked)
         self.state = self.state.evolve(profile=profile)
+        if first_time and self.context.actor is None and self.state.draft is None:
+            # Someone new to the helpdesk has come to report a problem: start at once (the
+            # menu is a word away), instead of asking what they want first.
+            self.say(f"{self.t('language_set')} {self.t('hint_menu')}")
+            self.state = self.state.evolve(draft=Draft())
+            self.continue_intake()
+            return
         self.say(self.t("language_set"))
         if self.state.draft is not None:
             self.continue_intake()
@@ -370,6 +429,8 @@ class _Turn:
             return
         choices = self.menu_choices()
         picked = self.pick_from([Candidate(c.key, (c.label, c.key)) for c in choices])
+        if picked is None:
+            return
         if picked == "report":
             if self.state.draft is None:
                 # Most people report for the same ULB again; the summary lets them change it.
@@ -418,15 +479,21 @@ class _Turn:
             "category": not draft.category,
             "description": not draft.description,
         }
+        sender = " ".join(self.inbound.sender_name.split())
+        asked_again = self.state.return_to or self.state.step == "name"  # (a change of name)
+        if missing["name"] and 2 <= len(sender) <= 80 and not asked_again:
+            # The name the chat app shows is known: not asked, shown on the summary to change.
+            self.state = self.state.evolve(profile=replace(profile, name=sender))
+            missing["name"] = False
         upcoming = [name for name in INTAKE_STEPS if missing.get(name)]
         if upcoming:
             self.goto(upcoming[0])
         elif self.state.return_to:
             target, self.state = self.state.return_to, self.state.evolve(return_to="")
             self.goto(target)
-        elif self.state.step == "description":
-            self.goto("attachments")
         else:
+            # Photos are taken at any step (the description's question says so): no question
+            # of its own for them.
             self.goto("confirm")
 
     def option_candidates(self, options: Sequence[Option]) -> list[Candidate]:
@@ -468,9 +535,13 @@ class _Turn:
         return None
 
     def pick_from(self, candidates: Sequence[Candidate]) -> str | None:
+        """The picked key; otherwise None, having re-asked (or, for a reporter with a ticket
+        open, passed what they wrote to it: it answers none of the helpdesk's options)."""
         match = pick(self.inbound.text, self.inbound.choice, self.state.shown, candidates)
         if isinstance(match, Picked):
             return match.key
+        if not self.inbound.choice and self.pass_to_ticket():
+            return None
         self.say(self.t("not_understood"))
         self.prompt()
         return None
@@ -527,10 +598,42 @@ class _Turn:
         self.state = self.state.evolve(profile=replace(self.state.profile, name=name))
         self.continue_intake()
 
+    def untouched(self, draft: Draft) -> bool:
+        """A report nothing has been answered for yet (the ULB as kept from the last)."""
+        return draft == Draft(ulb=self.state.profile.last_ulb)
+
+    def ulb_kept(self) -> bool:
+        """Whether the report names the ULB of the reporter's last one, not chosen again."""
+        last = self.state.profile.last_ulb
+        return bool(last) and self.draft.ulb == last
+
     def ask_module(self) -> None:
-        self.offer_options(self.t("ask_module"), self.directory.modules)
+        question = self.t("ask_module")
+        if self.ulb_kept():
+            # Kept from the last report, said where it costs no answer, changed by a name.
+            ulb = self.directory.ulb(self.draft.ulb).label(self.language)
+            question = f"{self.t('ulb_kept', ulb=ulb)}\n\n{question}"
+        self.offer_options(question, self.directory.modules)
+
+    def changes_ulb(self) -> bool:
+        """At the module question, another ULB's name instead of a module: the report's ULB
+        is that one (a list to pick from if several match)."""
+        if not self.ulb_kept() or self.inbound.choice:
+            return False
+        text, shown = self.inbound.text, self.state.shown
+        if not isinstance(
+            pick(text, "", shown, self.option_candidates(self.directory.modules)), NoMatch
+        ):
+            return False
+        if isinstance(pick(text, "", (), self.option_candidates(self.directory.ulbs)), NoMatch):
+            return False
+        self.state = self.state.evolve(step="ulb", shown=(), page=0)
+        self.on_ulb()
+        return True
 
     def on_module(self) -> None:
+        if self.changes_ulb():
+            return
         key = self.answer_option(self.directory.modules)
         if key:
             self.update_draft(module=key)
@@ -603,7 +706,16 @@ class _Turn:
 
     def on_confirm(self) -> None:
         choices = self.confirm_choices()
-        picked = self.pick_from([Candidate(c.key, (c.label, c.key)) for c in choices])
+        candidates = [Candidate(c.key, (c.label, c.key)) for c in choices]
+        match = pick(self.inbound.text, self.inbound.choice, self.state.shown, candidates)
+        text = self.inbound.text.strip()
+        if not isinstance(match, Picked) and len(text) >= MIN_DESCRIPTION:
+            # More words about the problem after the description belong to it.
+            self.update_draft(description=f"{self.draft.description}\n{text}")
+            self.say(self.t("description_added"))
+            self.prompt()
+            return
+        picked = self.pick_from(candidates)
         if picked == "submit":
             self.submit()
         elif picked == "cancel_report":
@@ -722,9 +834,13 @@ class _Turn:
             self.answer_about_ticket(f"solved {number} yes")
         elif answer in NO_WORDS or answer in ("2", normalise(self.t("confirm_no"))):
             self.answer_about_ticket(f"solved {number} no")
-        else:
-            self.say(self.t("not_understood"))
+        elif answer:
+            # Something else about it ("the bill is still stuck"): the team reads it, and the
+            # question stays.
+            self.commands.append(ReplyToTicket(number, self.inbound.text.strip()))
             self.offer_confirmation(number)
+        else:
+            self.prompt()
 
     def ask_rate(self) -> None:
         self.offer_rating(self.state.ticket)
@@ -748,6 +864,68 @@ class _Turn:
             return
         self.commands.append(ConfirmResolution(self.state.ticket, solved=False, reason=reason))
         self.state = self.state.evolve(step="menu", ticket="", shown=())
+
+    # -- what a reporter writes to the helpdesk while a ticket of theirs is open ------------------
+
+    def pass_to_ticket(self) -> bool:
+        """A reporter's message that answers none of the helpdesk's questions goes to their
+        open ticket (its team's chat, the audit trail): the one they were answering about,
+        their only one, or the one they pick (asked when there are several; the message
+        waits). True when it was taken."""
+        tickets = self.context.open_tickets
+        if self.context.actor is not None or not tickets:
+            return False
+        text, files = self.inbound.text.strip(), self.inbound.attachments
+        if not text and not files:
+            return False
+        numbers = [ticket.number for ticket in tickets]
+        if self.state.ticket in numbers or len(numbers) == 1:
+            number = self.state.ticket if self.state.ticket in numbers else numbers[0]
+            self.commands.append(ReplyToTicket(number, text, files))
+            self.after_passing()
+            return True
+        held = f"{self.state.held}\n{text}".strip() if self.state.held else text
+        back_to = self.state.step if self.state.step != "which_ticket" else self.state.back_to
+        self.state = self.state.evolve(
+            held=held, held_files=self.state.held_files + files, back_to=back_to
+        )
+        self.goto("which_ticket")
+        return True
+
+    def after_passing(self) -> None:
+        """Back to the report being written, else a word on how to reach the menu."""
+        back_to = self.state.back_to
+        self.state = self.state.evolve(held="", held_files=(), back_to="")
+        if self.mid_report():
+            self.prompt()
+        elif back_to in (*INTAKE_STEPS, "confirm") and self.state.draft is not None:
+            self.goto(back_to)
+        elif self.state.step == "confirm_resolution":
+            self.prompt()
+        else:
+            self.state = self.state.evolve(step="menu", ticket="", shown=())
+            self.say(self.t("hint_menu"))
+
+    def ask_which_ticket(self) -> None:
+        choices = [
+            Choice(ticket.number, ticket_label(ticket, self.directory, self.language))
+            for ticket in self.context.open_tickets
+        ]
+        self.offer(self.t("ask_which_ticket"), choices)
+
+    def on_which_ticket(self) -> None:
+        numbers = [ticket.number for ticket in self.context.open_tickets]
+        candidates = [Candidate(number, (number,)) for number in numbers]
+        match = pick(self.inbound.text, self.inbound.choice, self.state.shown, candidates)
+        typed = ticket_number(self.inbound.text, self.directory.ticket_prefix)
+        number = match.key if isinstance(match, Picked) else typed
+        if number not in numbers:
+            # More about it before they said which: kept with the rest, and asked again.
+            self.pass_to_ticket()
+            return
+        held, files = self.state.held, self.state.held_files
+        self.commands.append(ReplyToTicket(number, held, files))
+        self.after_passing()
 
     def ask_reply_ticket(self) -> None:
         self.say(self.t("ask_ticket_reply", number=self.state.ticket))

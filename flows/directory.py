@@ -64,6 +64,8 @@ class Staff:
     role: str  # "l1" | "member" | "admin"
     team: str
     addresses: tuple[Address, ...] = ()
+    # Their chats' language until they choose one ("": the helpdesk's default).
+    language: str = ""
 
     @property
     def sees_every_team(self) -> bool:

@@ -71,6 +71,11 @@ class ConversationState:
     ticket: str = ""
     action: str = ""
     last_seen: datetime | None = None
+    # A reporter's message for one of their open tickets, held while they say which one,
+    # and the report's question to go back to afterwards.
+    held: str = ""
+    held_files: tuple[Attachment, ...] = ()
+    back_to: str = ""
 
     def evolve(self, **changes: Any) -> ConversationState:
         """A copy with `changes`, as `dataclasses.replace` makes it, at a third of its cost
@@ -110,6 +115,9 @@ class ConversationState:
             ticket=data.get("ticket", ""),
             action=data.get("action", ""),
             last_seen=datetime.fromisoformat(last_seen) if last_seen else None,
+            held=data.get("held", ""),
+            held_files=tuple(Attachment(**item) for item in data.get("held_files", ())),
+            back_to=data.get("back_to", ""),
         )
 
 

@@ -33,3 +33,5 @@ class TicketView:
     parent_number: str = ""
     link_kind: str = ""
     jira_key: str = ""
+    # The language the reporter is written to in about it.
+    language: str = ""

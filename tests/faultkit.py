@@ -249,25 +249,23 @@ class Reporter:
         return f"telegram:{self.user_id}"
 
     def answers(self) -> list[str]:
-        """The shortest English intake (see tests/support.file_ticket), ending with Submit."""
+        """The shortest English intake (see tests/support.file_ticket), ending with Submit
+        (the name is the one Telegram shows, so it is not asked)."""
         return [
             "/start",
-            "1",  # English
-            "1",  # Report a problem
+            "1",  # English: the report starts
             "Jatni",
             "1",  # ULB employee
-            self.name,
             "wage",  # Wage bills and payments
             "2",  # The app or iFIX shows an error
             self.description,
-            "1",  # no attachments: continue
             "1",  # Submit
         ]
 
     def updates(self) -> list[JSONDict]:
         """One Telegram update per answer, each with its own update_id, as Telegram numbers."""
         return [
-            {"update_id": next_id(), **private_text(self.user_id, text, self.name.split()[0])}
+            {"update_id": next_id(), **private_text(self.user_id, text, self.name)}
             for text in self.answers()
         ]
 

@@ -18,10 +18,11 @@ from bot.config import load_config
 from bot.settings import ROOT
 from flows import i18n
 from flows.commands import Command, SubmitTicket
-from flows.conversation import FlowContext, Step, step
+from flows.conversation import FlowContext, Step, may_pass_to_ticket, step
 from flows.directory import Directory, Option, Staff
 from flows.messages import Address, Attachment, Choice, Inbound, Outbound
 from flows.state import ConversationState, Draft, Profile
+from flows.views import TicketView
 
 # Friday 27 November 2026, 11:00 in Odisha.
 NOW = datetime(2026, 11, 27, 5, 30, tzinfo=UTC)
@@ -120,6 +121,7 @@ class Chat:
         sender_name: str = "",
         now: datetime = NOW,
         restart_every_turn: bool = False,
+        open_tickets: Sequence[TicketView] = (),
     ) -> None:
         self.state = state or ConversationState()
         self.actor = actor
@@ -130,6 +132,8 @@ class Chat:
         # Save and load the state as JSON between turns, like a restart after every message.
         self.restart_every_turn = restart_every_turn
         self.turns: list[Turn] = []
+        # The reporter's tickets not closed yet, as the dispatcher would load them.
+        self.open_tickets = tuple(open_tickets)
 
     def advance(self, **delta: float) -> None:
         self.now += timedelta(**delta)
@@ -159,6 +163,7 @@ class Chat:
             now=self.now,
             actor=self.actor,
             resume_after=resume_after(),
+            open_tickets=self.open_tickets if may_pass_to_ticket(self.state) else (),
         )
         turn = Turn(step(self.state, inbound, context))
         self.state = turn.state
@@ -174,6 +179,30 @@ class Chat:
     def commands(self) -> list[Command]:
         """Every command produced in this chat so far."""
         return [command for turn in self.turns for command in turn.commands]
+
+
+def open_ticket(number: str, module: str = "wage_bills", description: str = "") -> TicketView:
+    """A ticket of the reporter's, not closed yet, as flows see it."""
+    return TicketView(
+        number=number,
+        status="in_progress",
+        priority="P2",
+        ticket_type="",
+        ulb="jatni",
+        module=module,
+        category="app_error",
+        routing="technical_app",
+        description=description or "Wage bill shows error 500 on submit",
+        team="egov_tech",
+        assignee="",
+        assignee_name="",
+        reporter_name="Ramesh Das",
+        reporter_role="ulb_employee",
+        reporter_channel="memory",
+        created_at=NOW,
+        updated_at=NOW,
+        response_due_at=None,
+    )
 
 
 def speaking(language: str, **profile: str) -> ConversationState:

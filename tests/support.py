@@ -99,27 +99,36 @@ class Person:
 
 
 async def staff_person(helpdesk: Helpdesk, channel: MemoryChannel, key: str) -> Person:
-    """A staff member in the console, past the language question."""
+    """A staff member in the console, at the menu (staff are never asked for a language)."""
     person = Person(helpdesk, channel, f"console:{key}")
     await person.say("hi")
-    await person.say("1")  # English
     return person
 
 
 async def file_ticket(
     person: Person, description: str = "Wage bill shows error 500 on submit"
 ) -> str:
-    """The shortest English intake; returns the ticket number the reporter was given."""
-    await person.say("hi")
-    await person.say("1")  # English
-    await person.say("1")  # Report a problem
-    await person.say("Jatni")
-    await person.say("1")  # ULB employee
-    await person.say("Ramesh Sahu")
-    await person.say("wage")  # module by typed prefix
-    await person.say("2")  # The app or iFIX shows an error
-    await person.say(description)
-    await person.say("1")  # no attachments: continue
-    replies = await person.say("1")  # submit
+    """An English report, each question answered as it comes (a returning reporter is asked
+    fewer); returns the ticket number the reporter was given."""
+    answers = (
+        ("Choose your language", "1"),  # English
+        ("What would you like to do?", "1"),  # Report a problem
+        ("Which ULB", "Jatni"),
+        ("ULB employee or a CBO", "1"),  # ULB employee
+        ("Please type your name", "Ramesh Sahu"),
+        ("Which part of MUKTASoft", "wage"),  # module by typed prefix
+        ("What kind of problem", "2"),  # The app or iFIX shows an error
+        ("describe the problem", description),
+        ("Please check your report", "1"),  # submit
+    )
+    replies = await person.say("hi")
+    for _ in range(len(answers)):
+        created = next((text for text in replies if "registered as ticket" in text), "")
+        if created:
+            return created.split("ticket ", 1)[1].split(".", 1)[0]
+        question = replies[-1]
+        answer = next((a for fragment, a in answers if fragment in question), None)
+        assert answer is not None, f"no answer for {question!r}"
+        replies = await person.say(answer)
     created = next(text for text in replies if "registered as ticket" in text)
     return created.split("ticket ", 1)[1].split(".", 1)[0]

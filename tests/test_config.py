@@ -171,6 +171,11 @@ BROKEN: list[tuple[str, Mutation, list[str]]] = [
         _set("staff", 1, "role", value="boss"),
         ["staff.1", "role must be one of l1, member, admin"],
     ),
+    (
+        "staff with an unknown language",
+        _set("staff", 1, "language", value="fr"),
+        ["staff.1", "language must be one of en, or, hi"],
+    ),
     ("missing SLA priority", _delete("sla", "P3"), ["sla: no target for P3"]),
     (
         "SLA of zero days",

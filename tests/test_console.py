@@ -23,15 +23,13 @@ from tests.web_support import console_client, make_account, text_of
 TIMEOUT = 60
 REPORT = (
     "hi",
-    "1",  # English
-    "1",  # Report a problem
+    "1",  # English: the report starts
     "Jatni",
     "1",  # ULB employee
     "Ramesh Sahu",
     "wage",  # module by typed prefix
     "2",  # The app or iFIX shows an error
     "Wage bill shows error 500 on submit",
-    "1",  # no attachments: continue
     "1",  # submit
 )
 
@@ -129,6 +127,93 @@ def test_a_report_travels_from_reporter_to_teams_and_back(env: dict[str, str]) -
     again = chat("ramesh", [f"status {number}"], env)
     assert "Update on ticket" not in again
     assert f"Ticket {number}: Resolved" in again
+
+
+def walkthrough() -> str:
+    """The README's "Try the whole lifecycle in three terminals", as written."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = readme.index("## Try the whole lifecycle in three terminals")
+    return " ".join(readme[start : readme.index("\n## ", start + 1)].split())
+
+
+def test_the_readmes_walkthrough_does_what_it_says(env: dict[str, str]) -> None:
+    """Ramesh, Anita and Kiran in turn, typing what the README shows them typing."""
+    steps = walkthrough()
+    for shown in (
+        'make run ARGS="--as ramesh"',
+        "Ramesh types `hi` and picks a language; his first report starts at once.",
+        "`/photo REF`",
+        "She types `take MK-1001`, `type MK-1001 incident`, `priority MK-1001 P1` and "
+        "`escalate MK-1001`",
+        "`comment MK-1001 Please send the muster roll number`",
+        "Ramesh simply types his answer, `MR/2026/0142`",
+        "`resolve MK-1001 Fixed in iFIX; please submit the bill again`",
+        "`status mk 1001` shows the current state",
+    ):
+        assert shown in steps, shown
+
+    ramesh = chat(
+        "ramesh",
+        [
+            "hi",
+            "1",  # English
+            "Jatni",  # ULB
+            "1",  # ULB employee
+            "Ramesh Sahu",
+            "wage",  # module
+            "2",  # The app or iFIX shows an error
+            "Wage bill shows error 500 on submit",
+            "/photo screen-of-the-error",
+            "1",  # submit
+        ],
+        env,
+    )
+    assert in_order(
+        ramesh,
+        "Which ULB",
+        "1 attachment(s)",
+        "Attachments: 1",
+        "Your problem is registered as ticket MK-1001.",
+        "The helpdesk will respond by",
+    )
+
+    anita = chat(
+        "anita",
+        ["take MK-1001", "type MK-1001 incident", "priority MK-1001 P1", "escalate MK-1001"],
+        env,
+    )
+    assert "Choose your language" not in anita
+    assert in_order(
+        anita,
+        "── to team-l1 ──",
+        "MK-1001 · P2 · Received",  # the new ticket card for the L1 group
+        "Done: MK-1001 is now Being worked on.",
+        "Done: MK-1001 is now Passed to a specialist team.",
+        "Team: eGov technical team",  # the category's route
+    )
+
+    kiran = chat("kiran", ["comment MK-1001 Please send the muster roll number"], env)
+    assert in_order(kiran, "── to team-egov-tech ──", "MK-1001 · P1", "Done: MK-1001")
+
+    answered = chat("ramesh", ["MR/2026/0142"], env)
+    assert "Please send the muster roll number" in answered
+    assert "did not understand" not in answered
+    assert "Your answer on ticket MK-1001 has been passed to eGov technical team" in answered
+
+    kiran = chat("kiran", ["resolve MK-1001 Fixed in iFIX; please submit the bill again"], env)
+    assert in_order(
+        kiran,
+        "The reporter answered on MK-1001:\nMR/2026/0142",
+        "Done: MK-1001 is now Resolved.",
+    )
+
+    # Ramesh gets every update when he next opens his chat; the status is the current one.
+    back = chat("ramesh", ["status mk 1001"], env)
+    assert in_order(
+        back,
+        "Update on ticket MK-1001: resolved.\nFixed in iFIX; please submit the bill again",
+        "Ticket MK-1001: Resolved",
+    )
 
 
 def test_check_config_accepts_the_shipped_configuration(env: dict[str, str]) -> None:

@@ -555,7 +555,9 @@ async def test_two_servers_on_one_postgresql_share_the_load(
             for k in range(DETAILS)
         ]
         # Up to the description; the details; then continue and submit.
-        plans[person.user_id] = (routes[index % len(routes)], updates[:9], details, updates[9:])
+        # The details are typed at the summary (after the description), before Submit.
+        cut = len(updates) - 1
+        plans[person.user_id] = (routes[index % len(routes)], updates[:cut], details, updates[cut:])
     all_ids = [
         int(u["update_id"]) for _, before, details, after in plans.values()
         for u in (*before, *details, *after)

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from flows.commands import ListMyTickets, ShowTicket, SubmitTicket
+from flows.commands import ListMyTickets, ReplyToTicket, ShowTicket, SubmitTicket
 from flows.conversation import MAX_NARROWED, MORE, PAGE_SIZE
 from flows.i18n import CATALOGS, language_question
 from flows.messages import Attachment
@@ -23,6 +23,7 @@ from tests.flowkit import (
     draft_state,
     known_reporter,
     many_ulbs,
+    open_ticket,
     resume_after,
     speaking,
     ulb_key,
@@ -47,15 +48,13 @@ CONFIRM_LABELS = [
 # each answer leads to.
 EN_ROUTE: tuple[tuple[str, str], ...] = (
     ("hi", "language"),
-    ("1", "menu"),
-    ("1", "ulb"),  # Report a problem
+    ("1", "ulb"),  # English: a new reporter's report starts at once
     ("1", "role"),  # Jatni Municipality
     ("1", "name"),  # ULB employee
     ("Ramesh Das", "module"),
     ("5", "category"),  # Wage bills and payments
     ("2", "description"),  # The app or iFIX shows an error
-    (DESCRIPTION, "attachments"),
-    ("1", "confirm"),  # Continue
+    (DESCRIPTION, "confirm"),  # photos are sent at any step: no question of their own
 )
 FIRST_GREETING = language_question("")  # before any language is chosen
 PROMPTS = {
@@ -69,7 +68,12 @@ PROMPTS = {
     "description": "ask_description",
     "attachments": "ask_attachments",
 }
-INTAKE = ("ulb", "role", "name", "module", "category", "description", "attachments", "confirm")
+INTAKE = ("ulb", "role", "name", "module", "category", "description", "confirm")
+
+
+def started(catalog: dict[str, str]) -> str:
+    """What a new reporter is told once their language is chosen (the report starts)."""
+    return f"{catalog['language_set']} {catalog['hint_menu']}"
 
 
 def reach(step_name: str, chat: Chat | None = None) -> tuple[Chat, Turn]:
@@ -123,12 +127,9 @@ def test_english_transcript_from_hi_to_one_submitted_ticket() -> None:
     assert turn.question == FIRST_GREETING
     assert turn.labels == ["English", "ଓଡ଼ିଆ (Odia)", "हिन्दी (Hindi)"]
 
+    # Someone new has come to report a problem: the report starts at once.
     turn = chat.send("1")
-    assert turn.texts == [EN["language_set"], EN["menu"]]
-    assert turn.labels == [*MENU_LABELS, "Help"]
-
-    turn = chat.send("1")
-    assert turn.question == EN["ask_ulb"]
+    assert turn.texts == [started(EN), EN["ask_ulb"]]
     assert turn.labels == ["Jatni Municipality", "Dhenkanal Municipality"]
 
     turn = chat.send("2")
@@ -152,10 +153,6 @@ def test_english_transcript_from_hi_to_one_submitted_ticket() -> None:
     assert turn.question == EN["ask_description"]
 
     turn = chat.send(DESCRIPTION)
-    assert turn.question == EN["ask_attachments"]
-    assert turn.labels == ["Continue"]
-
-    turn = chat.send("Continue")
     assert turn.question == en_summary(ulb="Dhenkanal Municipality")
     assert turn.labels == CONFIRM_LABELS
     assert chat.commands() == []
@@ -192,11 +189,7 @@ def test_odia_transcript_is_asked_in_odia_and_keeps_the_odia_description_intact(
     assert "ନମସ୍କାର! ଏହା ଓଡ଼ିଶା" in turn.question and "ଆପଣଙ୍କ ଭାଷା ବାଛନ୍ତୁ" in turn.question
 
     turn = chat.send("୨")
-    assert turn.texts == [OR["language_set"], OR["menu"]]
-    assert turn.question == "ଆପଣ କ’ଣ କରିବାକୁ ଚାହାଁନ୍ତି?"
-    assert turn.labels[0] == "ସମସ୍ୟା ଜଣାନ୍ତୁ"
-
-    turn = chat.send("୧")
+    assert turn.texts == [started(OR), OR["ask_ulb"]]
     assert turn.question == "ଆପଣ କେଉଁ ପୌର ସଂସ୍ଥାରୁ?"
     assert turn.labels == ["ଜଟଣୀ ପୌରପାଳିକା", "ଢେଙ୍କାନାଳ ପୌରପାଳିକା"]
 
@@ -218,10 +211,6 @@ def test_odia_transcript_is_asked_in_odia_and_keeps_the_odia_description_intact(
     assert turn.question == OR["ask_description"]
 
     turn = chat.send(ODIA_DESCRIPTION)
-    assert turn.question == OR["ask_attachments"]
-    assert turn.labels == ["ଆଗକୁ ବଢ଼ନ୍ତୁ"]
-
-    turn = chat.send("ଆଗକୁ ବଢ଼ନ୍ତୁ")
     assert turn.question == OR["summary"].format(
         ulb="ଢେଙ୍କାନାଳ ପୌରପାଳିକା",
         name="ସୁମିତ୍ରା ବେହେରା",
@@ -250,17 +239,14 @@ def test_hindi_transcript_reaches_a_hindi_summary() -> None:
     chat = Chat()
     chat.send("नमस्ते")
     turn = chat.send("हिन्दी")
-    assert turn.texts == [HI["language_set"], HI["menu"]]
-    assert turn.labels[0] == "समस्या दर्ज करें"
-    assert chat.send("१").question == HI["ask_ulb"]
+    assert turn.texts == [started(HI), HI["ask_ulb"]]
     assert chat.send("जटनी").question == HI["ask_role"]
     assert chat.send("नगर निकाय के कर्मचारी").question == HI["ask_name"]
     assert chat.send("सुनीता साहू").question == HI["ask_module"]
     assert chat.send("कार्यादेश / अनुबंध").question == HI["ask_category"]
     assert chat.send("४").question == HI["ask_description"]
     description = "कार्यादेश जारी करने पर स्क्रीन पर गलत राशि दिख रही है।"
-    assert chat.send(description).question == HI["ask_attachments"]
-    turn = chat.send("आगे बढ़ें")
+    turn = chat.send(description)
     assert turn.question == HI["summary"].format(
         ulb="जटनी नगरपालिका",
         name="सुनीता साहू",
@@ -282,11 +268,11 @@ def test_second_report_skips_role_and_name_and_prefills_the_last_ulb() -> None:
     chat.send("1")
     assert asks(chat.send("hi"), "menu")
     turn = chat.send("1")
-    assert turn.question == EN["ask_module"]
+    kept = EN["ulb_kept"].format(ulb="Jatni Municipality")
+    assert turn.question == f"{kept}\n\n{EN['ask_module']}"
     chat.send("1")  # Projects
     chat.send("1")  # How do I…?
-    chat.send("How do I add a second executing agency to a project?")
-    turn = chat.send("done")
+    turn = chat.send("How do I add a second executing agency to a project?")
     assert turn.question == en_summary(
         ulb="Jatni Municipality",
         module="Projects",
@@ -308,24 +294,27 @@ def test_second_report_skips_role_and_name_and_prefills_the_last_ulb() -> None:
     assert (ticket.module, ticket.category) == ("projects", "how_to")
 
 
-def test_offered_sender_name_can_be_picked_by_number() -> None:
-    chat = Chat(sender_name="Ramesh Das")
-    chat.run("hi", "1", "1", "1")
-    turn = chat.send("1")
-    assert turn.question == EN["ask_name"]
-    assert turn.labels == ["Use “Ramesh Das”"]
-    assert chat.send("1").question == EN["ask_module"]
-    chat.run("5", "2", DESCRIPTION, "1")
+def test_the_name_the_chat_app_shows_is_not_asked_and_the_summary_shows_it() -> None:
+    chat = Chat(sender_name="Ramesh  Das")
+    chat.run("hi", "1", "1")
+    assert chat.send("1").question == EN["ask_module"]  # ULB employee; the name is known
+    turn = chat.run("5", "2", DESCRIPTION)[-1]
+    assert turn.question == en_summary()
     assert chat.send("1").submitted.reporter_name == "Ramesh Das"
 
 
-def test_offered_sender_name_can_be_picked_with_an_odia_digit() -> None:
-    chat = Chat(state=speaking("or"), sender_name="ସୁମିତ୍ରା ବେହେରା")
+def test_a_name_from_the_chat_app_is_changed_from_the_summary_with_an_odia_digit() -> None:
+    chat = Chat(state=speaking("or"), sender_name="ସୁମିତ୍ରା")
     chat.run("ମେନୁ", "୧", "୧")
-    turn = chat.send("୧")
+    assert chat.send("୧").question == OR["ask_module"]
+    chat.run("୫", "୨")
+    assert chat.send(DESCRIPTION).question.startswith(OR["summary"].split("\n")[0])
+    assert chat.send("୩").question == OR["ask_role"]  # Change name or role
+    turn = chat.send("୨")
     assert turn.question == OR["ask_name"]
-    turn = chat.send("୧")
-    assert turn.question == OR["ask_module"]
+    assert turn.labels == [OR["use_name"].format(name="ସୁମିତ୍ରା")]
+    assert "ସୁମିତ୍ରା ବେହେରା" in chat.send("ସୁମିତ୍ରା ବେହେରା").question
+    assert chat.send("୧").submitted.reporter_name == "ସୁମିତ୍ରା ବେହେରା"
 
 
 # -- keywords at any step ---------------------------------------------------------------------
@@ -365,7 +354,7 @@ def test_cancel_during_a_summary_edit_does_not_leak_into_the_next_report() -> No
     chat.send("cancel")
     chat.run("1", "1", "5", "2")  # new report: ULB, module, category
     turn = chat.send(DESCRIPTION)
-    assert turn.question == EN["ask_attachments"]
+    assert turn.question == en_summary()
 
 
 @pytest.mark.parametrize("word", ["menu", "ମେନୁ", "मेनू"])
@@ -378,8 +367,7 @@ def test_menu_keeps_the_draft_and_offers_to_continue_it(word: str) -> None:
 
     turn = chat.send("1")
     assert turn.question == EN["ask_category"]
-    chat.run("2", DESCRIPTION)
-    assert chat.send("done").question == en_summary()
+    assert chat.run("2", DESCRIPTION)[-1].question == en_summary()
     ticket = chat.send("Submit").submitted
     assert (ticket.ulb, ticket.module, ticket.reporter_name) == (
         "jatni",
@@ -420,13 +408,12 @@ def test_question_mark_shows_help() -> None:
     ("step_name", "wrong", "complaint"),
     [
         ("language", "French", EN["not_understood"]),
-        ("menu", "pay my bill", EN["not_understood"]),
         ("ulb", "Puri", EN["no_match"].format(answer="Puri")),
         ("ulb", "3", EN["no_match"].format(answer="3")),
         ("role", "teacher", EN["not_understood"]),
         ("module", "15", EN["no_match"].format(answer="15")),
         ("category", "payroll", EN["no_match"].format(answer="payroll")),
-        ("confirm", "maybe later", EN["not_understood"]),
+        ("confirm", "maybe", EN["not_understood"]),
     ],
 )
 def test_a_wrong_answer_is_re_asked_and_the_step_does_not_advance(
@@ -454,28 +441,37 @@ def test_too_short_description_is_asked_for_again() -> None:
     turn = chat.send("error!!")
     assert turn.texts == [EN["description_too_short"].format(minimum=10)]
     assert "at least 10 characters" in turn.question
-    assert chat.send("Bill error").question == EN["ask_attachments"]
+    assert asks(chat.send("Bill error"), "confirm")
 
 
-def test_text_typed_at_the_attachments_step_is_added_to_the_description() -> None:
-    chat, _ = reach("attachments")
+def test_a_wrong_answer_at_the_menu_is_re_asked_when_no_ticket_is_open() -> None:
+    chat = Chat(state=known_reporter())
+    turn = chat.send("pay my bill")
+    assert turn.texts == [EN["not_understood"], EN["menu"]]
+
+
+def test_text_typed_at_the_summary_is_added_to_the_description() -> None:
+    chat, _ = reach("confirm")
     extra = "The same happens for MR/2026/119."
     turn = chat.send(extra)
-    assert turn.texts == [EN["description_added"], EN["ask_attachments"]]
-    turn = chat.send("done")
-    assert turn.question == en_summary(description=f"{DESCRIPTION}\n{extra}")
+    assert turn.texts == [
+        EN["description_added"],
+        en_summary(description=f"{DESCRIPTION}\n{extra}"),
+    ]
     assert chat.send("1").submitted.description == f"{DESCRIPTION}\n{extra}"
 
 
 @pytest.mark.parametrize("word", ["no", "नहीं", "ना", "ନା", "ନାହିଁ", "nahi"])
-def test_no_more_photos_in_any_language_goes_on_to_the_summary(word: str) -> None:
-    """ "No" at "send photos, or continue" is no more photos, not words for the description."""
-    chat, _ = reach("attachments")
+def test_a_report_saved_at_the_old_photos_question_goes_on_to_the_summary(word: str) -> None:
+    """ "No" at "send photos, or continue" (a question no longer asked, that a report saved
+    before may still wait at) is no more photos, not words for the description."""
+    draft = Draft("jatni", "wage_bills", "app_error", DESCRIPTION)
+    chat = Chat(state=draft_state(draft, step_name="attachments"))
     turn = chat.send(word)
     assert turn.question == en_summary(description=DESCRIPTION)
 
 
-@pytest.mark.parametrize("step_name", ["name", "attachments", "menu"])
+@pytest.mark.parametrize("step_name", ["name", "description", "confirm"])
 def test_status_alone_asks_which_ticket_at_any_step(step_name: str) -> None:
     """Telegram's /status menu command sends "/status": never a name or part of a report."""
     chat, _ = reach(step_name)
@@ -500,16 +496,14 @@ def test_photo_sent_mid_intake_is_kept_and_submitted() -> None:
     assert turn.labels == asked.labels
     chat.run("5", "2", DESCRIPTION)
     turn = chat.send(attachments=[PDF])
-    assert turn.texts == [EN["attachment_added"].format(count=2), EN["ask_attachments"]]
-    assert chat.send("1").question == en_summary(attachments=2)
+    assert turn.texts == [EN["attachment_added"].format(count=2), en_summary(attachments=2)]
     assert chat.send("1").submitted.attachments == (PHOTO, PDF)
 
 
 def test_photo_with_a_caption_at_the_description_step_gives_both() -> None:
     chat, _ = reach("description")
     turn = chat.send(DESCRIPTION, attachments=[PHOTO])
-    assert turn.texts == [EN["attachment_added"].format(count=1), EN["ask_attachments"]]
-    chat.send("1")
+    assert turn.texts == [EN["attachment_added"].format(count=1), en_summary(attachments=1)]
     ticket = chat.send("1").submitted
     assert (ticket.description, ticket.attachments) == (DESCRIPTION, (PHOTO,))
 
@@ -520,7 +514,7 @@ def test_a_caption_that_reads_like_a_keyword_is_the_description_not_a_cancel() -
     # Kept, and treated as a (too short) description: the report goes on.
     assert turn.texts[0] == EN["attachment_added"].format(count=1)
     assert "at least" in turn.texts[1]
-    chat.run(DESCRIPTION, "done")
+    chat.run(DESCRIPTION)
     ticket = chat.send("1").submitted
     assert (ticket.description, ticket.attachments) == (DESCRIPTION, (PHOTO,))
 
@@ -528,8 +522,9 @@ def test_a_caption_that_reads_like_a_keyword_is_the_description_not_a_cancel() -
 def test_attachment_without_a_draft_starts_a_new_report_holding_it() -> None:
     chat = Chat(state=known_reporter())
     turn = chat.send(attachments=[PHOTO])
-    assert turn.texts == [EN["attachment_new_report"], EN["ask_module"]]
-    chat.run("5", "2", DESCRIPTION, "done")
+    kept = EN["ulb_kept"].format(ulb="Jatni Municipality")
+    assert turn.texts == [EN["attachment_new_report"], f"{kept}\n\n{EN['ask_module']}"]
+    chat.run("5", "2", DESCRIPTION)
     ticket = chat.send("1").submitted
     assert (ticket.ulb, ticket.attachments) == ("jatni", (PHOTO,))
 
@@ -658,9 +653,7 @@ def test_state_survives_a_restart_mid_intake_and_the_report_continues() -> None:
     chat.restart()
     assert chat.send("2").question == EN["ask_description"]
     chat.restart()
-    chat.send(DESCRIPTION)
-    chat.restart()
-    assert chat.send("1").question == en_summary(attachments=1)
+    assert chat.send(DESCRIPTION).question == en_summary(attachments=1)
     chat.restart()
     ticket = chat.send("1").submitted
     assert ticket == SubmitTicket(
@@ -788,8 +781,8 @@ def test_a_number_outside_the_narrowed_list_is_not_a_ulb() -> None:
 def test_the_ulb_prefilled_from_the_last_report_can_be_changed_in_a_long_list() -> None:
     state = speaking("en", role="ulb_employee", name="Ramesh Das", last_ulb="cuttack")
     chat = Chat(state=state, directory_=many_ulbs())
-    chat.run("menu", "1", "8", "3", DESCRIPTION)  # report: Login and access, network problem
-    turn = chat.send("1")
+    # Report: Login and access, network problem.
+    turn = chat.run("menu", "1", "8", "3", DESCRIPTION)[-1]
     assert summary_ulb(turn) == "Cuttack Municipal Corporation"
     chat.send("Change ULB")
     turn = chat.send("Puri")
@@ -869,7 +862,7 @@ def test_language_can_be_chosen_by_its_name(answer: str, language: str) -> None:
     chat = Chat()
     chat.send("hello")
     turn = chat.send(answer)
-    assert turn.texts == [CATALOGS[language]["language_set"], CATALOGS[language]["menu"]]
+    assert turn.texts == [started(CATALOGS[language]), CATALOGS[language]["ask_ulb"]]
 
 
 def test_changing_language_mid_report_continues_the_report_in_the_new_language() -> None:
@@ -878,6 +871,81 @@ def test_changing_language_mid_report_continues_the_report_in_the_new_language()
     turn = chat.send("2")
     assert turn.texts == [OR["language_set"], OR["ask_module"]]
     assert "ମଜୁରି ବିଲ ଓ ଦେୟ" in turn.labels
-    chat.run("୫", "୨", DESCRIPTION, "୧")
+    chat.run("୫", "୨", DESCRIPTION)
     ticket = chat.send("୧").submitted
     assert (ticket.language, ticket.ulb, ticket.module) == ("or", "jatni", "wage_bills")
+
+
+# -- what a reporter writes while a ticket of theirs is open -----------------------------------
+
+
+def test_free_text_goes_to_the_only_open_ticket_never_not_understood() -> None:
+    chat = Chat(state=known_reporter(), open_tickets=[open_ticket("MK-1001")])
+    turn = chat.send("MR/2026/0142")
+    assert turn.commands == (ReplyToTicket("MK-1001", "MR/2026/0142"),)
+    assert EN["not_understood"] not in turn.texts
+    assert turn.texts == [EN["hint_menu"]]
+    # A greeting or a menu word still shows the menu.
+    assert chat.send("hi").question == EN["menu"]
+    assert chat.send("menu").commands == ()
+
+
+def test_with_several_open_tickets_the_reporter_is_asked_which_and_nothing_is_lost() -> None:
+    tickets = [
+        open_ticket("MK-1003", "muster_rolls", "Attendance of week 3 does not save"),
+        open_ticket("MK-1001"),
+    ]
+    chat = Chat(state=known_reporter(), open_tickets=tickets)
+    asked = chat.send("MR/2026/0142")
+    assert asked.commands == ()
+    assert asked.question == EN["ask_which_ticket"]
+    assert asked.labels == [
+        "MK-1003 · Muster rolls and attendance: Attendance of week 3 does not save",
+        "MK-1001 · Wage bills and payments: Wage bill shows error 500 on submit",
+    ]
+    more = chat.send("it is the one for ward 7", attachments=[PHOTO])
+    assert more.commands == () and more.question == EN["ask_which_ticket"]
+    sent = chat.send("2")
+    assert sent.commands == (
+        ReplyToTicket("MK-1001", "MR/2026/0142\nit is the one for ward 7", (PHOTO,)),
+    )
+    assert chat.state.held == "" and chat.state.step == "menu"
+
+
+def test_a_photo_sent_as_the_answer_goes_to_the_open_ticket_not_a_new_report() -> None:
+    chat = Chat(state=known_reporter(), open_tickets=[open_ticket("MK-1001")])
+    turn = chat.send("the error", attachments=[PHOTO])
+    assert turn.commands == (ReplyToTicket("MK-1001", "the error", (PHOTO,)),)
+    assert chat.state.draft is None
+
+
+def test_text_beside_the_is_it_solved_question_reaches_the_team_and_the_question_stays() -> None:
+    chat = Chat(state=known_reporter(), open_tickets=[open_ticket("MK-1001")])
+    chat.state = dataclasses.replace(chat.state, step="confirm_resolution", ticket="MK-1001")
+    turn = chat.send("The bill went through but shows the old amount")
+    assert turn.commands == (
+        ReplyToTicket("MK-1001", "The bill went through but shows the old amount"),
+    )
+    assert turn.keys == ["solved MK-1001 yes", "solved MK-1001 no"]
+
+
+def test_mid_report_a_word_that_is_no_role_goes_to_the_open_ticket_and_the_question_stays() -> None:
+    draft = Draft(ulb="jatni")
+    state = dataclasses.replace(
+        draft_state(draft, step_name="role"), profile=speaking("en").profile
+    )
+    chat = Chat(state=state, open_tickets=[open_ticket("MK-1001")])
+    turn = chat.send("MR/2026/0142")
+    assert turn.commands == (ReplyToTicket("MK-1001", "MR/2026/0142"),)
+    assert turn.question == EN["ask_role"]
+    # Answers to the report's own questions stay the report's.
+    assert chat.send("1").state.step == "name"
+
+
+def test_a_caller_whose_ticket_was_logged_for_them_is_answered_in_its_language() -> None:
+    logged = dataclasses.replace(open_ticket("MK-1001"), language="or")
+    chat = Chat(open_tickets=[logged])  # never wrote before: no language chosen
+    turn = chat.send("MR/2026/0142")
+    assert turn.commands == (ReplyToTicket("MK-1001", "MR/2026/0142"),)
+    assert turn.texts == [OR["hint_menu"]]
+    assert chat.state.profile.language == "or"

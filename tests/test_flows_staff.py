@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from flows.commands import Command, ShowQueue, ShowTicket, StaffAction
 from flows.conversation import MORE
-from tests.flowkit import EN, OR, Chat, Turn, speaking, staff
+from tests.flowkit import EN, HI, OR, Chat, Turn, speaking, staff
 
 # A ticket's menu is short: the everyday actions, the rest behind "More…".
 ACTION_KEYS = ["take", "comment", "ask", "resolve", "escalate", MORE]
@@ -279,8 +281,7 @@ def test_a_reporter_mid_report_typing_a_staff_command_keeps_reporting() -> None:
     chat.run("menu", "1", "1", "5", "2")
     turn = chat.send("take MK-1001")
     assert turn.commands == ()
-    assert turn.question == EN["ask_attachments"]
-    chat.send("1")
+    assert turn.question.startswith("Please check your report")
     assert chat.send("1").submitted.description == "take MK-1001"
 
 
@@ -300,3 +301,28 @@ def test_reporter_help_has_no_staff_commands() -> None:
     turn = Chat(state=speaking("en")).send("help")
     assert turn.texts == [EN["help"].format(example="MK-1001"), EN["menu"]]
     assert all("escalate" not in text for text in turn.texts)
+
+
+# -- staff who never chose a language -------------------------------------------------------
+
+
+def test_a_staff_members_first_command_is_done_not_swallowed_by_the_language_question() -> None:
+    chat = Chat(actor=staff("anita"), address="console:anita")
+    first = chat.send("take MK-1001")
+    assert first.commands == (StaffAction(NUMBER, "take"),)
+    assert EN["choose_language"] not in first.texts
+    # Every command after it is done too: none alternates with the language question.
+    for message, command in ONE_LINERS:
+        turn = chat.send(message)
+        assert turn.commands == (command,), message
+        assert EN["choose_language"] not in turn.texts
+    assert chat.send("queue").commands == (ShowQueue(),)
+    assert chat.state.profile.language == ""  # never asked, still changeable with "language"
+
+
+def test_a_staff_member_is_answered_in_the_language_the_configuration_gives_them() -> None:
+    odia_anita = dataclasses.replace(staff("anita"), language="or")
+    turn = Chat(actor=odia_anita, address="console:anita").send("take MK-1001")
+    assert turn.question == OR["ticket_actions"].format(number=NUMBER)
+    chosen = Chat(state=speaking("hi"), actor=odia_anita, address="console:anita")
+    assert chosen.send("menu").question == HI["menu"]  # a chosen language wins

@@ -146,7 +146,7 @@ async def file_by_buttons(reporter: Chat) -> str:
         "नमस्कार",
     ]
     question = reporter.press("English")
-    await reporter.expect("What would you like to do?")
+    await reporter.expect("Which ULB")  # someone new has come to report: it starts at once
 
     # The answered question shows the choice and loses its buttons: a clean transcript.
     # The tidy-up follows the recorded answer, so it may land just after the next question.
@@ -157,24 +157,18 @@ async def file_by_buttons(reporter: Chat) -> str:
     await reporter.fake.wait_for(tidied)
     edited = reporter.fake.message(reporter.chat_id, int(question["message_id"]))
     assert not edited.get("reply_markup")
-    reporter.press("Report a problem")
-    await reporter.expect("Which ULB")
     reporter.press("Jatni Municipality")
     await reporter.expect("ULB employee or a CBO")
     reporter.press("ULB employee")
-    await reporter.expect("Please type your name")
-    reporter.type("Ramesh Sahu")
-    await reporter.expect("Which part of MUKTASoft")
+    await reporter.expect("Which part of MUKTASoft")  # the name is Telegram's: not asked
     reporter.press("Wage bills and payments")
     await reporter.expect("What kind of problem")
     reporter.press("The app or iFIX shows an error")
     await reporter.expect("describe the problem")
     reporter.type("Wage bill for muster roll 42 fails with error 500 on submit")
-    await reporter.expect("add a photo or a document")
+    await reporter.expect("Please check your report")
     reporter.fake.push_update(private_photo(reporter.user_id, "PHOTO-OF-ERROR"))
     await reporter.expect("1 attachment(s)")
-    reporter.press("Continue")
-    await reporter.expect("Please check your report")
     reporter.press("Submit")
     created = await reporter.expect("registered as ticket")
     return str(created["text"]).split("ticket ", 1)[1].split(".", 1)[0]
@@ -251,6 +245,18 @@ async def test_lifecycle_by_polling(
         # Kiran replies to the card (a comment), then resolves by answering the prompt.
         egov_tech.type("Please send the muster roll number again", reply_to=egov_card)
         await reporter.expect("Please send the muster roll number again")
+        # The reporter answers in their own words, then with a photo: both reach the team.
+        reporter.type("MR/2026/0142")
+        await reporter.expect("has been passed to eGov technical team")
+        await egov_tech.expect(f"The reporter answered on {number}:\nMR/2026/0142")
+        reporter.fake.push_update(private_photo(reporter.user_id, "PHOTO-OF-ROLL"))
+        await reporter.expect("has been passed to eGov technical team", count=2)
+        await fake.wait_for(
+            lambda _: any(
+                sent["photo"] == "PHOTO-OF-ROLL"
+                for sent in fake.sent(GROUPS["egov_tech"], method="sendPhoto")
+            )
+        )
         egov_tech.press("Resolve", on=fake.message(egov_tech.chat_id, egov_card["message_id"]))
         prompt = await egov_tech.expect(f"resolve {number}")
         assert fake.sent(egov_tech.chat_id)[-1]["reply_markup"]["force_reply"] is True
@@ -369,3 +375,48 @@ async def test_a_reply_on_its_way_when_the_service_stops_is_delivered_before_it_
         assert rows == ["sent"]
     finally:
         await helpdesk.close()
+
+
+async def test_a_first_report_takes_eight_replies_and_a_repeat_five(
+    sqlite_file: str, config: HelpdeskConfig, fake: FakeTelegram
+) -> None:
+    """Each press or typed answer counted: a first report from /start to the ticket ID, a
+    repeat one from the menu's button (the role, the name and the ULB are known; the ULB is
+    shown on the module question)."""
+    helpdesk = build(settings_for(sqlite_file, fake), config=telegram_config(config))
+    app = create_app(helpdesk)
+    async with app.router.lifespan_context(app):
+        reporter = Chat(fake, REPORTER, REPORTER, "Ramesh")
+        replies = 0
+
+        async def answer(label: str, expected: str, typed: bool = False) -> JSONDict:
+            nonlocal replies
+            replies += 1
+            seen = sum(expected in text for text in reporter.texts())
+            if typed:
+                reporter.type(label)
+            else:
+                reporter.press(label)
+            return await reporter.expect(expected, count=seen + 1)
+
+        await answer("/start", "Choose your language", typed=True)
+        await answer("English", "Which ULB")
+        await answer("Jatni Municipality", "ULB employee or a CBO")
+        await answer("ULB employee", "Which part of MUKTASoft")  # the name is Telegram's
+        await answer("Wage bills and payments", "What kind of problem")
+        await answer("The app or iFIX shows an error", "describe the problem")
+        summary = await answer("Wage bill 42 fails with error 500", "check your report", True)
+        assert "Name: Ramesh (ULB employee)" in str(summary["text"])
+        await answer("Submit", "registered as ticket MK-1001")
+        assert replies == 8
+
+        reporter.type("menu")
+        await reporter.expect("What would you like to do?", count=1)
+        replies = 0
+        module = await answer("Report a problem", "Which part of MUKTASoft")
+        assert str(module["text"]).startswith("ULB: Jatni Municipality (from your last report)")
+        await answer("Projects", "What kind of problem")
+        await answer("How do I…? (help using the app)", "describe the problem")
+        await answer("How do I add a second agency?", "check your report", typed=True)
+        await answer("Submit", "registered as ticket MK-1002")
+        assert replies == 5

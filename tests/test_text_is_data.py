@@ -36,8 +36,7 @@ TELEGRAM_USER = 5001
 async def intake(person: Person, channel: MemoryChannel, description: str) -> Outbound:
     """An English intake whose answers are all hostile-looking; the summary it ends at."""
     await person.say("hi")
-    await person.say("1")  # English
-    await person.say("1")  # Report a problem
+    await person.say("1")  # English: the report starts
     refused = await person.say(SQL)  # as the ULB: no such ULB, and said so as typed
     assert any(SQL in text for text in refused)
     await person.say("Jatni")
@@ -46,7 +45,6 @@ async def intake(person: Person, channel: MemoryChannel, description: str) -> Ou
     await person.say("wage")
     await person.say("2")  # The app or iFIX shows an error
     await person.say(description)
-    await person.say("1")  # no attachments: continue
     return channel.last(person.address)
 
 

@@ -120,7 +120,8 @@ async def trail(helpdesk: Helpdesk, number: str) -> list[Event]:
 async def reporter_person(helpdesk: Helpdesk, channel: MemoryChannel, address: str) -> Person:
     person = Person(helpdesk, channel, address)
     await person.say("hi")
-    await person.say("1")  # English
+    await person.say("1")  # English: a first report starts
+    await person.say("menu")  # (left for the menu: nothing was answered)
     return person
 
 

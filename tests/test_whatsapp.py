@@ -149,16 +149,13 @@ async def serve(
 async def file_in_english(server: Server, frm: str = RAMESH) -> str:
     answers = [
         "hi",
-        "1",
-        "1",
-        "1",
-        "1",
-        "Ramesh Sahu",
-        "5",
-        "2",
+        "1",  # English: the report starts
+        "1",  # Jatni Municipality
+        "1",  # ULB employee (the name is WhatsApp's profile name: not asked)
+        "5",  # Wage bills and payments
+        "2",  # The app or iFIX shows an error
         "Wage bill for muster roll 42 fails with error 500",
-        "1",
-        "1",
+        "1",  # submit
     ]
     for answer in answers:
         await server.say(frm, answer)
@@ -194,15 +191,13 @@ async def test_english_intake_with_numbers_a_voice_note_and_a_photo(serve: Serve
     await server.say(RAMESH, "hi")
     first = await wait_for_text(server, RAMESH, "Choose your language")
     assert "1. English" in first[0] and "2. ଓଡ଼ିଆ (Odia)" in first[0]
-    for answer in ("1", "1", "1", "1", "Ramesh Sahu", "5", "2"):
+    for answer in ("1", "1", "1", "5", "2"):
         await server.say(RAMESH, answer)
     await wait_for_text(server, RAMESH, "describe the problem")
     await server.say(RAMESH, media=[("https://api.twilio.com/media/ME1", "audio/ogg")])
-    await wait_for_text(server, RAMESH, "add a photo or a document")
+    await wait_for_text(server, RAMESH, "Please check your report")
     await server.say(RAMESH, media=[("https://api.twilio.com/media/ME2", "image/jpeg")])
     await wait_for_text(server, RAMESH, "2 attachment(s)")
-    await server.say(RAMESH, "1")
-    await wait_for_text(server, RAMESH, "Please check your report")
     await server.say(RAMESH, "1")
     bodies = await wait_for_text(server, RAMESH, "registered as ticket MK-1001")
 
@@ -356,7 +351,7 @@ async def test_delivery_receipts_are_recorded_and_acted_on(
 
     # 63024: not a WhatsApp number -> undeliverable, and the L1 group is told.
     await server.say(RAMESH, "1")
-    await wait_for_text(server, RAMESH, "What would you like to do?")
+    await wait_for_text(server, RAMESH, "Which ULB")
     sid = await last_sid(server, RAMESH)
     await server.post(
         "/whatsapp/status",
@@ -916,3 +911,91 @@ def test_a_helpdesk_with_whatsapp_is_built_outside_an_event_loop(sqlite_url: str
     assert helpdesk.whatsapp is not None
     asyncio.run(helpdesk.whatsapp.close())
     asyncio.run(helpdesk.close())
+
+
+async def test_staff_commands_are_done_before_any_language_and_the_reporter_answers_freely(
+    serve: ServerFactory,
+) -> None:
+    server = await serve()
+    number = await file_in_english(server)
+    await Person(server.helpdesk, MemoryChannel(), "console:anita").say(f"escalate {number}")
+    # Kiran's first messages to the helpdesk are commands: none is met by the language list.
+    for command, done in (
+        (f"take {number}", "started working"),
+        (f"priority {number} P1", ""),
+        (f"comment {number} Please send the muster roll number", "muster roll number"),
+    ):
+        await server.say(KIRAN, command)
+        if done:
+            await wait_for_text(server, RAMESH, done)
+    # Ramesh answers the comment in his own words: it reaches Kiran, never "not understood".
+    await server.say(RAMESH, "MR/2026/0142")
+    await wait_for_text(server, KIRAN, f"The reporter answered on {number}:\nMR/2026/0142")
+    await wait_for_text(server, RAMESH, "has been passed to eGov technical team")
+    assert not any("did not understand" in body for body in server.fake.bodies(RAMESH))
+    await all_settled(server)
+    assert not any("Choose your language" in body for body in server.fake.bodies(KIRAN))
+    async with server.helpdesk.unit_of_work() as uow:
+        ticket = await uow.tickets.by_number(number)
+        assert ticket is not None
+        assert (ticket.priority, ticket.assignee) == ("P1", "kiran")
+
+
+async def test_a_first_report_takes_eight_replies_and_a_repeat_five_with_the_ulb_shown(
+    serve: ServerFactory,
+) -> None:
+    """Replies counted as a reporter sends them, numbered lists as WhatsApp shows them: a
+    first report from "hi" to the ticket ID, a repeat one from the menu's "Report a problem"
+    (nothing asked that is known: role, name, ULB; the ULB shown, and changed in the same
+    reply)."""
+    server = await serve()
+    sent: list[str] = []
+
+    async def reply(text: str, expected: str) -> str:
+        sent.append(text)
+        seen = count(expected)
+        await server.say(RAMESH, text)
+        await wait_for_text(server, RAMESH, expected, count=seen + 1)
+        return [body for body in server.fake.bodies(RAMESH) if expected in body][-1]
+
+    def count(fragment: str) -> int:
+        return sum(fragment in body for body in server.fake.bodies(RAMESH))
+
+    await reply("hi", "Choose your language")
+    await reply("1", "Which ULB")  # English: the report starts at once
+    await reply("1", "ULB employee or a CBO")  # Jatni Municipality
+    module = await reply("1", "Which part of MUKTASoft")  # the name is WhatsApp's profile name
+    assert "ULB: " not in module and "5. Wage bills and payments" in module
+    await reply("5", "What kind of problem")
+    await reply("2", "describe the problem")
+    summary = await reply("Wage bill for muster roll 42 fails with error 500", "check your report")
+    assert "Name: Ramesh (ULB employee)" in summary and "1. Submit" in summary
+    await reply("1", "registered as ticket MK-1001")
+    assert len(sent) == 8
+
+    sent.clear()
+    await server.say(RAMESH, "menu")
+    await wait_for_text(server, RAMESH, "1. Report a problem")
+    module = await reply("1", "Which part of MUKTASoft")
+    assert module.startswith(
+        "ULB: Jatni Municipality (from your last report). For another ULB, type its name."
+    )
+    again = await reply("Dhenkanal", "Which part of MUKTASoft")  # another ULB, in one reply
+    assert "ULB: " not in again
+    await reply("4", "What kind of problem")  # Muster rolls and attendance
+    await reply("2", "describe the problem")
+    summary = await reply("Attendance of week 3 does not save", "check your report")
+    assert "ULB: Dhenkanal Municipality" in summary
+    await reply("1", "registered as ticket MK-1002")
+    assert len(sent) == 6  # five, and one more to change the ULB
+
+
+async def test_a_second_greeting_is_asked_the_language_again(serve: ServerFactory) -> None:
+    server = await serve()
+    for count, greeting in enumerate(("hi", "hi", "hello"), 1):
+        await server.say(RAMESH, greeting)
+        await wait_for_text(server, RAMESH, "Choose your language", count=count)
+    await all_settled(server)
+    assert not any("What would you like to do?" in b for b in server.fake.bodies(RAMESH))
+    await server.say(RAMESH, "1")
+    await wait_for_text(server, RAMESH, "Which ULB")

@@ -326,4 +326,7 @@ MESSAGES: dict[str, str] = {
         "You are sending messages very fast; please wait a minute, then send your last "
         "message again."
     ),
+    # A reporter's message for one of several open tickets; the ULB kept from the last report
+    "ask_which_ticket": "Which of your tickets is this about? Your message goes to its team.",
+    "ulb_kept": "ULB: {ulb} (from your last report). For another ULB, type its name.",
 }

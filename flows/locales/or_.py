@@ -300,4 +300,7 @@ MESSAGES: dict[str, str] = {
     "slow_down": (
         "ଆପଣ ବହୁତ ଶୀଘ୍ର ସନ୍ଦେଶ ପଠାଉଛନ୍ତି; ଦୟାକରି ଏକ ମିନିଟ ଅପେକ୍ଷା କରନ୍ତୁ, ତା'ପରେ ଆପଣଙ୍କ ଶେଷ ସନ୍ଦେଶଟି ପୁଣି ପଠାନ୍ତୁ।"
     ),
+    # A reporter's message for one of several open tickets; the ULB kept from the last report
+    "ask_which_ticket": "ଏହା ଆପଣଙ୍କ କେଉଁ ଟିକେଟ ବିଷୟରେ? ଆପଣଙ୍କ ସନ୍ଦେଶ ସେହି ଟିକେଟର ଦଳ ପାଖକୁ ଯିବ।",
+    "ulb_kept": "ସହରାଞ୍ଚଳ ସ୍ଥାନୀୟ ସଂସ୍ଥା: {ulb} (ଆପଣଙ୍କ ଗତ ରିପୋର୍ଟରୁ)। ଅନ୍ୟ ସଂସ୍ଥା ପାଇଁ ତାହାର ନାମ ଲେଖନ୍ତୁ।",
 }
