@@ -14,7 +14,7 @@ from flows.messages import Address, Attachment
 from tests.helpers import submit_command
 from tests.support import Person, file_ticket
 
-CHOOSE = i18n.text("en", "choose_language")
+CHOOSE = i18n.language_question("")  # before a language: a greeting in each
 NOT_UNDERSTOOD = i18n.text("en", "not_understood")
 L1_GROUP = Address("console", "team-l1")
 EGOV_TECH = Address("console", "team-egov-tech")

@@ -222,14 +222,17 @@ async def test_odia_intake_with_odia_digits(serve: ServerFactory) -> None:
     [greeting] = await wait_for_text(server, SUNITA, "Choose your language")
     # No language yet: greeted in all three, each line in its own language.
     assert "ନମସ୍କାର! ଏହା ଓଡ଼ିଶା" in greeting and "ଆପଣଙ୍କ ଭାଷା ବାଛନ୍ତୁ" in greeting
-    for answer in ("୨", "୧", "ଢେଙ୍କାନାଳ", "୨", "ସୁନୀତା ବେହେରା", "୫", "୨", description, "୧", "୧"):
+    # The report starts once the language is picked; the name is WhatsApp's profile name.
+    for answer in ("୨", "ଢେଙ୍କାନାଳ", "୨", "୫", "୨", description, "୧"):
         await server.say(SUNITA, answer)
     bodies = await wait_for_text(server, SUNITA, "MK-1001")
     created = next(body for body in bodies if "MK-1001" in body)
     # The due time in Odia words: Tuesday 1 December, forenoon.
     assert "ମଙ୍ଗଳବାର 1 ଡିସେମ୍ବର 2026, ପୂର୍ବାହ୍ନ 11:00" in created
     # Everything after the language was chosen, lists included, reads Odia only.
-    assert {body: latin_words(body) for body in bodies[1:] if latin_words(body)} == {}
+    # (but the name WhatsApp shows for her, given back in the summary as it is written)
+    foreign = {body: [w for w in latin_words(body) if w != "Ramesh"] for body in bodies[1:]}
+    assert {body: words for body, words in foreign.items() if words} == {}
     ticket = await stored_ticket(server.helpdesk, "MK-1001")
     assert ticket["description"] == description
 
@@ -400,7 +403,7 @@ async def test_answers_go_out_without_looking_up_when_the_reporter_last_wrote(
     monkeypatch.setattr(InboundRepository, "last_from", counted)
     server = await serve()
     await file_in_english(server)
-    assert len(server.fake.bodies(RAMESH)) >= 10
+    assert len(server.fake.bodies(RAMESH)) >= 8  # every answer of a first report
     assert RAMESH not in lookups  # (an L1 operator's chat told of the new ticket may be)
 
 
