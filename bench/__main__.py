@@ -91,6 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "(use --full or --outbound 10000: ~6 minutes at 30/s)"
             )
         asyncio.run(outbound.run(report, outbound.OutboundOptions(count=count)))
+        asyncio.run(outbound.run_whatsapp(report, outbound.WhatsAppOptions()))
 
     if "scale" in phases:
         tickets = arguments.tickets or (

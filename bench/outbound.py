@@ -10,6 +10,13 @@ minute is answered 429 with retry_after.
 Figures: the achieved send rate against the rate the limits allow for this mix of chats,
 429s seen, and whether every chat received its messages in the order they were queued (each
 text carries its chat's sequence number), with nothing lost or doubled.
+
+Then WhatsApp's pacing (`run_whatsapp`): a backlog of notices to reporters who wrote earlier
+today, drained by the relay and `WhatsAppSender` at the default TWILIO_MAX_PER_SECOND (80)
+into the local Twilio stand-in (tests/twilio_fake.py), while answers to reporters who just
+wrote are queued now and then. Figures: the most sends started in any one second (by the
+sender's clock) and arriving at the stand-in in any one second, against the limit; the rate
+achieved; how long the answers took to reach the stand-in though the backlog was ahead of them.
 """
 
 from __future__ import annotations
@@ -25,16 +32,20 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 from pydantic import SecretStr
+from starlette.requests import Request
+from starlette.responses import Response
 
 from bench.common import Report, Target, progress
 from bench.databases import sqlite_url
 from bot.build import build
 from bot.config import load_config
 from bot.settings import Settings
-from flows.messages import Address, Outbound
+from flows.messages import Address, Inbound, Outbound
 from tests.telegram_fake import Call, FakeTelegram
+from tests.twilio_fake import FakeTwilio
 
 BENCH = "outbound"
 TEXT = re.compile(r"^Notice (\d+) for chat (-?\d+)\b")
@@ -43,6 +54,7 @@ GROUP_BASE = -1_002_000_000_001
 RATE = Target("min", 0.95, ">= 95% of the allowed rate", on="ratio")
 NO_429 = Target("max", 0.5, "0")
 IN_ORDER = Target("min", 1.0, "every chat", on="ratio")
+WHATSAPP_HELPDESK = "whatsapp:+14155238886"
 
 
 @dataclass(frozen=True)
@@ -273,3 +285,137 @@ def _failed_import_cost() -> tuple[float, float]:
         import json  # noqa: F401 - the cost of an import that is already done
 
     return per_call(_synchronization.current_async_library), per_call(cached)
+
+
+@dataclass(frozen=True)
+class WhatsAppOptions:
+    notices: int = 400
+    reporters: int = 100
+    answers: int = 20
+    answer_every_s: float = 0.2
+    per_second: float = 80  # TWILIO_MAX_PER_SECOND's default
+
+
+class _TimedTwilio(FakeTwilio):
+    """The stand-in, noting when each create arrives."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.arrivals: list[tuple[float, str]] = []
+
+    async def _create(self, request: Request) -> Response:
+        form = dict(parse_qsl((await request.body()).decode()))
+        self.arrivals.append((time.monotonic(), form.get("Body", "")))
+        return await super()._create(request)
+
+
+def _busiest_second(times: list[float]) -> int:
+    """The most of `times` within any one second."""
+    ordered, most, first = sorted(times), 0, 0
+    for last, moment in enumerate(ordered):
+        while moment - ordered[first] >= 1.0:
+            first += 1
+        most = max(most, last - first + 1)
+    return most
+
+
+async def run_whatsapp(report: Report, options: WhatsAppOptions) -> None:
+    limit = Target("max", options.per_second + 0.5, f"<= {options.per_second:g} (the limit)")
+    with tempfile.TemporaryDirectory(prefix="mukta-bench-whatsapp-") as tmp:
+        work = Path(tmp)
+        async with _TimedTwilio() as fake:
+            settings = Settings(  # type: ignore[call-arg]
+                _env_file=None,
+                database_url=sqlite_url(work / "helpdesk.db"),
+                public_url="https://helpdesk.example.org",
+                twilio_account_sid=fake.account_sid,
+                twilio_auth_token=SecretStr(fake.auth_token),
+                twilio_whatsapp_from=WHATSAPP_HELPDESK,
+                twilio_api_base_url=fake.base_url,
+                twilio_max_per_second=options.per_second,
+                reports_dir=work / "reports",
+            )
+            helpdesk = build(settings, config=load_config(settings.helpdesk_config))
+            await helpdesk.migrate()
+            assert helpdesk.whatsapp is not None
+            pace = helpdesk.whatsapp.sender.pace
+            starts: list[float] = []
+            acquire = pace.acquire
+
+            async def timed(urgency: float = 0.0) -> None:
+                await acquire(urgency)
+                starts.append(time.monotonic())
+
+            pace.acquire = timed  # type: ignore[method-assign]
+            now = datetime.now(UTC)
+            reporters = [Address("whatsapp", f"+9190100{n:05d}") for n in range(options.reporters)]
+            async with helpdesk.unit_of_work() as uow:
+                for n, address in enumerate(reporters):  # they wrote earlier today
+                    await uow.inbound.record(Inbound(address, f"SMbench{n:06d}", "hi", now))
+                for n in range(options.notices):
+                    text = f"Notice {n}: ticket MK-{1000 + n} was updated."
+                    uow.outbox.add(
+                        Outbound(reporters[n % len(reporters)], text, kind="notice"), now
+                    )
+                await uow.commit()
+            progress(
+                f"outbound: WhatsApp, {options.notices} notices at {options.per_second:g}/s "
+                f"(~{options.notices / options.per_second:.0f} s) and {options.answers} answers"
+            )
+            stop = asyncio.Event()
+            relay = asyncio.create_task(helpdesk.relay.run(stop))
+            queued: dict[str, float] = {}
+            for n in range(options.answers):
+                await asyncio.sleep(options.answer_every_s)
+                address = Address("whatsapp", f"+9190200{n:05d}")
+                said = Inbound(address, f"SManswer{n:06d}", "hi", datetime.now(UTC))
+                text = f"Answer {n}"
+                async with helpdesk.unit_of_work() as uow:
+                    await uow.inbound.record(said)
+                    uow.outbox.add(Outbound(address, text), said.received_at, answering=said)
+                    await uow.commit()
+                queued[text] = time.monotonic()
+                helpdesk.relay.wake()
+            total = options.notices + options.answers
+            deadline = time.monotonic() + total / options.per_second * 2 + 30
+            while len(fake.messages) < total and time.monotonic() < deadline:  # noqa: ASYNC110
+                await asyncio.sleep(0.1)
+            stop.set()
+            await relay
+            await helpdesk.whatsapp.close()
+            await helpdesk.close()
+            arrivals = list(fake.arrivals)
+
+    arrived = [at for at, _ in arrivals]
+    waits = sorted(at - queued[body] for at, body in arrivals if body in queued)
+    achieved = (len(arrived) - 1) / (arrived[-1] - arrived[0]) if len(arrived) > 1 else 0.0
+    what = f"{options.notices} notices to {options.reporters} reporters + {options.answers} answers"
+    report.add(
+        BENCH,
+        "whatsapp_busiest_second_sender",
+        _busiest_second(starts),
+        "sends",
+        baseline=options.per_second,
+        baseline_name="TWILIO_MAX_PER_SECOND",
+        target=limit,
+        note=f"{what}; sends started in any one second, by the sender's clock",
+    )
+    report.add(
+        BENCH,
+        "whatsapp_busiest_second_arrived",
+        _busiest_second(arrived),
+        "sends",
+        baseline=options.per_second,
+        baseline_name="TWILIO_MAX_PER_SECOND",
+        note="creates arriving at the Twilio stand-in in any one second (same event loop: "
+        f"its jitter included); {achieved:.1f} msg/s first to last, {len(arrived)} sent",
+    )
+    if waits:
+        report.add(
+            BENCH,
+            "whatsapp_answer_wait_p50",
+            waits[len(waits) // 2] * 1000,
+            "ms",
+            note=f"an answer, from its commit to the stand-in, with the backlog of notices "
+            f"ahead of it in the outbox; worst of {len(waits)}: {waits[-1] * 1000:.0f} ms",
+        )

@@ -43,7 +43,7 @@ from bot.webinput import (
     require_type,
     storable,
 )
-from bot.whatsapp import STATUS_PATH, WEBHOOK_PATH, apply_receipt, receipt_of
+from bot.whatsapp import STATUS_PATH, THROTTLED, WEBHOOK_PATH, apply_receipt, receipt_of
 
 log = logging.getLogger(__name__)
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
@@ -190,6 +190,8 @@ def create_app(helpdesk: Helpdesk, run_relay: bool = True) -> Starlette:
                         helpdesk.dispatcher.notifier.undeliverable,
                     )
                     await uow.commit()
+                if receipt.error_code.isdecimal() and int(receipt.error_code) in THROTTLED:
+                    whatsapp.sender.pause(int(receipt.error_code))
                 helpdesk.relay.wake()
                 if again:
                     log.info("whatsapp message queued again", extra={"sid": receipt.message_sid})

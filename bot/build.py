@@ -102,7 +102,13 @@ def build(
     config: HelpdeskConfig | None = None,
 ) -> Helpdesk:
     config = config or load_config(settings.helpdesk_config)
-    engine = create_engine(settings.database_url)
+    pool = {
+        "pool_size": settings.database_pool_size,
+        "max_overflow": settings.database_max_overflow,
+    }
+    engine = create_engine(
+        settings.database_url, **({} if is_sqlite(settings.database_url) else pool)
+    )
     sessions = session_factory(engine)
 
     def units() -> UnitOfWork:

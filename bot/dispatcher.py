@@ -280,7 +280,7 @@ class Dispatcher:
                 if tell:
                     language = await uow.conversations.language_of(str(inbound.address))
                     text = i18n.text(language or i18n.DEFAULT_LANGUAGE, "slow_down")
-                    uow.outbox.add(Outbound(inbound.address, text), now)
+                    uow.outbox.add(Outbound(inbound.address, text), now, answering=inbound)
                 await uow.commit()
                 told = tell
         finally:
@@ -318,7 +318,7 @@ class Dispatcher:
         else:
             messages = await self._conversation(uow, inbound, now)
         if messages:
-            await uow.outbox.add_many(messages, now)
+            await uow.outbox.add_many(messages, now, answering=inbound)
         return Handled.PROCESSED
 
     def _context(self, actor: Staff | None, now: datetime) -> FlowContext:
@@ -398,7 +398,7 @@ class Dispatcher:
                 return
             language = await uow.conversations.language_of(str(inbound.address))
             sorry = i18n.text(language or i18n.DEFAULT_LANGUAGE, "sorry_error")
-            uow.outbox.add(Outbound(inbound.address, sorry), now)
+            uow.outbox.add(Outbound(inbound.address, sorry), now, answering=inbound)
             await uow.commit()
         self.on_commit()
 

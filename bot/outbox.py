@@ -3,7 +3,9 @@
 Rows are claimed with a lease in a short transaction, sent outside any transaction, and
 settled in another, so a slow channel never holds the database and a crash mid-send means
 the row is sent again after its lease (at least once, never lost). Per chat, messages go
-out in the order they were written.
+out in the order they were written, within each lane: answers to what a chat just wrote
+(the interactive lane) go out before bulk messages, and are claimed even while the relay is
+full of bulk ones, so a digest to every team never delays a conversation.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot.logs import masked
-from db.models import OutboxMessage
+from db.models import BULK, INTERACTIVE, OutboxMessage
 from db.repositories import CARD_KINDS, decode_outbound, encode_outbound
 from db.uow import UnitOfWork
 from flows.delivery import PartlySent, RetryLater, Sender, Throttled, Undeliverable
@@ -31,6 +33,10 @@ LEASE = timedelta(minutes=2)
 # How many of the chat's messages the relay holds behind the one being sent: a channel may
 # send such a message sooner, so that a chat with a long way to go does not fall behind.
 QUEUED_BEHIND: ContextVar[int] = ContextVar("queued_behind", default=0)
+# The lane of the message being sent (a channel that paces its sends lets interactive ones
+# go first), and when its chat last wrote as far as its row knows (None: not known).
+LANE: ContextVar[int] = ContextVar("lane", default=BULK)
+HEARD_AT: ContextVar[datetime | None] = ContextVar("heard_at", default=None)
 # While chats are being sent to, finished ones are settled (and more rows claimed) together,
 # at most this often, so that a busy relay does not commit once per chat.
 SETTLE_SECONDS = 0.25
@@ -59,11 +65,11 @@ class Settled:
     payload: str | None = None
 
 
-def _by_chat(rows: Sequence[OutboxMessage]) -> dict[str, list[OutboxMessage]]:
-    """Rows grouped by chat, each chat's in the order claimed (queue order)."""
-    by_chat: dict[str, list[OutboxMessage]] = {}
+def _by_chat(rows: Sequence[OutboxMessage]) -> dict[tuple[str, int], list[OutboxMessage]]:
+    """Rows grouped by chat and lane, each group's in the order claimed (queue order)."""
+    by_chat: dict[tuple[str, int], list[OutboxMessage]] = {}
     for row in rows:
-        by_chat.setdefault(row.address, []).append(row)
+        by_chat.setdefault((row.address, row.lane), []).append(row)
     return by_chat
 
 
@@ -146,13 +152,18 @@ class OutboxRelay:
                 except Exception:
                     log.exception("outbox relay could not expire unserved messages; retrying")
                 busy = sum(len(rows) for rows in flying.values())
+                urgent = sum(len(rows) for rows in flying.values() if rows[0].lane == INTERACTIVE)
+                # Full of bulk messages, the relay still claims answers (up to a batch).
+                lanes = (INTERACTIVE, BULK) if busy <= self.batch_size else (INTERACTIVE,)
                 due = more or self._wake.is_set() or loop.time() >= poll_at
-                if due and busy <= self.batch_size:
+                if due and (busy <= self.batch_size or urgent < self.batch_size):
                     self._wake.clear()
                     poll_at = loop.time() + self.poll_seconds
                     room = min(self.batch_size, IN_FLIGHT * self.batch_size - busy)
+                    if len(lanes) == 1:
+                        room = self.batch_size - urgent
                     try:
-                        claimed, cards = await self._claim(None, room)
+                        claimed, cards = await self._claim(None, room, lanes)
                     except Exception:
                         log.exception("outbox relay pass failed; retrying")
                         claimed, cards = [], {}
@@ -214,19 +225,23 @@ class OutboxRelay:
         return len(claimed)
 
     async def _claim(
-        self, addresses: Sequence[str] | None, limit: int
+        self,
+        addresses: Sequence[str] | None,
+        limit: int,
+        lanes: Sequence[int] = (INTERACTIVE, BULK),
     ) -> tuple[list[OutboxMessage], dict[tuple[str, str], str]]:
         now = self.clock()
         async with self.units() as uow:
             rows = await uow.outbox.claim(
-                now, now + self.lease, limit, list(self.senders), addresses
+                now, now + self.lease, limit, list(self.senders), addresses, lanes
             )
             await uow.commit()
         if not any(row.kind == "team_card" for row in rows):
             return rows, {}
         # Read after the claim, without holding the write lock the inbound side waits for: a
-        # chat's earlier rows are settled by now (the claim takes no row of a chat while an
-        # earlier one is leased), so what this reads cannot change meanwhile.
+        # chat's earlier cards are settled by now (cards are all in the bulk lane, and the claim
+        # takes no row of a chat while an earlier one of its lane is leased), so what this
+        # reads cannot change meanwhile.
         async with self.units().read_only() as uow:
             cards = await uow.outbox.latest_cards(rows)
         return rows, cards
@@ -254,6 +269,8 @@ class OutboxRelay:
                 break
             card = (row.address, row.ticket_number)
             QUEUED_BEHIND.set(len(rows) - index - 1)
+            LANE.set(row.lane)
+            HEARD_AT.set(row.heard_at)
             outcome = await self._send(row, cards.get(card, "") if row.kind == "team_card" else "")
             settled.append(outcome)
             if outcome.status == "sent" and row.kind in CARD_KINDS and outcome.provider_message_id:

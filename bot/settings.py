@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     )
 
     database_url: str = "sqlite+aiosqlite:///data/helpdesk.db"
+    # PostgreSQL connections per process: kept open, and more when busy (closed after use).
+    database_pool_size: int = Field(default=20, ge=1)
+    database_max_overflow: int = Field(default=20, ge=0)
     helpdesk_config: Path = Path("config/helpdesk.toml")
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8080, ge=1, le=65535)
@@ -63,6 +66,9 @@ class Settings(BaseSettings):
     twilio_whatsapp_from: str = ""  # whatsapp:+91…, or a messaging service below
     twilio_messaging_service_sid: str = ""
     twilio_api_base_url: str = "https://api.twilio.com"
+    # Messages a second the WhatsApp sender may send, spaced evenly (Twilio's default for a
+    # WhatsApp sender is 80; text-only senders can be raised to 400).
+    twilio_max_per_second: float = Field(default=80, gt=0)
     # Approved templates for messages outside WhatsApp's 24-hour window: one ContentSid, or
     # one per language as "en=HX…,or=HX…,hi=HX…". Variables: {{1}} ticket ID, {{2}} the text.
     twilio_content_ticket_update: str = ""

@@ -9,9 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import heapq
 import importlib.util
-import itertools
 import logging
 import math
 import sys
@@ -38,9 +36,11 @@ from telegram.request import HTTPXRequest
 from adapters import telegram as wire
 from bot.dispatcher import Dispatcher
 from bot.logs import masked
-from bot.outbox import QUEUED_BEHIND
+from bot.outbox import LANE, QUEUED_BEHIND
+from bot.ratelimit import INTERACTIVE_URGENCY, Pace
 from bot.settings import Settings
 from bot.telegram_request import AiohttpRequest
+from db.models import INTERACTIVE
 from flows.delivery import PartlySent, RetryLater, Throttled, Undeliverable, send_parts
 from flows.messages import Attachment, Outbound
 
@@ -69,8 +69,6 @@ GROUP_COMMANDS = [
 ]
 # Waiting longer than this for a chat's rate limit hands the message back to the relay.
 MAX_RATE_WAIT = 5.0
-# How late a timer may fire and the overall pace still make up for it (see `_Pace`).
-TIMER_SLACK = 0.005
 GONE = (
     "chat not found",
     "user is deactivated",
@@ -124,75 +122,6 @@ class _ChatGap:
         self._turn.release()
 
 
-class _Pace:
-    """Starts `spacing` apart, one after another; the sends waiting go most urgent first.
-
-    A send waits in line as if it had come `urgency` seconds earlier than it did: a chat
-    that still has a long way to go (a group, or a chat with messages queued behind this one)
-    goes ahead of one that will be done with this message.
-
-    When the event loop was held up (a timer or a granted send ran more than TIMER_SLACK
-    late), sends already on their way may reach Telegram late too, all at once: the next send
-    then waits a full `spacing` from that moment. Otherwise a start that fell due a little
-    late does not slow the pace: any `n` successive starts span at least
-    `(n - 1) * spacing - TIMER_SLACK`.
-    """
-
-    def __init__(self, spacing: float) -> None:
-        self.spacing = spacing
-        self.last_start = -math.inf
-        self._waiting: list[tuple[float, int, asyncio.Future[None]]] = []
-        self._arrivals = itertools.count()
-        self._timer: asyncio.TimerHandle | None = None
-        self._granted_at: float | None = None  # a send was let go and has not started yet
-
-    async def acquire(self, urgency: float = 0.0) -> None:
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        heapq.heappush(self._waiting, (time.monotonic() - urgency, next(self._arrivals), future))
-        self._next()
-        try:
-            await future
-        except BaseException:
-            if future.done() and not future.cancelled():  # let go, then cancelled
-                self._granted_at = None
-                self._next()
-            else:
-                future.cancel()  # skipped in line
-            raise
-        now = time.monotonic()
-        if self._granted_at is not None and now - self._granted_at > TIMER_SLACK:
-            self.last_start = now  # held up between its turn and its start
-        self._granted_at = None
-        self._next()
-
-    def _next(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-        if self._granted_at is not None:
-            return  # the send let go starts first; the next one is timed from it
-        while self._waiting and self._waiting[0][2].done():
-            heapq.heappop(self._waiting)
-        if not self._waiting:
-            return
-        now = time.monotonic()
-        due = self.last_start + self.spacing
-        if now < due:
-            self._timer = asyncio.get_running_loop().call_at(due, self._on_time, due)
-            return
-        _, _, future = heapq.heappop(self._waiting)
-        self.last_start = max(due, now - TIMER_SLACK)
-        self._granted_at = now
-        future.set_result(None)
-
-    def _on_time(self, due: float) -> None:
-        self._timer = None
-        now = time.monotonic()
-        if now - due > TIMER_SLACK:  # the loop was held up: time the next send afresh
-            self.last_start = now
-        self._next()
-
-
 class RateLimits:
     """Telegram's published limits, per process, with a margin.
 
@@ -213,7 +142,7 @@ class RateLimits:
         chat_margin: float = 0.02,
         overall_margin: float = 0.03,
     ) -> None:
-        self.overall = _Pace((1 + overall_margin) / overall_per_second)
+        self.overall = Pace((1 + overall_margin) / overall_per_second)
         self.private_gap = (1 + chat_margin) / private_per_second
         self.group_gap = (1 + chat_margin) * 60 / group_per_minute
         self.chats: dict[int, _ChatGap] = {}
@@ -235,7 +164,10 @@ class RateLimits:
         chat = self.for_chat(chat_id)
         await chat.acquire(MAX_RATE_WAIT)
         try:
-            await self.overall.acquire(urgency=(1 + QUEUED_BEHIND.get()) * chat.gap)
+            urgency = (1 + QUEUED_BEHIND.get()) * chat.gap
+            if LANE.get() == INTERACTIVE:
+                urgency += INTERACTIVE_URGENCY
+            await self.overall.acquire(urgency)
             yield
         finally:
             chat.release()

@@ -3,7 +3,14 @@
 Free-form messages are allowed only within 24 hours of the reporter's last message
 (WhatsApp's customer-service window). Outside it the sender uses the approved template
 configured for that kind of update (ContentSid + ContentVariables); with none configured
-the message is undeliverable, and the L1 group is told.
+the message is undeliverable, and the L1 group is told. When the reporter last wrote comes
+with the outbox row (an answer: the message it answers) or from what this sender saw before;
+only when neither shows the window open is it looked up.
+
+Sends are spaced evenly at TWILIO_MAX_PER_SECOND (answers ahead of bulk messages): Twilio
+queues what a sender sends faster than its rate, out of sight and out of order. When Twilio
+asks to slow down (HTTP 429, errors 20429 and 63018) the sender pauses for the time asked
+(`Retry-After`) and the message waits that long, without using up a try.
 """
 
 from __future__ import annotations
@@ -16,7 +23,9 @@ import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from typing import Any, NoReturn
 
 import aiohttp
 import httpx
@@ -28,13 +37,14 @@ from twilio.rest import Client
 from adapters import whatsapp as wire
 from adapters.text import shorten
 from bot.logs import masked
-from bot.outbox import backoff
+from bot.outbox import HEARD_AT, LANE, backoff
+from bot.ratelimit import INTERACTIVE_URGENCY, Pace
 from bot.settings import Settings
 from bot.twiliomedia import MediaRefused, TwilioMedia
-from db.models import OutboxMessage
+from db.models import INTERACTIVE, OutboxMessage
 from db.repositories import decode_outbound, encode_outbound
 from db.uow import UnitOfWork
-from flows.delivery import RetryLater, Undeliverable, send_parts
+from flows.delivery import RetryLater, Throttled, Undeliverable, send_parts
 from flows.messages import Address, Outbound
 
 log = logging.getLogger(__name__)
@@ -48,6 +58,19 @@ UNREACHABLE = {21211, 21214, 21408, 21610, 21612, 21614, 63003, 63024, 63032}
 OUTSIDE_WINDOW = 63016
 # Twilio error codes worth another try later: rate limits, queue overflow, server trouble.
 RETRYABLE = {20429, 20500, 20503, 30001, 30008, 63018}
+# Twilio asking to slow down: too many requests, and the sandbox number's one message every
+# 3 seconds (63018); how long to pause when it does not say (`Retry-After`).
+THROTTLED = {20429, 63018}
+PAUSE_SECONDS = {20429: 1.0, 63018: 3.0}
+# Leeway on the sender's rate, for the way to Twilio to vary (as for Telegram's).
+PACE_MARGIN = 0.03
+# A message that would wait longer than this for its turn is handed back to the relay, due
+# then: it is not held past its lease (nor sent twice), and its chat's next ones wait behind it.
+MAX_PACE_WAIT = 10.0
+# Chats whose last message the sender keeps in memory; past it, those heard from more than a
+# day ago are forgotten, or all of them if that leaves more than half (looked up again as
+# needed: forgetting costs lookups, never a wrong answer).
+HEARD_KEPT = 20_000
 TEMPLATE_VARIABLE_LIMIT = 1000
 MEDIA_SID = re.compile(r"[A-Za-z0-9]{2,64}")
 
@@ -59,6 +82,43 @@ class Receipt:
     message_sid: str
     status: str
     error_code: str
+
+
+class TwilioThrottled(Exception):
+    """Twilio answered 429: slow down, for `retry_after` seconds if it said."""
+
+    def __init__(self, code: int, retry_after: float | None) -> None:
+        super().__init__(f"Twilio 429/{code}: too many requests")
+        self.code, self.retry_after = code, retry_after
+
+
+class TwilioHttp(AsyncTwilioHttpClient):  # type: ignore[misc]  # (twilio is untyped)
+    """The twilio library's HTTP client, keeping what its errors drop: a 429's `Retry-After`."""
+
+    async def request(self, *args: Any, **kwargs: Any) -> Any:
+        response = await super().request(*args, **kwargs)
+        if response.status_code == 429:
+            try:
+                code = int(json.loads(response.text).get("code") or 20429)
+            except (ValueError, AttributeError):
+                code = 20429
+            raise TwilioThrottled(code, retry_after((response.headers or {}).get("Retry-After")))
+        return response
+
+
+def retry_after(value: str | None) -> float | None:
+    """Seconds from a `Retry-After` header (seconds, or an HTTP date); None if not given."""
+    if not value:
+        return None
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        pass
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max((moment - datetime.now(UTC)).total_seconds(), 0.0)
 
 
 class WhatsAppSender:
@@ -73,6 +133,11 @@ class WhatsAppSender:
         self.settings = settings
         self.units = units
         self.clock = clock
+        self.pace = Pace((1 + PACE_MARGIN) / settings.twilio_max_per_second)
+        # When each chat last wrote, as this sender learnt it. A chat's last message only ever
+        # gets later, so what is known here may be old but never wrong: the window it shows
+        # open is open; only a window it does not show open is looked up.
+        self._heard: dict[str, datetime] = {}
 
     def _sending_from(self) -> dict[str, str]:
         service = self.settings.twilio_messaging_service_sid
@@ -85,10 +150,23 @@ class WhatsAppSender:
             return {}
         return {"status_callback": f"{self.settings.public_url.rstrip('/')}{STATUS_PATH}"}
 
-    async def in_window(self, address: Address) -> bool:
-        async with self.units() as uow:
-            last = await uow.inbound.last_from(str(address))
-        return last is not None and self.clock() - last < WINDOW
+    async def in_window(self, address: Address, heard_at: datetime | None = None) -> bool:
+        """Whether the chat wrote within 24 hours; `heard_at`: when it did, as far as known."""
+        key, now = str(address), self.clock()
+        known = max(filter(None, (heard_at, self._heard.get(key))), default=None)
+        if known is None or now - known >= WINDOW:
+            async with self.units().read_only() as uow:
+                last = await uow.inbound.last_from(key)
+            known = max(filter(None, (known, last)), default=None)
+        if known is None or now - known >= WINDOW:
+            self._heard.pop(key, None)
+            return False
+        if len(self._heard) >= HEARD_KEPT:
+            self._heard = {k: at for k, at in self._heard.items() if now - at < WINDOW}
+            if len(self._heard) >= HEARD_KEPT // 2:  # (so that sweeps stay rare)
+                self._heard.clear()
+        self._heard[key] = known
+        return True
 
     def template_for(self, message: Outbound) -> str | None:
         kind = "team" if message.kind in wire.CARD_KINDS else "update"
@@ -96,8 +174,11 @@ class WhatsAppSender:
         return templates.get(message.language) or templates.get("en") or templates.get("*")
 
     async def send(self, message: Outbound) -> str:
+        wait = self.pace.delay(self._urgency())
+        if wait > MAX_PACE_WAIT:
+            raise Throttled("the WhatsApp sender's rate", retry_after=wait)
         to = wire.wire_address(message.address)
-        if message.template_only or not await self.in_window(message.address):
+        if message.template_only or not await self.in_window(message.address, HEARD_AT.get()):
             return await self._send_template(message, to)
         # A long text goes out in parts: a retry sends only those not sent yet.
         parts = [functools.partial(self._create, to=to, body=body) for body in wire.render(message)]
@@ -121,8 +202,8 @@ class WhatsAppSender:
         """The client, on an aiohttp session made here, in the running event loop, on the
         first send: a session can only be made inside a loop, and commands that never send
         (migrate, report, account) must not need one."""
-        if not isinstance(self.client.http_client, AsyncTwilioHttpClient):
-            self.client.http_client = AsyncTwilioHttpClient()
+        if not isinstance(self.client.http_client, TwilioHttp):
+            self.client.http_client = TwilioHttp()
         return self.client
 
     async def close(self) -> None:
@@ -130,6 +211,7 @@ class WhatsAppSender:
             await self.client.http_client.close()
 
     async def _create(self, **fields: str) -> str:
+        await self.pace.acquire(self._urgency())
         try:
             # The twilio library passes no timeout to aiohttp: bound the call here.
             created = await asyncio.wait_for(
@@ -138,8 +220,12 @@ class WhatsAppSender:
                 ),
                 REQUEST_TIMEOUT,
             )
+        except TwilioThrottled as error:
+            self._slow_down(error.code, error.retry_after)
         except TwilioRestException as error:
             code = error.code or 0
+            if code in THROTTLED:
+                self._slow_down(code, None)
             if code in UNREACHABLE:
                 raise Undeliverable(f"Twilio {code}: {error.msg}") from error
             if error.status == 429 or code == 20429 or error.status >= 500:
@@ -148,6 +234,23 @@ class WhatsAppSender:
         except (OSError, TimeoutError, aiohttp.ClientError, TwilioException) as error:
             raise RetryLater(f"Twilio unreachable: {error!r}") from error
         return str(created.sid)
+
+    @staticmethod
+    def _urgency() -> float:
+        """Answers to what a chat just wrote wait in line ahead of bulk messages."""
+        return INTERACTIVE_URGENCY if LANE.get() == INTERACTIVE else 0.0
+
+    def pause(self, code: int, seconds: float | None = None) -> float:
+        """Twilio asked to slow down: no send starts for as long as it asked (or, when it did
+        not say, as long as error `code` calls for). The seconds paused."""
+        wait = seconds if seconds is not None else PAUSE_SECONDS.get(code, 1.0)
+        self.pace.hold(wait)
+        return wait
+
+    def _slow_down(self, code: int, seconds: float | None) -> NoReturn:
+        """Pause every send; this message waits as long, without using up a try."""
+        wait = self.pause(code, seconds)
+        raise Throttled(f"Twilio asked to slow down ({code})", retry_after=wait)
 
 
 class WhatsAppChannel:
@@ -259,6 +362,12 @@ async def apply_receipt(
         # The window closed before it arrived: send the approved template instead.
         row.payload = encode_outbound(replace(message, template_only=True))
         row.status, row.next_attempt_at = "pending", now
+        return True
+    if code in THROTTLED:
+        # Sent too fast (the sandbox number's one message every 3 seconds): not a failed try.
+        wait = timedelta(seconds=PAUSE_SECONDS[code])
+        row.status, row.next_attempt_at = "pending", now + wait
+        row.attempts = max(row.attempts - 1, 0)
         return True
     if code in RETRYABLE:
         row.status, row.next_attempt_at = "pending", now + backoff(row.attempts)

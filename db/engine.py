@@ -47,7 +47,9 @@ def is_sqlite(url: str) -> bool:
 
 def create_engine(url: str, **options: Any) -> AsyncEngine:
     if not is_sqlite(url):
-        return create_async_engine(url, pool_pre_ping=True, **options)
+        engine = create_async_engine(url, **options)
+        _replace_closed(engine)
+        return engine
     database = make_url(url).database
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
@@ -60,6 +62,19 @@ def create_engine(url: str, **options: Any) -> AsyncEngine:
     _tune_sqlite(engine)
     _defer_savepoints(engine)
     return engine
+
+
+def _replace_closed(engine: AsyncEngine) -> None:
+    """A pooled PostgreSQL connection the server closed (a restart, an administrator) is
+    replaced as it is checked out, so the transaction it was for does not fail. asyncpg knows
+    at once when the server closes a connection: no round trip to the server per checkout, as
+    a ping (`pool_pre_ping`) would make."""
+
+    @event.listens_for(engine.sync_engine.pool, "checkout")
+    def on_checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        driver = getattr(dbapi_connection, "driver_connection", None)
+        if driver is not None and driver.is_closed():
+            raise exc.DisconnectionError("the server closed the connection")
 
 
 def _tune_sqlite(engine: AsyncEngine) -> None:

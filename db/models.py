@@ -11,6 +11,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    SmallInteger,
     String,
     Text,
     TypeDecorator,
@@ -26,6 +27,8 @@ from flows.directory import NAME_LONGEST
 CONTENT_TYPE_LONGEST = 120
 FILENAME_LONGEST = 255
 ACTOR_LONGEST = 120
+# The outbox's lanes (`OutboxMessage.lane`), the first sent first.
+INTERACTIVE, BULK = 0, 1
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -177,8 +180,9 @@ class OutboxMessage(Base):
     __tablename__ = "outbox"
     __table_args__ = (
         Index("ix_outbox_due", "status", "next_attempt_at"),
-        # The relay's claim asks, of each due row, whether an earlier one of its chat waits.
-        Index("ix_outbox_chat_due", "address", "status", "next_attempt_at"),
+        # The relay's claim asks, of each due row, whether an earlier one of its chat and lane
+        # waits.
+        Index("ix_outbox_chat_due", "address", "lane", "status", "next_attempt_at"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     channel: Mapped[str] = mapped_column(String(20))
@@ -196,6 +200,12 @@ class OutboxMessage(Base):
     # What the channel reported later (delivery receipts): delivered, read, failed, …
     delivery_status: Mapped[str] = mapped_column(String(20), default="")
     delivery_error: Mapped[str] = mapped_column(String(20), default="")
+    # INTERACTIVE (an answer to what the chat just wrote) goes out before BULK (notices,
+    # digests, reminders, cards); each chat keeps its order within a lane.
+    lane: Mapped[int] = mapped_column(SmallInteger, default=BULK, server_default=str(BULK))
+    # When the chat last wrote to the helpdesk, as known when the row was written (an answer:
+    # the message it answers), so the channel need not look it up (WhatsApp's 24 hours).
+    heard_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class ScheduledNotice(Base):

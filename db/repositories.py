@@ -18,6 +18,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 from db.direct import DirectStatement, scalar_default
 from db.models import (
     ACTOR_LONGEST,
+    BULK,
+    INTERACTIVE,
     Conversation,
     Counter,
     InboundMessage,
@@ -445,22 +447,9 @@ class OutboxRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    def add(self, message: Outbound, now: datetime) -> None:
-        self.session.add(
-            OutboxMessage(
-                channel=message.address.channel,
-                address=str(message.address),
-                kind=message.kind,
-                ticket_number=message.ticket_number,
-                payload=encode_outbound(message),
-                status="pending",
-                attempts=0,
-                next_attempt_at=now,
-                created_at=now,
-                last_error="",
-                provider_message_id="",
-            )
-        )
+    def add(self, message: Outbound, now: datetime, answering: Inbound | None = None) -> None:
+        """Queue `message`; `answering`: the message it answers, if any (see `lane_of`)."""
+        self.session.add(OutboxMessage(**_outbox_row(message, now, answering)))
 
     async def claim(
         self,
@@ -469,9 +458,12 @@ class OutboxRepository:
         limit: int,
         channels: Sequence[str],
         addresses: Sequence[str] | None = None,
+        lanes: Sequence[int] = (INTERACTIVE, BULK),
     ) -> list[OutboxMessage]:
-        """Take due rows for delivery until `lease_until`; a chat's row is not taken while an
-        earlier row of that chat waits for its retry, so each chat keeps its order."""
+        """Take due rows of `lanes` for delivery until `lease_until`, the interactive lane
+        first, each lane in the order written. A chat's row is not taken while an earlier row
+        of that chat in its lane is leased or waits for its retry, so each chat keeps its order
+        within a lane (an answer need not wait for a notice, nor a notice for an answer)."""
         earlier = aliased(OutboxMessage)
         waiting_behind = exists().where(
             and_(
@@ -479,17 +471,19 @@ class OutboxRepository:
                 earlier.status == "pending",
                 earlier.id < OutboxMessage.id,
                 earlier.next_attempt_at > now,
+                earlier.lane == OutboxMessage.lane,
             )
         )
         query = (
             select(OutboxMessage)
             .where(
                 OutboxMessage.status == "pending",
+                OutboxMessage.lane.in_(list(lanes)),
                 OutboxMessage.next_attempt_at <= now,
                 OutboxMessage.channel.in_(list(channels)),
                 ~waiting_behind,
             )
-            .order_by(OutboxMessage.id)
+            .order_by(OutboxMessage.lane, OutboxMessage.id)
             .limit(limit)
         )
         if addresses is not None:
@@ -601,29 +595,15 @@ class OutboxRepository:
             sent.update(result.scalars().all())
         return sent
 
-    async def add_many(self, messages: Sequence[Outbound], now: datetime) -> None:
+    async def add_many(
+        self, messages: Sequence[Outbound], now: datetime, answering: Inbound | None = None
+    ) -> None:
         """`add` for many messages, in one statement per chunk, in this order (after any
         added before)."""
         await _flush_pending(self.session)
         for chunk in _chunks(messages):
             await _ADD_OUTBOX.rows(
-                self.session,
-                [
-                    {
-                        "channel": message.address.channel,
-                        "address": str(message.address),
-                        "kind": message.kind,
-                        "ticket_number": message.ticket_number,
-                        "payload": encode_outbound(message),
-                        "status": "pending",
-                        "attempts": 0,
-                        "next_attempt_at": now,
-                        "created_at": now,
-                        "last_error": "",
-                        "provider_message_id": "",
-                    }
-                    for message in chunk
-                ],
+                self.session, [_outbox_row(message, now, answering) for message in chunk]
             )
 
     async def notice_pending(self, key: str) -> bool:
@@ -650,6 +630,35 @@ class OutboxRepository:
         await self.session.execute(
             update(OutboxMessage).where(OutboxMessage.id == row_id).values(**values)
         )
+
+
+def lane_of(message: Outbound, answering: Inbound | None) -> tuple[int, datetime | None]:
+    """The outbox lane of `message`, and when its chat last wrote as far as known: an answer
+    to the chat that just wrote (`answering`) is interactive, and that chat wrote then.
+    Cards stay bulk whatever caused them: a chat's cards go out in order, as each edits the
+    one sent before it (see `OutboxRepository.latest_cards`)."""
+    if answering is None or message.address != answering.address:
+        return BULK, None
+    return (BULK if message.kind in CARD_KINDS else INTERACTIVE), answering.received_at
+
+
+def _outbox_row(message: Outbound, now: datetime, answering: Inbound | None) -> dict[str, Any]:
+    lane, heard_at = lane_of(message, answering)
+    return {
+        "channel": message.address.channel,
+        "address": str(message.address),
+        "kind": message.kind,
+        "ticket_number": message.ticket_number,
+        "payload": encode_outbound(message),
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+        "last_error": "",
+        "provider_message_id": "",
+        "lane": lane,
+        "heard_at": heard_at,
+    }
 
 
 def encode_outbound(message: Outbound) -> str:

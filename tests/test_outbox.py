@@ -13,7 +13,7 @@ from adapters.memory import MemoryChannel
 from bot.build import Helpdesk, build
 from bot.config import HelpdeskConfig
 from bot.dispatcher import Handled
-from bot.outbox import LEASE
+from bot.outbox import IN_FLIGHT, LEASE
 from bot.settings import Settings
 from db.models import OutboxMessage
 from db.repositories import decode_outbound
@@ -362,3 +362,65 @@ async def test_a_stopping_relay_hands_back_what_it_has_not_started(
     monkeypatch.setattr(channel, "send", real_send)
     await deliver_all(helpdesk)  # the next start sends them, in order
     assert texts(channel, RAMESH) == [PROMPT, LANGUAGE_SET, MENU]
+
+
+async def queue_digests(helpdesk: Helpdesk, chats: int, each: int) -> list[Address]:
+    """`chats` x `each` digest notices, as the morning sweep writes them (bulk)."""
+    addresses = [Address.parse(f"memory:team-{n}") for n in range(chats)]
+    messages = [
+        Outbound(address, f"digest {n}", kind="digest")
+        for n in range(each)
+        for address in addresses
+    ]
+    async with helpdesk.unit_of_work() as uow:
+        await uow.outbox.add_many(messages, helpdesk.clock())
+        await uow.commit()
+    return addresses
+
+
+async def test_a_conversations_reply_goes_out_ahead_of_a_thousand_queued_digests(
+    helpdesk: Helpdesk, channel: MemoryChannel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A morning digest to every team is under way (the channel is slow: the relay is full of
+    digests being sent) when Ramesh writes: his answer goes out before any of the digests
+    still being sent or queued, and each team still gets its digests in order."""
+    teams = await queue_digests(helpdesk, chats=500, each=2)
+    released = asyncio.Event()
+    waiting: list[Outbound] = []
+    real_send = channel.send
+
+    async def slow_for_digests(message: Outbound) -> str:
+        if message.kind == "digest":
+            waiting.append(message)
+            await released.wait()
+        return await real_send(message)
+
+    monkeypatch.setattr(channel, "send", slow_for_digests)
+    stop = asyncio.Event()
+    relay = asyncio.create_task(helpdesk.relay.run(stop))
+    try:
+        for _ in range(500):  # the relay has all the digests it holds at once under way
+            if len(waiting) >= IN_FLIGHT * helpdesk.relay.batch_size:
+                break
+            await asyncio.sleep(0.01)
+        await say(helpdesk, RAMESH, "hi")
+        helpdesk.relay.wake()
+        for _ in range(500):
+            if texts(channel, RAMESH):
+                break
+            await asyncio.sleep(0.01)
+        assert [m.text for m in channel.sent] == [PROMPT]
+        released.set()
+        for _ in range(1000):
+            if len(channel.sent) == 1001:
+                break
+            await asyncio.sleep(0.01)
+    finally:
+        released.set()
+        stop.set()
+        await asyncio.wait_for(relay, 10)
+
+    assert channel.sent[0].address == Address.parse(RAMESH)
+    assert len(channel.sent) == 1001
+    for team in teams:
+        assert channel.texts(team) == ["digest 0", "digest 1"]

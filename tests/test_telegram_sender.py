@@ -18,9 +18,11 @@ from bot import telegram as bot_telegram
 from bot import telegram as runtime
 from bot.build import build
 from bot.config import HelpdeskConfig
+from bot.outbox import LANE
+from bot.ratelimit import TIMER_SLACK
 from bot.settings import Settings
 from bot.telegram import RateLimits, TelegramSender
-from db.models import OutboxMessage
+from db.models import BULK, INTERACTIVE, OutboxMessage
 from flows.delivery import PartlySent, RetryLater, Throttled, Undeliverable
 from flows.messages import Address, Attachment, Choice, Outbound
 from tests.conftest import FixedClock
@@ -496,4 +498,23 @@ async def test_sends_are_paced_overall_and_a_chat_with_more_to_go_goes_first() -
     assert order[:2] == [USER, GROUP]
     assert sorted(order[2:]) == order[2:]  # the rest in the order they came
     gaps = [b - a for a, b in itertools.pairwise(starts)]
-    assert min(gaps) >= 1.03 / 20 - bot_telegram.TIMER_SLACK
+    assert min(gaps) >= 1.03 / 20 - TIMER_SLACK
+
+
+async def test_an_answer_to_what_a_chat_just_wrote_goes_ahead_of_notices_in_line() -> None:
+    limits = RateLimits(overall_per_second=20, private_per_second=1000, group_per_minute=60)
+    order: list[int] = []
+
+    async def send(chat_id: int, lane: int = BULK) -> None:
+        LANE.set(lane)
+        async with limits.slot(chat_id):
+            order.append(chat_id)
+
+    # Twenty notices to as many chats are in line when a reporter's answer comes.
+    notices = [asyncio.create_task(send(USER + i)) for i in range(20)]
+    await asyncio.sleep(0.001)
+    answer = asyncio.create_task(send(USER + 100, INTERACTIVE))
+    await asyncio.gather(*notices, answer)
+
+    assert order.index(USER + 100) <= 2
+    assert [chat for chat in order if chat != USER + 100] == [USER + i for i in range(20)]

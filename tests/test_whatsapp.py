@@ -8,7 +8,10 @@ import contextlib
 import dataclasses
 import json
 import logging
+import math
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,14 +26,18 @@ from starlette.routing import Route
 
 from adapters.memory import MemoryChannel
 from bot import logs
+from bot import whatsapp as bot_whatsapp
 from bot.app import create_app
 from bot.build import Helpdesk, build
 from bot.config import HelpdeskConfig
-from bot.outbox import LEASE
+from bot.outbox import HEARD_AT, LANE, LEASE
 from bot.settings import Settings
-from bot.whatsapp import media_file_name
-from db.models import InboundMessage, OutboxMessage
-from flows.messages import Address, Attachment
+from bot.whatsapp import WhatsAppChannel, media_file_name
+from db.models import BULK, INTERACTIVE, InboundMessage, OutboxMessage
+from db.repositories import InboundRepository
+from db.uow import UnitOfWork
+from flows.delivery import Throttled
+from flows.messages import Address, Attachment, Outbound
 from tests.conftest import FixedClock
 from tests.servers import serving
 from tests.support import Person, latin_words
@@ -360,6 +367,48 @@ async def test_delivery_receipts_are_recorded_and_acted_on(
     assert [r["kind"] for r in await outbox_rows(server)].count("alert") == 1
 
 
+async def test_the_sandboxs_rate_error_in_a_receipt_slows_down_without_using_a_try(
+    serve: ServerFactory, clock: FixedClock
+) -> None:
+    """63018 (the sandbox number's one message every 3 seconds) comes back in a receipt: the
+    message goes out again 3 s later, the try not counted, and the sender pauses as long."""
+    server = await serve()
+    await server.say(RAMESH, "hi")
+    await wait_for_text(server, RAMESH, "Choose your language")
+    sid = await last_sid(server, RAMESH)
+    await server.post(
+        "/whatsapp/status",
+        status_callback(sid, "failed", "63018", account_sid=server.fake.account_sid),
+    )
+    async with server.helpdesk.unit_of_work().read_only() as uow:
+        row = await uow.outbox.by_provider_id(sid)
+    assert row is not None
+    assert (row.status, row.attempts) == ("pending", 0)
+    assert row.next_attempt_at == clock.now + timedelta(seconds=3)
+    assert server.helpdesk.whatsapp is not None
+    pace = server.helpdesk.whatsapp.sender.pace
+    assert pace.last_start + pace.spacing > time.monotonic() + 2
+
+
+async def test_answers_go_out_without_looking_up_when_the_reporter_last_wrote(
+    serve: ServerFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each answer's row says when the reporter wrote: a whole intake is answered without
+    one lookup of the 24-hour window."""
+    lookups: list[str] = []
+    last_from = InboundRepository.last_from
+
+    async def counted(repository: InboundRepository, address: str) -> datetime | None:
+        lookups.append(address)
+        return await last_from(repository, address)
+
+    monkeypatch.setattr(InboundRepository, "last_from", counted)
+    server = await serve()
+    await file_in_english(server)
+    assert len(server.fake.bodies(RAMESH)) >= 10
+    assert lookups == []
+
+
 async def wait_for_retry(server: Server, clock: FixedClock) -> None:
     """Until Twilio has refused the send and the relay has recorded it as waiting for its
     retry (no longer leased: a retry is due within seconds, a lease in minutes)."""
@@ -383,6 +432,122 @@ async def test_twilio_429_then_201_delivers_once(serve: ServerFactory, clock: Fi
     server.helpdesk.relay.wake()
     bodies = await wait_for_text(server, RAMESH, "Choose your language")
     assert len(bodies) == 1
+
+
+async def test_a_429_with_retry_after_is_retried_after_that_long_without_using_a_try(
+    serve: ServerFactory, clock: FixedClock
+) -> None:
+    server = await serve()
+    server.fake.fail_next(429, 20429, "Too Many Requests", headers={"Retry-After": "5"})
+    await server.say(RAMESH, "hi")
+    await wait_for_retry(server, clock)
+    async with server.helpdesk.unit_of_work().read_only() as uow:
+        query = select(OutboxMessage).where(OutboxMessage.address == RAMESH)
+        row = (await uow.session.execute(query.order_by(OutboxMessage.id))).scalars().first()
+    assert row is not None
+    assert row.next_attempt_at == clock.now + timedelta(seconds=5)
+    assert (row.status, row.attempts) == ("pending", 0)  # slowed down, not a failed try
+    # Every send of the sender waits as long (the test does not wait it out).
+    assert server.helpdesk.whatsapp is not None
+    pace = server.helpdesk.whatsapp.sender.pace
+    assert pace.last_start + pace.spacing > time.monotonic() + 4
+    pace.last_start = -math.inf
+
+    clock.advance(seconds=4.9)
+    assert await server.helpdesk.relay.deliver_due() == 0
+    clock.advance(seconds=0.1)
+    server.helpdesk.relay.wake()
+    assert len(await wait_for_text(server, RAMESH, "Choose your language")) == 1
+
+
+def no_lookups() -> UnitOfWork:
+    raise AssertionError("the sender looked up when the chat last wrote")
+
+
+def sending_only(fake: FakeTwilio, clock: FixedClock) -> WhatsAppChannel:
+    """The channel with default settings, sending to `fake`, with no database to look in."""
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        twilio_account_sid=fake.account_sid,
+        twilio_auth_token=SecretStr(fake.auth_token),
+        twilio_whatsapp_from=HELPDESK_NUMBER,
+        twilio_api_base_url=fake.base_url,
+        public_url=PUBLIC_URL,
+    )
+    return WhatsAppChannel(settings, no_lookups, clock)
+
+
+async def test_whatsapp_sends_keep_to_the_senders_rate_and_answers_go_first(
+    fake: FakeTwilio, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """120 notices to as many reporters, then an answer to one who just wrote: never more than
+    TWILIO_MAX_PER_SECOND (80) sends start in any second, by the sender's own clock; the
+    answer goes ahead of the notices still waiting; and the rows' `heard_at` spares every
+    lookup of the 24-hour window."""
+    channel = sending_only(fake, clock)
+    sender = channel.sender
+    assert sender.settings.twilio_max_per_second == 80
+    starts: list[float] = []
+    acquire = sender.pace.acquire
+
+    async def timed(urgency: float = 0.0) -> None:
+        await acquire(urgency)
+        starts.append(time.monotonic())
+
+    monkeypatch.setattr(sender.pace, "acquire", timed)
+
+    async def send(to: str, text: str, lane: int) -> str:
+        LANE.set(lane)
+        HEARD_AT.set(clock.now - timedelta(hours=1))
+        return await sender.send(Outbound(Address.parse(to), text, kind="notice"))
+
+    try:
+        notices = [
+            asyncio.create_task(send(f"whatsapp:+9190000{n:05d}", f"notice {n}", BULK))
+            for n in range(120)
+        ]
+        await asyncio.sleep(0.05)  # the notices are waiting for their turns
+        await send(RAMESH, "your answer", INTERACTIVE)
+        await asyncio.gather(*notices)
+    finally:
+        await channel.close()
+
+    assert len(fake.bodies()) == 121
+    assert fake.bodies().index("your answer") < 10
+    assert len(starts) == 121
+    busiest = max(sum(1 for t in starts if start <= t < start + 1) for start in starts)
+    assert busiest <= 80, busiest
+
+
+async def test_a_message_that_would_wait_long_for_its_turn_is_handed_back(
+    fake: FakeTwilio, clock: FixedClock
+) -> None:
+    """Twilio asked for a minute's pause: the next message is not held that long (past its
+    lease, to be sent twice) but handed back at once, due when the pause ends."""
+    channel = sending_only(fake, clock)
+    try:
+        assert channel.sender.pause(20429, 60) == 60
+        HEARD_AT.set(clock.now)
+        with pytest.raises(Throttled) as raised:
+            await channel.sender.send(Outbound(Address.parse(RAMESH), "hello"))
+    finally:
+        await channel.close()
+    assert raised.value.retry_after is not None and 59 < raised.value.retry_after <= 60
+    assert fake.messages == []
+
+
+async def test_what_the_sender_remembers_of_the_window_stays_bounded(
+    fake: FakeTwilio, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bot_whatsapp, "HEARD_KEPT", 4)
+    channel = sending_only(fake, clock)
+    try:
+        for n in range(10):
+            address = Address.parse(f"whatsapp:+9190300{n:05d}")
+            assert await channel.sender.in_window(address, clock.now - timedelta(hours=n))
+            assert len(channel.sender._heard) <= 4
+    finally:
+        await channel.close()
 
 
 async def test_a_staff_member_resolves_by_whatsapp_command(

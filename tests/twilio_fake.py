@@ -305,6 +305,7 @@ class _Failure:
     status: int
     code: int
     message: str
+    headers: dict[str, str] | None = None
 
 
 class FakeTwilio:
@@ -372,13 +373,19 @@ class FakeTwilio:
     # -- configuration ----------------------------------------------------------------------
 
     def fail_next(
-        self, status: int, code: int, message: str, times: int = 1, after: int = 0
+        self,
+        status: int,
+        code: int,
+        message: str,
+        times: int = 1,
+        after: int = 0,
+        headers: dict[str, str] | None = None,
     ) -> None:
         """The next `times` creates, once `after` more are accepted, answer `status` with
-        Twilio's error JSON (code, message)."""
+        Twilio's error JSON (code, message) and these `headers` (a 429's `Retry-After`)."""
         self._failures.extend([None] * after)
         for _ in range(times):
-            self._failures.append(_Failure(status, code, message))
+            self._failures.append(_Failure(status, code, message, headers))
 
     def add_media(self, path: str, content: bytes, content_type: str, moved_to: str = "") -> str:
         """Serve `content` as an inbound media file; returns its full Twilio media URL.
@@ -433,8 +440,16 @@ class FakeTwilio:
         self.requests.append((request.method, request.url.path, response.status_code))
         return response
 
-    def _error(self, request: Request, status: int, code: int, message: str) -> Response:
-        headers = {"WWW-Authenticate": 'Basic realm="Twilio API"'} if status == 401 else None
+    def _error(
+        self,
+        request: Request,
+        status: int,
+        code: int,
+        message: str,
+        extra: dict[str, str] | None = None,
+    ) -> Response:
+        headers = {"WWW-Authenticate": 'Basic realm="Twilio API"'} if status == 401 else {}
+        headers.update(extra or {})
         response = JSONResponse(error_body(status, code, message), status, headers=headers)
         return self._answer(request, response)
 
@@ -461,7 +476,9 @@ class FakeTwilio:
         pairs = parse_qsl(body, keep_blank_values=True)
         failure = self._failures.popleft() if self._failures else None
         if failure is not None:
-            return self._error(request, failure.status, failure.code, failure.message)
+            return self._error(
+                request, failure.status, failure.code, failure.message, failure.headers
+            )
         params: JSONDict = {}
         try:
             if media_type != "application/x-www-form-urlencoded":
