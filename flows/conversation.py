@@ -30,9 +30,13 @@ from flows.messages import Choice, Inbound, Outbound
 from flows.staffcommands import BY_CATEGORY, parse_staff_line
 from flows.state import ConversationState, Draft
 
-PAGE_SIZE = 10
-# A typed prefix that matches more than this asks for more letters instead.
-MAX_NARROWED = 20
+# Options shown at once: a list of at most this many is shown whole; a longer one a page
+# at a time, each page and its "More…" fitting one WhatsApp list (at most 10 items).
+LIST_SIZE = 10
+PAGE_SIZE = LIST_SIZE - 1
+# A typed prefix that matches more than this asks for more letters instead (the matches
+# too fit in one WhatsApp list).
+MAX_NARROWED = LIST_SIZE
 MORE = "__more"
 MIN_DESCRIPTION = 10
 INTAKE_STEPS = ("ulb", "role", "name", "module", "category", "description", "attachments")
@@ -434,7 +438,7 @@ class _Turn:
 
     def offer_options(self, question: str, options: Sequence[Option]) -> None:
         """A numbered list, a page at a time for long lists (typed prefixes narrow it)."""
-        if len(options) <= PAGE_SIZE:
+        if len(options) <= LIST_SIZE:
             self.offer(question, [Choice(o.key, o.label(self.language)) for o in options])
             return
         pages = (len(options) + PAGE_SIZE - 1) // PAGE_SIZE
