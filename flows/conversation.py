@@ -161,7 +161,9 @@ class _Turn:
         return i18n.text(self.language, key, **values)
 
     def say(self, message: str, choices: Sequence[Choice] = ()) -> None:
-        self.replies.append(Outbound(self.inbound.address, message, tuple(choices)))
+        self.replies.append(
+            Outbound(self.inbound.address, message, tuple(choices), language=self.language)
+        )
 
     def offer(self, message: str, choices: Sequence[Choice]) -> None:
         """Ask with a numbered list, remembering what each number means."""

@@ -134,6 +134,7 @@ async def serve(
                 twilio_auth_token=SecretStr(fake.auth_token),
                 twilio_whatsapp_from=HELPDESK_NUMBER,
                 twilio_api_base_url=fake.base_url,
+                twilio_interactive_menus=False,  # numbered lists (menus: test_whatsapp_menus)
                 outbox_poll_seconds=0.05,
                 **{"twilio_content_ticket_update": TEMPLATES, **extra},
             )
@@ -472,6 +473,7 @@ def sending_only(fake: FakeTwilio, clock: FixedClock) -> WhatsAppChannel:
         twilio_auth_token=SecretStr(fake.auth_token),
         twilio_whatsapp_from=HELPDESK_NUMBER,
         twilio_api_base_url=fake.base_url,
+        twilio_interactive_menus=False,
         public_url=PUBLIC_URL,
     )
     return WhatsAppChannel(settings, no_lookups, clock)

@@ -1,0 +1,158 @@
+"""WhatsApp menus to tap: what a reporter's choices become (quick-reply buttons, a list),
+how a tap is read, and how each menu is made once through the Content API and kept in the
+database (SQLite and PostgreSQL) for every process."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+from pydantic import SecretStr
+
+from adapters import whatsapp as wire
+from bot import whatsappmenus
+from bot.build import Helpdesk
+from bot.settings import Settings
+from bot.whatsappmenus import ContentMenus
+from flows.messages import Address, Choice, Outbound
+
+RAMESH = Address("whatsapp", "+919876543210")
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+
+
+def asking(*labels: str, language: str = "en", text: str = "Which one?") -> Outbound:
+    choices = tuple(Choice(f"key{n}", label) for n, label in enumerate(labels, 1))
+    return Outbound(RAMESH, text, choices, language=language)
+
+
+def test_two_or_three_short_choices_are_buttons() -> None:
+    made = wire.menu_of(asking("Yes", "No"))
+    assert made is not None
+    menu, body = made
+    assert body == "Which one?"
+    content = menu.content()
+    assert content["types"] == {
+        "twilio/quick-reply": {
+            "body": "{{1}}",
+            "actions": [{"id": "key1", "title": "Yes"}, {"id": "key2", "title": "No"}],
+        }
+    }
+
+
+def test_up_to_ten_choices_are_a_list_in_the_readers_language() -> None:
+    made = wire.menu_of(asking(*(f"ULB {n}" for n in range(10)), language="or"))
+    assert made is not None
+    content = made[0].content()
+    assert content["language"] == "or"
+    picker = content["types"]["twilio/list-picker"]
+    assert picker["button"] == "ବାଛନ୍ତୁ"
+    assert [item["id"] for item in picker["items"]] == [f"key{n}" for n in range(1, 11)]
+
+
+def test_a_long_label_is_shortened_with_its_full_text_as_the_description() -> None:
+    label = "Muster rolls and attendance of CBO members"
+    made = wire.menu_of(asking(label, "Bills"))
+    assert made is not None
+    # Too long for a button: a list, where the full text fits the description.
+    item = made[0].content()["types"]["twilio/list-picker"]["items"][0]
+    assert len(item["item"]) <= wire.ITEM_TEXT and item["item"].endswith("…")
+    assert item["description"] == label
+
+
+def test_more_than_ten_choices_or_none_stay_a_numbered_list() -> None:
+    assert wire.menu_of(asking(*(str(n) for n in range(11)))) is None
+    assert wire.menu_of(asking()) is None
+    assert wire.menu_of(asking("Yes", "No", text="x" * 1100)) is None
+
+
+def test_the_digest_is_what_the_menu_shows_not_its_question() -> None:
+    first = wire.menu_of(asking("Yes", "No", text="Solved?"))
+    second = wire.menu_of(asking("Yes", "No", text="Submit?"))
+    odia = wire.menu_of(asking("Yes", "No", language="or"))
+    assert first and second and odia
+    assert first[0].digest == second[0].digest != odia[0].digest
+
+
+@pytest.mark.parametrize("field", ["ButtonPayload", "ListId"])
+def test_a_tap_is_read_by_its_id_not_its_text(field: str) -> None:
+    form = {
+        "From": "whatsapp:+919876543210",
+        "MessageSid": "SM" + "1" * 32,
+        "Body": "Muster rolls and atten…",
+        field: "muster_roll",
+    }
+    inbound = wire.to_inbound(form, NOW)
+    assert inbound is not None
+    assert inbound.choice == "muster_roll"
+
+
+class ContentApi:
+    """Twilio's Content API at the network edge: counts creates, answers a sid or `status`."""
+
+    def __init__(self) -> None:
+        self.created: list[dict[str, object]] = []
+        self.status = 201
+
+    def handler(self, request: httpx.Request) -> httpx.Response:
+        assert request.url.path == "/v1/Content"
+        if self.status != 201:
+            return httpx.Response(self.status, json={"code": 20500, "message": "down"})
+        self.created.append(json.loads(request.content))
+        return httpx.Response(201, json={"sid": f"HX{len(self.created):032x}"})
+
+    def menus(self, helpdesk: Helpdesk) -> ContentMenus:
+        settings = Settings(  # type: ignore[call-arg]
+            _env_file=None,
+            twilio_account_sid="AC" + "0" * 32,
+            twilio_auth_token=SecretStr("token"),
+            twilio_whatsapp_from="whatsapp:+14155238886",
+            public_url="https://helpdesk.example.org",
+            twilio_content_api_base_url="https://content.example.org",
+        )
+        transport = httpx.MockTransport(self.handler)
+        return ContentMenus(settings, helpdesk.unit_of_work, lambda: NOW, transport=transport)
+
+
+async def test_each_menu_is_made_once_and_reused_after_a_restart(helpdesk: Helpdesk) -> None:
+    api = ContentApi()
+    menu, _ = wire.menu_of(asking("Yes", "No")) or pytest.fail("no menu")
+    first = api.menus(helpdesk)
+    sid = await first.content_sid(menu)
+    assert sid == f"HX{1:032x}"
+    assert await first.content_sid(menu) == sid
+    # A restart (or another process): the menu is found in the database.
+    assert await api.menus(helpdesk).content_sid(menu) == sid
+    assert len(api.created) == 1
+    other, _ = wire.menu_of(asking("Yes", "No", language="hi")) or pytest.fail("no menu")
+    assert await first.content_sid(other) == f"HX{2:032x}"
+    await first.close()
+
+
+async def test_two_processes_making_one_menu_at_once_send_the_same(helpdesk: Helpdesk) -> None:
+    api = ContentApi()
+    menu, _ = wire.menu_of(asking("Yes", "No")) or pytest.fail("no menu")
+    sids = await asyncio.gather(
+        api.menus(helpdesk).content_sid(menu), api.menus(helpdesk).content_sid(menu)
+    )
+    assert sids[0] == sids[1]
+    async with helpdesk.unit_of_work().read_only() as uow:
+        assert await uow.menus.content_sid(menu.digest) == sids[0]
+
+
+async def test_a_refused_menu_is_not_asked_for_again_for_a_while(
+    helpdesk: Helpdesk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    api = ContentApi()
+    api.status = 500
+    menus = api.menus(helpdesk)
+    menu, _ = wire.menu_of(asking("Yes", "No")) or pytest.fail("no menu")
+    assert await menus.content_sid(menu) is None
+    api.status = 201
+    assert await menus.content_sid(menu) is None  # within the back-off: not asked
+    assert api.created == []
+    monkeypatch.setattr(whatsappmenus, "BACKOFF_SECONDS", 0.0)
+    menus._down_until = 0.0  # the back-off is over
+    assert await menus.content_sid(menu) == f"HX{1:032x}"
