@@ -186,6 +186,8 @@ class _Turn:
             return self.finish()
         if self.answer_about_ticket(self.inbound.choice or self.inbound.text):
             return self.finish()
+        if self.tapped_card_action():
+            return self.finish()
         if not self.state.profile.language and self.state.step != "language":
             self.goto("language")
             return self.finish()
@@ -767,6 +769,14 @@ class _Turn:
         self.state = self.state.evolve(step="menu", ticket="", shown=())
 
     # -- staff ------------------------------------------------------------------------------
+
+    def tapped_card_action(self) -> bool:
+        """A staff member's tap on an action of a ticket card sent to their own chat (on
+        WhatsApp): the card is no question of the conversation, its action a command."""
+        choice = self.inbound.choice
+        if not self.context.actor or not choice or choice in self.state.shown:
+            return False
+        return self.staff_one_liner(choice)
 
     def staff_one_liner(self, message: str) -> bool:
         line = parse_staff_line(message, self.directory.ticket_prefix)
