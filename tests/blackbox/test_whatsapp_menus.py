@@ -109,7 +109,10 @@ def intake_by_taps(reporter: Reporter, language: str, description: str) -> str:
     menu = reporter.tap(menu, 1, question(language, "ask_role"))
     menu = reporter.tap(menu, 1, question(language, "ask_name"))
     menu = reporter.say("Ramesh Sahu", question(language, "ask_module"))
+    modules = menu
     menu = reporter.tap(menu, 5, question(language, "ask_category"))
+    # A tap on the menu before: said to be an earlier question's, the current one asked again.
+    reporter.tap(modules, 5, question(language, "stale_button"))
     reporter.tap(menu, 2, question(language, "ask_description"))
     menu = reporter.say(description, question(language, "ask_attachments"))
     menu = reporter.tap(menu, 1, question(language, "summary"))
