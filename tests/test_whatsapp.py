@@ -395,7 +395,8 @@ async def test_answers_go_out_without_looking_up_when_the_reporter_last_wrote(
     serve: ServerFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Each answer's row says when the reporter wrote: a whole intake is answered without
-    one lookup of the 24-hour window."""
+    one lookup of the reporter's 24-hour window (the new ticket's card to a staff member on
+    WhatsApp answers nothing they wrote: theirs is looked up)."""
     lookups: list[str] = []
     last_from = InboundRepository.last_from
 
@@ -407,7 +408,7 @@ async def test_answers_go_out_without_looking_up_when_the_reporter_last_wrote(
     server = await serve()
     await file_in_english(server)
     assert len(server.fake.bodies(RAMESH)) >= 10
-    assert lookups == []
+    assert RAMESH not in lookups
 
 
 async def wait_for_retry(server: Server, clock: FixedClock) -> None:
