@@ -30,8 +30,9 @@ CARD_KINDS = ("team_card", "card")
 # WhatsApp's limits for tappable menus (Twilio's twilio/quick-reply and twilio/list-picker).
 MAX_BUTTONS, BUTTON_TITLE = 3, 20
 MAX_ITEMS, ITEM_TEXT, ITEM_DESCRIPTION, LIST_BUTTON = 10, 24, 72, 20
-MAX_MENU_BODY = 1024
 MAX_ID = 200
+# Twilio's limit on a content variable's value: the question a menu carries.
+MAX_VARIABLE = 256
 _NOT_DIGITS = re.compile(r"[^\d]")
 
 
@@ -96,13 +97,15 @@ def to_inbound(form: Mapping[str, str], now: datetime) -> Inbound | None:
 
 @dataclass(frozen=True)
 class Menu:
-    """What a tappable menu shows, but its text (sent as the content's variable {{1}}, so
-    one menu serves every question that offers the same choices)."""
+    """What a tappable menu shows: its kind, language, list button and items' (title,
+    description). The question (variable {{1}}) and the items' ids ({{2}}, {{3}}, …) are
+    variables filled in at each send, so one menu serves every question that offers the
+    same options: one yes/no for every ticket's "Is it solved?"."""
 
     kind: str  # "twilio/quick-reply" | "twilio/list-picker"
     language: str
     button: str  # the list's button (unused by quick replies)
-    items: tuple[tuple[str, str, str], ...]  # (id, title, description)
+    items: tuple[tuple[str, str], ...]  # (title, description)
 
     @property
     def digest(self) -> str:
@@ -111,10 +114,14 @@ class Menu:
 
     def content(self) -> dict[str, Any]:
         """The body of the Content API's create (`POST /v1/Content`)."""
+        ids = [f"{{{{{n}}}}}" for n in range(2, len(self.items) + 2)]
         if self.kind == "twilio/quick-reply":
             shape: dict[str, Any] = {
                 "body": "{{1}}",
-                "actions": [{"id": id_, "title": title} for id_, title, _ in self.items],
+                "actions": [
+                    {"id": id_, "title": title}
+                    for id_, (title, _) in zip(ids, self.items, strict=True)
+                ],
             }
         else:
             shape = {
@@ -122,44 +129,68 @@ class Menu:
                 "button": self.button,
                 "items": [
                     {"id": id_, "item": title, "description": description}
-                    for id_, title, description in self.items
+                    for id_, (title, description) in zip(ids, self.items, strict=True)
                 ],
             }
+        samples = {str(n): f"choice{n - 1}" for n in range(2, len(self.items) + 2)}
         return {
             "friendly_name": f"mukta_menu_{self.digest[:24]}",
-            "language": self.language or "en",
-            "variables": {"1": "-"},
+            "language": self.language,
+            "variables": {"1": "…", **samples},
             "types": {self.kind: shape},
         }
 
 
-def menu_of(message: Outbound) -> tuple[Menu, str] | None:
-    """The menu to tap for `message`'s choices and its text, or None when they do not fit
-    one (more than 10, no choices, a text too long): then they go as a numbered list.
+@dataclass(frozen=True)
+class MenuMessage:
+    """A message whose choices go as a menu: the texts sent before it (the start of a long
+    question), the menu, and its variables (the rest of the question, the choices' keys)."""
+
+    lead: tuple[str, ...]
+    menu: Menu
+    variables: dict[str, str]
+
+
+def menu_of(message: Outbound) -> MenuMessage | None:
+    """`message` with its choices as a menu to tap, or None when they do not fit one (none,
+    more than 10, a question that cannot be cut to fit): then they go as a numbered list.
     A label too long for a button or an item is shortened, its full text the description."""
     choices = message.choices
-    body = render_body(message)
-    if not choices or len(choices) > MAX_ITEMS or len(body) > MAX_MENU_BODY:
+    if not choices or len(choices) > MAX_ITEMS:
         return None
     if any(len(choice.key) > MAX_ID or not choice.key for choice in choices):
         return None
-    fits = all(len(choice.label) <= BUTTON_TITLE for choice in choices)
-    if len(choices) <= MAX_BUTTONS and fits:
-        items = tuple((c.key, c.label, "") for c in choices)
-        return Menu("twilio/quick-reply", message.language, "", items), body
+    cut = _question_cut(render_body(message))
+    if cut is None:
+        return None
+    lead, question = cut
+    language = message.language or i18n.DEFAULT_LANGUAGE
+    keys = {str(n): choice.key for n, choice in enumerate(choices, 2)}
+    variables = {"1": question, **keys}
+    if len(choices) <= MAX_BUTTONS and all(len(c.label) <= BUTTON_TITLE for c in choices):
+        items = tuple((c.label, "") for c in choices)
+        return MenuMessage(lead, Menu("twilio/quick-reply", language, "", items), variables)
     items = tuple(
         (
-            c.key,
             shorten(c.label, ITEM_TEXT),
             shorten(c.label, ITEM_DESCRIPTION) if len(c.label) > ITEM_TEXT else "",
         )
         for c in choices
     )
-    button = shorten(
-        i18n.text(message.language or i18n.DEFAULT_LANGUAGE, "menu_button"), LIST_BUTTON
-    )
-    menu = Menu("twilio/list-picker", message.language, button, items)
-    return menu, body
+    button = shorten(i18n.text(language, "menu_button"), LIST_BUTTON)
+    return MenuMessage(lead, Menu("twilio/list-picker", language, button, items), variables)
+
+
+def _question_cut(body: str) -> tuple[tuple[str, ...], str] | None:
+    """A text too long for a content variable (a report's summary) goes as messages of its
+    own up to its last paragraph (or line), which the menu carries; None if that too is long."""
+    if len(body) <= MAX_VARIABLE:
+        return (), body
+    for separator in ("\n\n", "\n"):
+        head, found, tail = body.rstrip().rpartition(separator)
+        if found and head.strip() and 0 < len(tail.strip()) <= MAX_VARIABLE:
+            return tuple(split_text(head.rstrip(), MAX_BODY)), tail.strip()
+    return None
 
 
 def render_body(message: Outbound) -> str:

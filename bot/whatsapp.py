@@ -187,25 +187,26 @@ class WhatsAppSender:
             return await self._send_template(message, to)
         menu = await self._menu(message, to)
         if menu is not None:
-            return await send_parts(message, [menu])
+            return await send_parts(message, menu)
         # A long text goes out in parts: a retry sends only those not sent yet.
         parts = [functools.partial(self._create, to=to, body=body) for body in wire.render(message)]
         return await send_parts(message, parts)
 
-    async def _menu(self, message: Outbound, to: str) -> Callable[[], Awaitable[str]] | None:
-        """The send of `message`'s choices as a menu to tap, if they fit one and it could be
-        made (else they go as a numbered list)."""
+    async def _menu(self, message: Outbound, to: str) -> list[Callable[[], Awaitable[str]]] | None:
+        """The sends of `message` with its choices as a menu to tap (the start of a long
+        question first), if they fit one and it could be made; else None (a numbered list)."""
         made = wire.menu_of(message) if self.menus is not None else None
         if made is None or self.menus is None:
             return None
-        menu, body = made
-        content_sid = await self.menus.content_sid(menu)
+        content_sid = await self.menus.content_sid(made.menu)
         if content_sid is None:
             return None
-        variables = json.dumps({"1": body}, ensure_ascii=False)
-        return functools.partial(
+        variables = json.dumps(made.variables, ensure_ascii=False)
+        lead = [functools.partial(self._create, to=to, body=body) for body in made.lead]
+        menu = functools.partial(
             self._create, to=to, content_sid=content_sid, content_variables=variables
         )
+        return [*lead, menu]
 
     async def _send_template(self, message: Outbound, to: str) -> str:
         content_sid = self.template_for(message)

@@ -31,13 +31,12 @@ def asking(*labels: str, language: str = "en", text: str = "Which one?") -> Outb
 def test_two_or_three_short_choices_are_buttons() -> None:
     made = wire.menu_of(asking("Yes", "No"))
     assert made is not None
-    menu, body = made
-    assert body == "Which one?"
-    content = menu.content()
-    assert content["types"] == {
+    assert made.lead == ()
+    assert made.variables == {"1": "Which one?", "2": "key1", "3": "key2"}
+    assert made.menu.content()["types"] == {
         "twilio/quick-reply": {
             "body": "{{1}}",
-            "actions": [{"id": "key1", "title": "Yes"}, {"id": "key2", "title": "No"}],
+            "actions": [{"id": "{{2}}", "title": "Yes"}, {"id": "{{3}}", "title": "No"}],
         }
     }
 
@@ -45,11 +44,12 @@ def test_two_or_three_short_choices_are_buttons() -> None:
 def test_up_to_ten_choices_are_a_list_in_the_readers_language() -> None:
     made = wire.menu_of(asking(*(f"ULB {n}" for n in range(10)), language="or"))
     assert made is not None
-    content = made[0].content()
+    content = made.menu.content()
     assert content["language"] == "or"
     picker = content["types"]["twilio/list-picker"]
     assert picker["button"] == "ବାଛନ୍ତୁ"
-    assert [item["id"] for item in picker["items"]] == [f"key{n}" for n in range(1, 11)]
+    ids = [made.variables[item["id"].strip("{}")] for item in picker["items"]]
+    assert ids == [f"key{n}" for n in range(1, 11)]
 
 
 def test_a_long_label_is_shortened_with_its_full_text_as_the_description() -> None:
@@ -57,9 +57,18 @@ def test_a_long_label_is_shortened_with_its_full_text_as_the_description() -> No
     made = wire.menu_of(asking(label, "Bills"))
     assert made is not None
     # Too long for a button: a list, where the full text fits the description.
-    item = made[0].content()["types"]["twilio/list-picker"]["items"][0]
+    item = made.menu.content()["types"]["twilio/list-picker"]["items"][0]
     assert len(item["item"]) <= wire.ITEM_TEXT and item["item"].endswith("…")
     assert item["description"] == label
+
+
+def test_a_long_question_goes_first_and_its_last_paragraph_with_the_menu() -> None:
+    summary = "Please check your report:\n" + "ULB: Jatni\n" * 40 + "\nSubmit it?"
+    made = wire.menu_of(asking("Submit", "Cancel", text=summary))
+    assert made is not None
+    assert made.variables["1"] == "Submit it?"
+    assert "".join(made.lead).startswith("Please check your report:")
+    assert "ULB: Jatni\n" * 39 in "".join(made.lead)
 
 
 def test_more_than_ten_choices_or_none_stay_a_numbered_list() -> None:
@@ -68,12 +77,14 @@ def test_more_than_ten_choices_or_none_stay_a_numbered_list() -> None:
     assert wire.menu_of(asking("Yes", "No", text="x" * 1100)) is None
 
 
-def test_the_digest_is_what_the_menu_shows_not_its_question() -> None:
+def test_one_menu_serves_every_question_and_ticket_with_the_same_options() -> None:
     first = wire.menu_of(asking("Yes", "No", text="Solved?"))
-    second = wire.menu_of(asking("Yes", "No", text="Submit?"))
+    other_ticket = wire.menu_of(
+        Outbound(RAMESH, "Submit?", (Choice("solved MK-1002 yes", "Yes"), Choice("b", "No")))
+    )
     odia = wire.menu_of(asking("Yes", "No", language="or"))
-    assert first and second and odia
-    assert first[0].digest == second[0].digest != odia[0].digest
+    assert first and other_ticket and odia
+    assert first.menu.digest == other_ticket.menu.digest != odia.menu.digest
 
 
 @pytest.mark.parametrize("field", ["ButtonPayload", "ListId"])
@@ -118,7 +129,7 @@ class ContentApi:
 
 async def test_each_menu_is_made_once_and_reused_after_a_restart(helpdesk: Helpdesk) -> None:
     api = ContentApi()
-    menu, _ = wire.menu_of(asking("Yes", "No")) or pytest.fail("no menu")
+    menu = (wire.menu_of(asking("Yes", "No")) or pytest.fail("no menu")).menu
     first = api.menus(helpdesk)
     sid = await first.content_sid(menu)
     assert sid == f"HX{1:032x}"
@@ -126,14 +137,14 @@ async def test_each_menu_is_made_once_and_reused_after_a_restart(helpdesk: Helpd
     # A restart (or another process): the menu is found in the database.
     assert await api.menus(helpdesk).content_sid(menu) == sid
     assert len(api.created) == 1
-    other, _ = wire.menu_of(asking("Yes", "No", language="hi")) or pytest.fail("no menu")
+    other = (wire.menu_of(asking("Yes", "No", language="hi")) or pytest.fail("no menu")).menu
     assert await first.content_sid(other) == f"HX{2:032x}"
     await first.close()
 
 
 async def test_two_processes_making_one_menu_at_once_send_the_same(helpdesk: Helpdesk) -> None:
     api = ContentApi()
-    menu, _ = wire.menu_of(asking("Yes", "No")) or pytest.fail("no menu")
+    menu = (wire.menu_of(asking("Yes", "No")) or pytest.fail("no menu")).menu
     sids = await asyncio.gather(
         api.menus(helpdesk).content_sid(menu), api.menus(helpdesk).content_sid(menu)
     )
@@ -148,7 +159,7 @@ async def test_a_refused_menu_is_not_asked_for_again_for_a_while(
     api = ContentApi()
     api.status = 500
     menus = api.menus(helpdesk)
-    menu, _ = wire.menu_of(asking("Yes", "No")) or pytest.fail("no menu")
+    menu = (wire.menu_of(asking("Yes", "No")) or pytest.fail("no menu")).menu
     assert await menus.content_sid(menu) is None
     api.status = 201
     assert await menus.content_sid(menu) is None  # within the back-off: not asked
