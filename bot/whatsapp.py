@@ -201,12 +201,29 @@ class WhatsAppSender:
         content_sid = await self.menus.content_sid(made.menu)
         if content_sid is None:
             return None
-        variables = json.dumps(made.variables, ensure_ascii=False)
         lead = [functools.partial(self._create, to=to, body=body) for body in made.lead]
-        menu = functools.partial(
-            self._create, to=to, content_sid=content_sid, content_variables=variables
-        )
-        return [*lead, menu]
+        return [*lead, functools.partial(self._send_menu, message, to, content_sid, made)]
+
+    async def _send_menu(
+        self, message: Outbound, to: str, content_sid: str, made: wire.MenuMessage
+    ) -> str:
+        """The menu; if Twilio refuses it (not the number), its question as a numbered list,
+        and numbered lists for a while: the reporter is never left without the question."""
+        variables = json.dumps(made.variables, ensure_ascii=False)
+        try:
+            return await self._create(to=to, content_sid=content_sid, content_variables=variables)
+        except Undeliverable as error:
+            refused = error.__cause__
+            if not isinstance(refused, TwilioRestException) or refused.code in UNREACHABLE:
+                raise
+            log.warning("WhatsApp menu refused (%s); sent as a numbered list", error)
+            assert self.menus is not None
+            self.menus.refused()
+        question = replace(message, text=made.variables["1"], attachments=())
+        sid = ""
+        for body in wire.render(question):
+            sid = await self._create(to=to, body=body)
+        return sid
 
     async def _send_template(self, message: Outbound, to: str) -> str:
         content_sid = self.template_for(message)

@@ -3,9 +3,9 @@ API (`POST /v1/Content`) the first time one is shown and kept in the database by
 of what it shows: a restart, or another process, sends the same one again by its ContentSid.
 
 Two processes making the same menu at once each make one; the first kept is the one both
-send from then on. When the Content API refuses or cannot be reached the caller sends a
-numbered list instead, and no menu is made for a short while (`BACKOFF_SECONDS`), so an
-outage costs one failed call, not one per message.
+send from then on. When the Content API refuses or cannot be reached (or Twilio refuses to
+send a menu) the caller sends a numbered list instead, and no menu is sent for a short while
+(`BACKOFF_SECONDS`), so an outage costs one failed call, not one per message.
 """
 
 from __future__ import annotations
@@ -44,12 +44,15 @@ class ContentMenus:
         self.transport = transport
         self._known: dict[str, str] = {}  # digest → ContentSid
         self._making = asyncio.Lock()  # one process makes each menu once
-        self._down_until = 0.0
+        self._down_until = 0.0  # no menu is made until then (the Content API failed)
+        self._refused_until = 0.0  # no menu is sent until then (a send was refused)
         self._http: httpx.AsyncClient | None = None
 
     async def content_sid(self, menu: Menu) -> str | None:
         """The ContentSid to send `menu` by, made now if no process made it before; None
         when it cannot be made now (send the choices as a numbered list)."""
+        if time.monotonic() < self._refused_until:
+            return None
         digest = menu.digest
         known = self._known.get(digest)
         if known:
@@ -87,6 +90,10 @@ class ContentMenus:
             )
             return None
         return sid
+
+    def refused(self) -> None:
+        """Twilio refused to send a menu: numbered lists for a while, made menus too."""
+        self._refused_until = time.monotonic() + BACKOFF_SECONDS
 
     async def close(self) -> None:
         if self._http is not None:

@@ -134,9 +134,13 @@ async def serve(
                 twilio_auth_token=SecretStr(fake.auth_token),
                 twilio_whatsapp_from=HELPDESK_NUMBER,
                 twilio_api_base_url=fake.base_url,
-                twilio_interactive_menus=False,  # numbered lists (menus: test_whatsapp_menus)
                 outbox_poll_seconds=0.05,
-                **{"twilio_content_ticket_update": TEMPLATES, **extra},
+                **{
+                    "twilio_content_ticket_update": TEMPLATES,
+                    # Numbered lists (the menus to tap: test_whatsapp_menus).
+                    "twilio_interactive_menus": False,
+                    **extra,
+                },
             )
             helpdesk = build(settings, clock=clock, config=whatsapp_config(config))
             await helpdesk.migrate()

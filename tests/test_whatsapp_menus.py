@@ -18,8 +18,11 @@ from bot.build import Helpdesk
 from bot.settings import Settings
 from bot.whatsappmenus import ContentMenus
 from flows.messages import Address, Choice, Outbound
+from tests.test_whatsapp import ServerFactory, fake, serve, wait_for_text  # noqa: F401 (fixtures)
+from tests.twilio_fake import FakeTwilio
 
 RAMESH = Address("whatsapp", "+919876543210")
+TAPPER = "whatsapp:+919876543210"
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 
@@ -167,3 +170,25 @@ async def test_a_refused_menu_is_not_asked_for_again_for_a_while(
     monkeypatch.setattr(whatsappmenus, "BACKOFF_SECONDS", 0.0)
     menus._down_until = 0.0  # the back-off is over
     assert await menus.content_sid(menu) == f"HX{1:032x}"
+
+
+async def test_a_menu_twilio_refuses_to_send_goes_as_a_numbered_list(
+    serve: ServerFactory,  # noqa: F811 (the fixture imported above)
+    fake: FakeTwilio,  # noqa: F811
+) -> None:
+    """The menu is made, but Twilio refuses the message that names it (say, its variables):
+    the question goes as a numbered list, and so do the next ones for a while."""
+    server = await serve(twilio_interactive_menus=True)
+    assert server.helpdesk.whatsapp is not None
+    menus = server.helpdesk.whatsapp.sender.menus
+    assert menus is not None
+    api = ContentApi()
+    menus.transport = httpx.MockTransport(api.handler)
+    fake.fail_next(400, 21656, "The ContentVariables Parameter is invalid")
+    await server.say(TAPPER, "hi")
+    bodies = await wait_for_text(server, TAPPER, "Choose your language")
+    assert "\n1. English" in bodies[-1]
+    await server.say(TAPPER, "1")
+    bodies = await wait_for_text(server, TAPPER, "What would you like to do?")
+    assert "\n1. " in bodies[-1]
+    assert len(api.created) == 1  # the menu was made; no other one while refused
