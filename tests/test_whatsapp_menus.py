@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import httpx
@@ -18,6 +19,8 @@ from bot.build import Helpdesk
 from bot.settings import Settings
 from bot.whatsappmenus import ContentMenus
 from flows.messages import Address, Choice, Outbound
+from flows.staffcommands import CARD_VERBS, command_text
+from flows.teamchat import card_actions
 from tests.test_whatsapp import ServerFactory, fake, serve, wait_for_text  # noqa: F401 (fixtures)
 from tests.twilio_fake import FakeTwilio
 
@@ -192,3 +195,17 @@ async def test_a_menu_twilio_refuses_to_send_goes_as_a_numbered_list(
     bodies = await wait_for_text(server, TAPPER, "What would you like to do?")
     assert "\n1. " in bodies[-1]
     assert len(api.created) == 1  # the menu was made; no other one while refused
+
+
+def test_a_ticket_cards_actions_are_a_menu_whose_ids_are_the_commands() -> None:
+    """Staff on WhatsApp tap a card's actions; the tap names the command for any ticket."""
+    card = Outbound(
+        RAMESH, "MK-1001 · P2 · Received", card_actions("or", "MK-1001"), "MK-1001", "team_card"
+    )
+    made = wire.menu_of(replace(card, language="or"))
+    other = wire.menu_of(replace(card, language="or", choices=card_actions("or", "MK-1002")))
+    assert made is not None and other is not None
+    assert [made.variables[str(n)] for n in range(2, len(card.choices) + 2)] == [
+        command_text(verb, "MK-1001") for verb in CARD_VERBS
+    ]
+    assert made.menu.digest == other.menu.digest
