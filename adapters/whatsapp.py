@@ -1,17 +1,25 @@
 """WhatsApp through Twilio: translates Twilio's messaging webhook into `Inbound` messages and
 `Outbound` messages into message bodies. Pure translation; the runtime is `bot.whatsapp`.
 
-WhatsApp has no buttons without pre-approved templates, so every choice is a numbered list
-("reply 1, 2 or 3"); the flows understand the number, in any script, or the option's text.
+Inside the 24-hour window a message's choices become a menu the reporter taps (`menu_of`):
+quick-reply buttons for up to 3, a list picker for up to 10, made through Twilio's Content
+API. A tap comes back with the choice's key as `ButtonPayload` (a button) or `ListId` (a
+list item). Everything else, and every menu that cannot be made, is a numbered list ("reply
+1, 2 or 3"); the flows understand the number, in any script, or the option's text.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from adapters.text import split_text
+from adapters.text import shorten, split_text
+from flows import i18n
 from flows.messages import Address, Attachment, Inbound, Outbound
 
 CHANNEL = "whatsapp"
@@ -19,6 +27,12 @@ PREFIX = "whatsapp:"
 MAX_BODY = 1600  # Twilio's limit for one message body
 MAX_MEDIA = 10  # Twilio's limit of media files in one message
 CARD_KINDS = ("team_card", "card")
+# WhatsApp's limits for tappable menus (Twilio's twilio/quick-reply and twilio/list-picker).
+MAX_BUTTONS, BUTTON_TITLE = 3, 20
+MAX_ITEMS, ITEM_TEXT, ITEM_DESCRIPTION, LIST_BUTTON = 10, 24, 72, 20
+MAX_ID = 200
+# Twilio's limit on a content variable's value: the question a menu carries.
+MAX_VARIABLE = 256
 _NOT_DIGITS = re.compile(r"[^\d]")
 
 
@@ -68,7 +82,7 @@ def to_inbound(form: Mapping[str, str], now: datetime) -> Inbound | None:
     sender, sid = form.get("From", ""), form.get("MessageSid", "")
     if not sender.startswith(PREFIX) or not sid:
         return None
-    # A quick-reply or list answer (when templates with buttons are used) carries its ID.
+    # A tapped quick-reply button or list item carries its choice's key as its ID.
     choice = form.get("ButtonPayload", "") or form.get("ListId", "")
     return Inbound(
         address=address_of(sender),
@@ -79,6 +93,115 @@ def to_inbound(form: Mapping[str, str], now: datetime) -> Inbound | None:
         attachments=attachments_of(form),
         choice=choice,
     )
+
+
+@dataclass(frozen=True)
+class Menu:
+    """What a tappable menu shows: its kind, language, list button and items' (title,
+    description). The question (variable {{1}}) and the items' ids ({{2}}, {{3}}, …) are
+    variables filled in at each send, so one menu serves every question that offers the
+    same options: one yes/no for every ticket's "Is it solved?"."""
+
+    kind: str  # "twilio/quick-reply" | "twilio/list-picker"
+    language: str
+    button: str  # the list's button (unused by quick replies)
+    items: tuple[tuple[str, str], ...]  # (title, description)
+
+    @property
+    def digest(self) -> str:
+        shown = [self.kind, self.language, self.button, self.items]
+        return hashlib.sha256(json.dumps(shown, ensure_ascii=False).encode()).hexdigest()
+
+    def content(self) -> dict[str, Any]:
+        """The body of the Content API's create (`POST /v1/Content`)."""
+        ids = [f"{{{{{n}}}}}" for n in range(2, len(self.items) + 2)]
+        if self.kind == "twilio/quick-reply":
+            shape: dict[str, Any] = {
+                "body": "{{1}}",
+                "actions": [
+                    {"id": id_, "title": title}
+                    for id_, (title, _) in zip(ids, self.items, strict=True)
+                ],
+            }
+        else:
+            shape = {
+                "body": "{{1}}",
+                "button": self.button,
+                "items": [
+                    {"id": id_, "item": title, "description": description}
+                    for id_, (title, description) in zip(ids, self.items, strict=True)
+                ],
+            }
+        samples = {str(n): f"choice{n - 1}" for n in range(2, len(self.items) + 2)}
+        return {
+            "friendly_name": f"mukta_menu_{self.digest[:24]}",
+            "language": self.language,
+            "variables": {"1": "…", **samples},
+            "types": {self.kind: shape},
+        }
+
+
+@dataclass(frozen=True)
+class MenuMessage:
+    """A message whose choices go as a menu: the texts sent before it (the start of a long
+    question), the menu, and its variables (the rest of the question, the choices' keys)."""
+
+    lead: tuple[str, ...]
+    menu: Menu
+    variables: dict[str, str]
+
+
+def menu_of(message: Outbound) -> MenuMessage | None:
+    """`message` with its choices as a menu to tap, or None when they do not fit one (none,
+    more than 10, a question that cannot be cut to fit): then they go as a numbered list.
+    A label too long for a button or an item is shortened, its full text the description."""
+    choices = message.choices
+    if not choices or len(choices) > MAX_ITEMS:
+        return None
+    if any(len(choice.key) > MAX_ID or not choice.key for choice in choices):
+        return None
+    cut = _question_cut(render_body(message))
+    if cut is None:
+        return None
+    lead, question = cut
+    language = message.language or i18n.DEFAULT_LANGUAGE
+    keys = {str(n): choice.key for n, choice in enumerate(choices, 2)}
+    variables = {"1": question, **keys}
+    if len(choices) <= MAX_BUTTONS and all(len(c.label) <= BUTTON_TITLE for c in choices):
+        items = tuple((c.label, "") for c in choices)
+        return MenuMessage(lead, Menu("twilio/quick-reply", language, "", items), variables)
+    items = tuple(
+        (
+            shorten(c.label, ITEM_TEXT),
+            shorten(c.label, ITEM_DESCRIPTION) if len(c.label) > ITEM_TEXT else "",
+        )
+        for c in choices
+    )
+    button = shorten(i18n.text(language, "menu_button"), LIST_BUTTON)
+    return MenuMessage(lead, Menu("twilio/list-picker", language, button, items), variables)
+
+
+def _question_cut(body: str) -> tuple[tuple[str, ...], str] | None:
+    """A text too long for a content variable (a report's summary) goes as messages of its
+    own up to its last paragraph (or line), which the menu carries; None if that too is long."""
+    if len(body) <= MAX_VARIABLE:
+        return (), body
+    for separator in ("\n\n", "\n"):
+        head, found, tail = body.rstrip().rpartition(separator)
+        if found and head.strip() and 0 < len(tail.strip()) <= MAX_VARIABLE:
+            return tuple(split_text(head.rstrip(), MAX_BODY)), tail.strip()
+    return None
+
+
+def render_body(message: Outbound) -> str:
+    """The message's text and links to its files, without its choices (a menu's text)."""
+    lines = [message.text]
+    lines += [
+        f"📎 {item.kind}: {item.ref}"
+        for item in message.attachments
+        if item.ref.startswith(("http://", "https://"))
+    ]
+    return "\n".join(lines)
 
 
 def render(message: Outbound) -> list[str]:

@@ -79,6 +79,10 @@ class Settings(BaseSettings):
     # one per language as "en=HX…,or=HX…,hi=HX…". Variables: {{1}} ticket ID, {{2}} the text.
     twilio_content_ticket_update: str = ""
     twilio_content_staff_alert: str = ""
+    # Inside the 24-hour window, choices go as lists and buttons to tap, made once each
+    # through Twilio's Content API (at this address); false: numbered lists to type from.
+    twilio_interactive_menus: bool = True
+    twilio_content_api_base_url: str = "https://content.twilio.com"
     # Keep a copy of photos, documents and voice notes (downloaded with the account's keys).
     twilio_keep_media: bool = False
     # The largest media file fetched from Twilio (copies and the console's downloads): 16 MB,

@@ -5,7 +5,8 @@ Free-form messages are allowed only within 24 hours of the reporter's last messa
 configured for that kind of update (ContentSid + ContentVariables); with none configured
 the message is undeliverable, and the L1 group is told. When the reporter last wrote comes
 with the outbox row (an answer: the message it answers) or from what this sender saw before;
-only when neither shows the window open is it looked up.
+only when neither shows the window open is it looked up. Inside the window, choices go as
+a list or buttons to tap (`bot.whatsappmenus`), or as a numbered list when they cannot.
 
 Sends are spaced evenly at TWILIO_MAX_PER_SECOND (answers ahead of bulk messages): Twilio
 queues what a sender sends faster than its rate, out of sight and out of order. When Twilio
@@ -21,7 +22,7 @@ import hashlib
 import json
 import logging
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -41,6 +42,7 @@ from bot.outbox import HEARD_AT, LANE, backoff
 from bot.ratelimit import INTERACTIVE_URGENCY, Pace
 from bot.settings import Settings
 from bot.twiliomedia import MediaRefused, TwilioMedia
+from bot.whatsappmenus import ContentMenus
 from db.models import INTERACTIVE, OutboxMessage
 from db.repositories import decode_outbound, encode_outbound
 from db.uow import UnitOfWork
@@ -138,6 +140,9 @@ class WhatsAppSender:
         # gets later, so what is known here may be old but never wrong: the window it shows
         # open is open; only a window it does not show open is looked up.
         self._heard: dict[str, datetime] = {}
+        self.menus = (
+            ContentMenus(settings, units, clock) if settings.twilio_interactive_menus else None
+        )
 
     def _sending_from(self) -> dict[str, str]:
         service = self.settings.twilio_messaging_service_sid
@@ -180,9 +185,45 @@ class WhatsAppSender:
         to = wire.wire_address(message.address)
         if message.template_only or not await self.in_window(message.address, HEARD_AT.get()):
             return await self._send_template(message, to)
+        menu = await self._menu(message, to)
+        if menu is not None:
+            return await send_parts(message, menu)
         # A long text goes out in parts: a retry sends only those not sent yet.
         parts = [functools.partial(self._create, to=to, body=body) for body in wire.render(message)]
         return await send_parts(message, parts)
+
+    async def _menu(self, message: Outbound, to: str) -> list[Callable[[], Awaitable[str]]] | None:
+        """The sends of `message` with its choices as a menu to tap (the start of a long
+        question first), if they fit one and it could be made; else None (a numbered list)."""
+        made = wire.menu_of(message) if self.menus is not None else None
+        if made is None or self.menus is None:
+            return None
+        content_sid = await self.menus.content_sid(made.menu)
+        if content_sid is None:
+            return None
+        lead = [functools.partial(self._create, to=to, body=body) for body in made.lead]
+        return [*lead, functools.partial(self._send_menu, message, to, content_sid, made)]
+
+    async def _send_menu(
+        self, message: Outbound, to: str, content_sid: str, made: wire.MenuMessage
+    ) -> str:
+        """The menu; if Twilio refuses it (not the number), its question as a numbered list,
+        and numbered lists for a while: the reporter is never left without the question."""
+        variables = json.dumps(made.variables, ensure_ascii=False)
+        try:
+            return await self._create(to=to, content_sid=content_sid, content_variables=variables)
+        except Undeliverable as error:
+            refused = error.__cause__
+            if not isinstance(refused, TwilioRestException) or refused.code in UNREACHABLE:
+                raise
+            log.warning("WhatsApp menu refused (%s); sent as a numbered list", error)
+            assert self.menus is not None
+            self.menus.refused()
+        question = replace(message, text=made.variables["1"], attachments=())
+        sid = ""
+        for body in wire.render(question):
+            sid = await self._create(to=to, body=body)
+        return sid
 
     async def _send_template(self, message: Outbound, to: str) -> str:
         content_sid = self.template_for(message)
@@ -209,6 +250,8 @@ class WhatsAppSender:
     async def close(self) -> None:
         if isinstance(self.client.http_client, AsyncTwilioHttpClient):
             await self.client.http_client.close()
+        if self.menus is not None:
+            await self.menus.close()
 
     async def _create(self, **fields: str) -> str:
         await self.pace.acquire(self._urgency())

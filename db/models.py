@@ -258,3 +258,15 @@ class AdminChange(Base):
     subject: Mapped[str] = mapped_column(String(60))  # "account:<key>" | "configuration"
     action: Mapped[str] = mapped_column(String(30))
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class WhatsAppMenu(Base):
+    """A WhatsApp list or set of buttons made once through Twilio's Content API, found again
+    by a digest of what it shows (kind, language, button, items), so that a restart or
+    another process sends the same one instead of making it again."""
+
+    __tablename__ = "whatsapp_menus"
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    language: Mapped[str] = mapped_column(String(8))
+    content_sid: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

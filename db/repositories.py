@@ -29,6 +29,7 @@ from db.models import (
     TicketAttachment,
     TicketEvent,
     UTCDateTime,
+    WhatsAppMenu,
 )
 from flows.messages import Inbound, Outbound
 from flows.state import ConversationState, plain
@@ -443,6 +444,31 @@ class InboundRepository:
         )
         value = result.scalar_one_or_none()
         return UTCDateTime().process_result_value(value, self.session.get_bind().dialect)
+
+
+class MenuRepository:
+    """WhatsApp menus made through the Content API, by the digest of what they show."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def content_sid(self, digest: str) -> str | None:
+        result = await self.session.execute(
+            select(WhatsAppMenu.content_sid).where(WhatsAppMenu.digest == digest)
+        )
+        return result.scalar_one_or_none()
+
+    async def keep(self, digest: str, language: str, content_sid: str, now: datetime) -> str:
+        """Keep the menu made as `content_sid`; the one kept, which is another process's if
+        it made the same menu at the same time (the first kept is the one every process
+        sends from then on)."""
+        dialect = self.session.get_bind().dialect.name
+        make = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = make(WhatsAppMenu).values(
+            digest=digest, language=language, content_sid=content_sid, created_at=now
+        )
+        await self.session.execute(statement.on_conflict_do_nothing(index_elements=["digest"]))
+        return await self.content_sid(digest) or content_sid
 
 
 class OutboxRepository:

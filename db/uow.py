@@ -15,6 +15,7 @@ from db.engine import READ_ONLY
 from db.repositories import (
     ConversationRepository,
     InboundRepository,
+    MenuRepository,
     OutboxRepository,
     TicketRepository,
 )
@@ -53,6 +54,7 @@ class UnitOfWork:
         self.conversations = ConversationRepository(self.session)
         self.inbound = InboundRepository(self.session)
         self.outbox = OutboxRepository(self.session)
+        self.menus = MenuRepository(self.session)
         self.committed = False
         self._after_commit: list[Callable[[], None]] = []
         return self

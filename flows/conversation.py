@@ -31,9 +31,13 @@ from flows.staffcommands import BY_CATEGORY, parse_staff_line
 from flows.state import ConversationState, Draft
 from flows.views import TicketView
 
-PAGE_SIZE = 10
-# A typed prefix that matches more than this asks for more letters instead.
-MAX_NARROWED = 20
+# Options shown at once: a list of at most this many is shown whole; a longer one a page
+# at a time, each page and its "More…" fitting one WhatsApp list (at most 10 items).
+LIST_SIZE = 10
+PAGE_SIZE = LIST_SIZE - 1
+# A typed prefix that matches more than this asks for more letters instead (the matches
+# too fit in one WhatsApp list).
+MAX_NARROWED = LIST_SIZE
 MORE = "__more"
 MIN_DESCRIPTION = 10
 INTAKE_STEPS = ("ulb", "role", "name", "module", "category", "description", "attachments")
@@ -183,7 +187,9 @@ class _Turn:
         return i18n.text(self.language, key, **values)
 
     def say(self, message: str, choices: Sequence[Choice] = ()) -> None:
-        self.replies.append(Outbound(self.inbound.address, message, tuple(choices)))
+        self.replies.append(
+            Outbound(self.inbound.address, message, tuple(choices), language=self.language)
+        )
 
     def offer(self, message: str, choices: Sequence[Choice]) -> None:
         """Ask with a numbered list, remembering what each number means."""
@@ -205,6 +211,8 @@ class _Turn:
         if self.inbound.attachments and self.take_attachments():
             return self.finish()
         if self.answer_about_ticket(self.inbound.choice or self.inbound.text):
+            return self.finish()
+        if self.tapped_card_action():
             return self.finish()
         known = [t.language for t in self.context.open_tickets if i18n.supported(t.language)]
         if not self.state.profile.language and known:
@@ -501,7 +509,7 @@ class _Turn:
 
     def offer_options(self, question: str, options: Sequence[Option]) -> None:
         """A numbered list, a page at a time for long lists (typed prefixes narrow it)."""
-        if len(options) <= PAGE_SIZE:
+        if len(options) <= LIST_SIZE:
             self.offer(question, [Choice(o.key, o.label(self.language)) for o in options])
             return
         pages = (len(options) + PAGE_SIZE - 1) // PAGE_SIZE
@@ -939,6 +947,14 @@ class _Turn:
         self.state = self.state.evolve(step="menu", ticket="", shown=())
 
     # -- staff ------------------------------------------------------------------------------
+
+    def tapped_card_action(self) -> bool:
+        """A staff member's tap on an action of a ticket card sent to their own chat (on
+        WhatsApp): the card is no question of the conversation, its action a command."""
+        choice = self.inbound.choice
+        if not self.context.actor or not choice or choice in self.state.shown:
+            return False
+        return self.staff_one_liner(choice)
 
     def staff_one_liner(self, message: str) -> bool:
         line = parse_staff_line(message, self.directory.ticket_prefix)

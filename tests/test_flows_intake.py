@@ -707,15 +707,15 @@ def test_long_ulb_list_shows_one_page_and_more() -> None:
     assert turn.keys[-1] == MORE
 
 
-@pytest.mark.parametrize("more", ["11", "More…", "more", "MORE"])
+@pytest.mark.parametrize("more", [str(PAGE_SIZE + 1), "More…", "more", "MORE"])
 def test_more_shows_the_next_page_and_numbers_mean_what_was_shown(more: str) -> None:
     ulbs = many_ulbs().ulbs
     chat = ulb_chat()
     start_ulb_question(chat)
     turn = chat.send(more)
-    assert turn.labels[:PAGE_SIZE] == [ulb.label("en") for ulb in ulbs[10:20]]
+    assert turn.labels[:PAGE_SIZE] == [ulb.label("en") for ulb in ulbs[PAGE_SIZE : 2 * PAGE_SIZE]]
     assert turn.labels[-1] == "More…"
-    assert summary_ulb(chat.send("3")) == ulbs[12].label("en")
+    assert summary_ulb(chat.send("3")) == ulbs[PAGE_SIZE + 2].label("en")
 
 
 def test_more_button_pages_on_and_wraps_round_after_the_last_page() -> None:
@@ -723,10 +723,11 @@ def test_more_button_pages_on_and_wraps_round_after_the_last_page() -> None:
     chat = ulb_chat()
     start_ulb_question(chat)
     seen: list[str] = []
-    for _ in range(12):
+    pages = -(-len(ulbs) // PAGE_SIZE)
+    for _ in range(pages):
         turn = chat.send(choice=MORE)
         seen += turn.labels[:-1]
-    # 11 more pages (10 each) and 5 on the last, then the first page again.
+    # The other pages (PAGE_SIZE each, fewer on the last), then the first page again.
     assert seen[: len(ulbs) - PAGE_SIZE] == [ulb.label("en") for ulb in ulbs[PAGE_SIZE:]]
     assert turn.labels[:-1] == [ulb.label("en") for ulb in ulbs[:PAGE_SIZE]]
 

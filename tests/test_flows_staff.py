@@ -85,6 +85,14 @@ def test_staff_one_liner_gives_its_command_and_no_menu_after_it(
     assert turn.texts == []
 
 
+def test_a_tapped_card_action_is_its_command_not_a_stale_button() -> None:
+    """A ticket card's action tapped in a staff member's own chat (WhatsApp's list on the
+    card) names its command."""
+    turn = anita().send("Take it", choice="take MK-1001")
+    assert turn.commands == (StaffAction(NUMBER, "take"),)
+    assert EN["stale_button"] not in turn.texts
+
+
 def test_a_one_liner_drops_a_question_left_open() -> None:
     """Asked which priority for MK-1001, Anita types a command instead: a later "1" must
     not set MK-1001's priority to P1 unseen."""

@@ -67,6 +67,7 @@ async def test_logs_never_carry_the_token_or_a_full_phone_number(
         twilio_auth_token=SecretStr(twilio.auth_token),
         twilio_whatsapp_from="whatsapp:+14155238886",
         twilio_api_base_url=twilio.base_url,
+        twilio_interactive_menus=False,
         outbox_poll_seconds=0.05,
     )
     helpdesk = build(settings, config=config)

@@ -135,7 +135,12 @@ async def serve(
                 twilio_whatsapp_from=HELPDESK_NUMBER,
                 twilio_api_base_url=fake.base_url,
                 outbox_poll_seconds=0.05,
-                **{"twilio_content_ticket_update": TEMPLATES, **extra},
+                **{
+                    "twilio_content_ticket_update": TEMPLATES,
+                    # Numbered lists (the menus to tap: test_whatsapp_menus).
+                    "twilio_interactive_menus": False,
+                    **extra,
+                },
             )
             helpdesk = build(settings, clock=clock, config=whatsapp_config(config))
             await helpdesk.migrate()
@@ -392,7 +397,8 @@ async def test_answers_go_out_without_looking_up_when_the_reporter_last_wrote(
     serve: ServerFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Each answer's row says when the reporter wrote: a whole intake is answered without
-    one lookup of the reporter's 24-hour window."""
+    one lookup of the reporter's 24-hour window (the new ticket's card to a staff member on
+    WhatsApp answers nothing they wrote: theirs is looked up)."""
     lookups: list[str] = []
     last_from = InboundRepository.last_from
 
@@ -470,6 +476,7 @@ def sending_only(fake: FakeTwilio, clock: FixedClock) -> WhatsAppChannel:
         twilio_auth_token=SecretStr(fake.auth_token),
         twilio_whatsapp_from=HELPDESK_NUMBER,
         twilio_api_base_url=fake.base_url,
+        twilio_interactive_menus=False,
         public_url=PUBLIC_URL,
     )
     return WhatsAppChannel(settings, no_lookups, clock)

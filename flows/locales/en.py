@@ -48,6 +48,8 @@ MESSAGES: dict[str, str] = {
         "letters of the name."
     ),
     "more": "More…",
+    # The button that opens a list of choices on WhatsApp (at most 20 characters).
+    "menu_button": "Choose",
     # Intake
     "ask_ulb": "Which ULB (Urban Local Body) are you from?",
     "ask_ulb_search": (

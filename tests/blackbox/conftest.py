@@ -50,6 +50,21 @@ def twilio_prism(emulator_logs: Path) -> Iterator[Emulator]:
 
 
 @pytest.fixture(scope="session")
+def content_prism(emulator_logs: Path) -> Iterator[Emulator]:
+    """Twilio's Content API: a new ContentSid for each menu made, as Twilio gives."""
+    spec = emulators.shared_specs() / "twilio_content_v1.json"
+    with emulators.prism(spec, emulator_logs / "prism-content.log", dynamic=True) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def content(content_prism: Emulator) -> Iterator[Recorder]:
+    """Twilio's Content API (prism on Twilio's description), every call recorded."""
+    with recording(content_prism.url) as recorder:
+        yield recorder
+
+
+@pytest.fixture(scope="session")
 def jira_prism(emulator_logs: Path) -> Iterator[Emulator]:
     spec = emulators.jira_spec_for_prism(emulator_logs)
     with emulators.prism(spec, emulator_logs / "prism-jira.log") as emulator:
@@ -104,6 +119,8 @@ def channel_env(
         "TWILIO_AUTH_TOKEN": TWILIO_AUTH_TOKEN,
         "TWILIO_WHATSAPP_FROM": HELPDESK_WHATSAPP,
         "TWILIO_API_BASE_URL": twilio.url,
+        # Numbered lists: the menus to tap have their own tests (test_whatsapp_menus).
+        "TWILIO_INTERACTIVE_MENUS": "false",
         "JIRA_URL": jira.url,
         "JIRA_EMAIL": "helpdesk@mukta.example.org",
         "JIRA_API_TOKEN": "blackbox-jira-token",

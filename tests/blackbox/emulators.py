@@ -98,12 +98,22 @@ def running(name: str, command: list[str], log: Path, probe: str = "/") -> Itera
         emulator.stop()
 
 
-def prism(spec: Path, log: Path) -> Any:
+def prism(spec: Path, log: Path, dynamic: bool = False) -> Any:
     """`prism mock` on `spec`: it checks each request against the description (422 with the
-    violations when it does not fit, 401 without credentials) and answers with its examples."""
+    violations when it does not fit, 401 without credentials) and answers with its examples,
+    or (`dynamic`) with answers made up from the description's schemas: a new ID each."""
     return running(
         f"prism {spec.name}",
-        [str(BIN / "prism"), "mock", "--host", "127.0.0.1", "--port", "{port}", str(spec)],
+        [
+            str(BIN / "prism"),
+            "mock",
+            *(["--dynamic"] if dynamic else []),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "{port}",
+            str(spec),
+        ],
         log,
     )
 

@@ -73,6 +73,10 @@ class Call:
 class Recorded(Call):
     at: float = 0.0  # time.time() when it arrived (before it was answered)
     status: int = 0  # what the helpdesk was answered
+    answer: bytes = b""  # and the body of the answer
+
+    def answer_json(self) -> Any:
+        return json.loads(self.answer)
 
 
 @dataclass
@@ -169,7 +173,9 @@ class Recorder:
             response = await self._telegram(call, client)
         else:
             response = await self._forward(call, client)
-        recorded = Recorded(**vars(call), at=arrived, status=response.status_code)
+        recorded = Recorded(
+            **vars(call), at=arrived, status=response.status_code, answer=bytes(response.body)
+        )
         with self._lock:
             self.requests.append(recorded)
         return response
