@@ -16,18 +16,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import email.utils
 import hashlib
 import hmac
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import httpx
 
-from bot import adf
+from bot import adf, retry_after
 from bot.config import HelpdeskConfig
 from bot.dispatcher import Dispatcher
 from bot.settings import Settings
@@ -108,7 +107,7 @@ class JiraClient:
         except httpx.TransportError as error:  # timeouts, refused connections, resets
             raise RetryLater(f"JIRA unreachable: {error!r}") from error
         code = response.status_code
-        wait = _retry_after(response)
+        wait = retry_after.seconds(response.headers.get("Retry-After"))
         if code == 429:
             raise Throttled("JIRA asked to slow down", retry_after=30 if wait is None else wait)
         if code >= 500 or code == 408:
@@ -188,24 +187,6 @@ class JiraClient:
 
     async def close(self) -> None:
         await self.http.aclose()
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    """Retry-After in seconds, given as a number or as an HTTP date (RFC 9110)."""
-    value = response.headers.get("Retry-After", "").strip()
-    if not value:
-        return None
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max((when - datetime.now(UTC)).total_seconds(), 0.0)
 
 
 def _errors(response: httpx.Response) -> str:

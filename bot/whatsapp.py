@@ -24,8 +24,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
+from datetime import datetime, timedelta
 from typing import Any, NoReturn
 
 import aiohttp
@@ -37,6 +36,7 @@ from twilio.rest import Client
 
 from adapters import whatsapp as wire
 from adapters.text import shorten
+from bot import retry_after
 from bot.logs import masked
 from bot.outbox import HEARD_AT, LANE, backoff
 from bot.ratelimit import INTERACTIVE_URGENCY, Pace
@@ -104,23 +104,9 @@ class TwilioHttp(AsyncTwilioHttpClient):  # type: ignore[misc]  # (twilio is unt
                 code = int(json.loads(response.text).get("code") or 20429)
             except (ValueError, AttributeError):
                 code = 20429
-            raise TwilioThrottled(code, retry_after((response.headers or {}).get("Retry-After")))
+            wait = retry_after.seconds((response.headers or {}).get("Retry-After"))
+            raise TwilioThrottled(code, wait)
         return response
-
-
-def retry_after(value: str | None) -> float | None:
-    """Seconds from a `Retry-After` header (seconds, or an HTTP date); None if not given."""
-    if not value:
-        return None
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        pass
-    try:
-        moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max((moment - datetime.now(UTC)).total_seconds(), 0.0)
 
 
 class WhatsAppSender:
