@@ -26,9 +26,9 @@ def test_messages_for_console_chats_expire_under_serve(
     helpdesk.start()
 
     say_on_whatsapp(helpdesk, twilio, "hi", "Choose your language")
-    for answer in INTAKE:
+    for answer in INTAKE[:-1]:
         assert helpdesk.whatsapp(RAMESH, answer).status_code == 200
-    say_on_whatsapp(helpdesk, twilio, "1", "Please check your report")
+    say_on_whatsapp(helpdesk, twilio, INTAKE[-1], "Please check your report")
     say_on_whatsapp(helpdesk, twilio, "1", "registered as ticket")
 
     def console_rows() -> list[tuple[str, str]]:
