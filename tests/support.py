@@ -126,7 +126,9 @@ async def file_ticket(
         created = next((text for text in replies if "registered as ticket" in text), "")
         if created:
             return created.split("ticket ", 1)[1].split(".", 1)[0]
-        question = replies[-1]
+        # The question asked (a notice about an earlier ticket may come after it).
+        asked = (r for r in reversed(replies) if any(f in r for f, _ in answers))
+        question = next(asked, replies[-1])
         answer = next((a for fragment, a in answers if fragment in question), None)
         assert answer is not None, f"no answer for {question!r}"
         replies = await person.say(answer)

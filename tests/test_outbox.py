@@ -25,8 +25,9 @@ from tests.helpers import deliver_all, fetch, inbound
 
 RAMESH, SITA = "memory:ramesh", "memory:sita"
 PROMPT = i18n.language_question("")  # the answer to a first "hi"
-LANGUAGE_SET = i18n.text("en", "language_set")  # then "1" (English) gets these two
-MENU = i18n.text("en", "menu")
+# Then "1" (English) gets these two: the language set, and the first report's first question.
+LANGUAGE_SET = f"{i18n.text('en', 'language_set')} {i18n.text('en', 'hint_menu')}"
+ASK_ULB = i18n.text("en", "ask_ulb")
 
 
 async def say(helpdesk: Helpdesk, address: str, text: str) -> None:
@@ -105,7 +106,7 @@ async def test_a_failing_channel_is_retried_with_backoff_and_keeps_the_chats_ord
     clock.advance(seconds=1)
     await deliver_all(helpdesk)
     assert texts(channel, RAMESH) == []
-    assert texts(channel, SITA) == [PROMPT, LANGUAGE_SET, MENU]
+    assert texts(channel, SITA) == [PROMPT, LANGUAGE_SET, ASK_ULB]
 
     clock.advance(seconds=1)  # the retry time: the second try fails too, and waits longer
     await deliver_all(helpdesk)
@@ -126,10 +127,10 @@ async def test_a_failing_channel_is_retried_with_backoff_and_keeps_the_chats_ord
     await deliver_all(helpdesk)
     clock.advance(hours=1)
     await deliver_all(helpdesk)
-    assert texts(channel, RAMESH) == [PROMPT, LANGUAGE_SET, MENU]
+    assert texts(channel, RAMESH) == [PROMPT, LANGUAGE_SET, ASK_ULB]
     rows = await outbox(helpdesk, RAMESH)
     assert [(r.status, r.attempts) for r in rows] == [("sent", 3), ("sent", 1), ("sent", 1)]
-    assert texts(channel, SITA) == [PROMPT, LANGUAGE_SET, MENU]
+    assert texts(channel, SITA) == [PROMPT, LANGUAGE_SET, ASK_ULB]
 
 
 async def test_a_channels_retry_after_is_honoured(
@@ -196,7 +197,7 @@ async def test_after_max_attempts_a_message_is_failed_and_the_chat_moves_on(
     channel.failures[ramesh] = 0  # the channel recovers: new messages are not stuck behind it
     await say(helpdesk, RAMESH, "1")
     await deliver_all(helpdesk)
-    assert texts(channel, RAMESH) == [LANGUAGE_SET, MENU]
+    assert texts(channel, RAMESH) == [LANGUAGE_SET, ASK_ULB]
 
 
 async def test_a_row_claimed_by_a_crashed_sender_is_sent_after_its_lease(
@@ -223,7 +224,7 @@ async def test_a_row_claimed_by_a_crashed_sender_is_sent_after_its_lease(
     await deliver_all(helpdesk)
     clock.advance(hours=1)
     await deliver_all(helpdesk)
-    assert texts(channel, RAMESH) == [PROMPT, LANGUAGE_SET, MENU]
+    assert texts(channel, RAMESH) == [PROMPT, LANGUAGE_SET, ASK_ULB]
     rows = await outbox(helpdesk, RAMESH)
     assert [(r.status, r.attempts) for r in rows] == [("sent", 2), ("sent", 1), ("sent", 1)]
 
@@ -252,7 +253,7 @@ async def test_two_relays_keep_a_chats_order(
         await relay_b  # B's pass ends,
         await deliver_all(other)  # and whatever is still due goes out.
 
-        assert texts(channel, RAMESH) == [PROMPT, LANGUAGE_SET, MENU]
+        assert texts(channel, RAMESH) == [PROMPT, LANGUAGE_SET, ASK_ULB]
     finally:
         await other.close()
 
@@ -284,7 +285,7 @@ async def test_a_running_relay_does_not_hold_other_chats_behind_a_slow_one(
             if len(texts(channel, SITA)) == 3:
                 break
             await asyncio.sleep(0.01)
-        assert texts(channel, SITA) == [PROMPT, LANGUAGE_SET, MENU]
+        assert texts(channel, SITA) == [PROMPT, LANGUAGE_SET, ASK_ULB]
         assert texts(channel, RAMESH) == []
 
         await say(helpdesk, RAMESH, "2")  # queued while Ramesh's first messages are in flight
@@ -300,7 +301,7 @@ async def test_a_running_relay_does_not_hold_other_chats_behind_a_slow_one(
         await asyncio.wait_for(relay, 5)
 
     sent = texts(channel, RAMESH)
-    assert sent[:3] == [PROMPT, LANGUAGE_SET, MENU]  # in the order queued, once each
+    assert sent[:3] == [PROMPT, LANGUAGE_SET, ASK_ULB]  # in the order queued, once each
     assert len(sent) == len(set(sent)) == len(await outbox(helpdesk, RAMESH))
     assert all(row.status == "sent" for row in await outbox(helpdesk, SITA))
 
@@ -361,7 +362,7 @@ async def test_a_stopping_relay_hands_back_what_it_has_not_started(
     assert [(r.status, r.attempts) for r in rows] == [("sent", 1), ("pending", 0), ("pending", 0)]
     monkeypatch.setattr(channel, "send", real_send)
     await deliver_all(helpdesk)  # the next start sends them, in order
-    assert texts(channel, RAMESH) == [PROMPT, LANGUAGE_SET, MENU]
+    assert texts(channel, RAMESH) == [PROMPT, LANGUAGE_SET, ASK_ULB]
 
 
 async def queue_digests(helpdesk: Helpdesk, chats: int, each: int) -> list[Address]:
