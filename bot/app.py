@@ -158,6 +158,8 @@ def create_app(helpdesk: Helpdesk, run_relay: bool = True) -> Starlette:
             given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "").encode()
             if not expected or not hmac.compare_digest(given, expected):
                 return Response(status_code=403)
+            if not telegram.ready:  # the Bot API not reached yet: Telegram sends it again
+                return Response(status_code=503, headers={"Retry-After": "5"})
             require_type(request, JSON)
             incoming = incoming_of(json_object(await read_body(request)))
             # Kinds the bot does not take (edits, channel posts, stickers, bots' messages)
@@ -257,7 +259,7 @@ def create_app(helpdesk: Helpdesk, run_relay: bool = True) -> Starlette:
             else None
         )
         if telegram is not None:
-            await telegram.start()
+            await telegram.start_when_reachable(stop)
         try:
             yield
         finally:

@@ -54,6 +54,9 @@ if "sniffio" not in sys.modules and importlib.util.find_spec("sniffio") is None:
     sys.modules["sniffio"] = None  # type: ignore[assignment]
 
 ALLOWED_UPDATES = ["message", "callback_query"]
+# Seconds between tries to start while the Bot API cannot be reached: doubling up to a minute.
+START_RETRY_FIRST = 1.0
+START_RETRY_LONGEST = 60.0
 PRIVATE_COMMANDS = [
     BotCommand("start", "Open the menu"),
     BotCommand("status", "Status of a ticket: /status MK-1001"),
@@ -302,10 +305,51 @@ class TelegramChannel:
         self._updater: Updater | None = None
         self._consumer: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self._starting: asyncio.Task[None] | None = None
 
     @property
     def webhook_path(self) -> str:
         return "/telegram/webhook"
+
+    @property
+    def ready(self) -> bool:
+        """Whether the bot knows who it is, which reading an update needs."""
+        return self._identity is not None
+
+    async def start_when_reachable(self, stop: asyncio.Event) -> None:
+        """Start; if the Bot API cannot be reached (an outage, a network not up yet), keep
+        trying in the background while the rest of the helpdesk serves: Telegram keeps the
+        updates meanwhile. A refusal (a wrong token, a webhook address Telegram will not
+        take) is raised: that is for the operator to put right."""
+        try:
+            await self.start()
+        except (NetworkError, RetryAfter) as error:
+            if isinstance(error, BadRequest):
+                raise
+            log.warning("telegram not reachable; trying again", extra={"error": str(error)})
+            self._starting = asyncio.create_task(self._keep_starting(stop))
+
+    async def _keep_starting(self, stop: asyncio.Event) -> None:
+        pause = START_RETRY_FIRST
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), pause)
+            if stop.is_set():
+                return
+            try:
+                await self.start()
+            except (NetworkError, RetryAfter) as error:
+                if isinstance(error, BadRequest):
+                    log.error("telegram refused the start", extra={"error": str(error)})
+                    return
+                pause = min(pause * 2, START_RETRY_LONGEST)
+                log.info("telegram still not reachable", extra={"error": str(error)})
+                continue
+            except TelegramError as error:
+                log.error("telegram refused the start", extra={"error": str(error)})
+                return
+            log.info("telegram reachable again: started")
+            return
 
     async def start(self) -> None:
         await self.bot.initialize()
@@ -337,6 +381,10 @@ class TelegramChannel:
     async def stop(self) -> None:
         """Stop taking updates (polling) and finish handling those taken. The connections
         stay open for the relay's sends in flight: `close` closes them, after the relay."""
+        if self._starting is not None:
+            self._starting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._starting
         if self._updater is not None:
             with contextlib.suppress(TelegramError, RuntimeError):
                 await self._updater.stop()

@@ -86,6 +86,25 @@ def test_a_telegram_webhook_update_is_answered_through_the_bot_api(
     assert helpdesk.stop() == 0
 
 
+def test_a_telegram_outage_at_start_up_leaves_the_rest_of_the_helpdesk_serving(
+    service: ServiceFactory, twilio: Recorder, telegram: Recorder
+) -> None:
+    """The Bot API answering 503 when `serve` starts: WhatsApp reporters are answered all
+    the same, Telegram's updates are sent back to wait (503) until the bot is reached, and
+    then it registers its webhook and answers, with nobody restarting anything."""
+    telegram.fail()
+    helpdesk = service(TELEGRAM_MODE="webhook").start()
+    say_on_whatsapp(helpdesk, twilio, "hi", "Choose your language")
+    assert helpdesk.telegram_update(telegram_message(SUNITA, "/start")).status_code == 503
+
+    telegram.fail(False)
+    telegram.wait_for(lambda _: bool(telegram.to("/setWebhook")))
+    assert helpdesk.telegram_update(telegram_message(SUNITA, "/start")).status_code == 200
+    telegram.wait_for(lambda _: bool(telegram.texts_to(SUNITA)))
+    assert "Choose your language" in telegram.texts_to(SUNITA)[0]
+    assert helpdesk.stop() == 0
+
+
 def test_a_telegram_message_taken_by_polling_is_answered(
     service: ServiceFactory, telegram: Recorder, telegram_api: Emulator
 ) -> None:
