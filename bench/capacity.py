@@ -29,7 +29,6 @@ import contextlib
 import itertools
 import json
 import math
-import os
 import pickle
 import signal
 import sqlite3
@@ -50,7 +49,7 @@ from bench.common import ROOT, Report, Target, busiest_second, percentile, progr
 from bench.databases import fresh_postgres, postgres_reachable, raw_dsn, sqlite_url
 from bench.inbound import SCRIPT
 from bench.loadgen import request_bytes
-from bot.settings import Settings
+from bot.settings import Settings, environment_without_settings
 from tests.blackbox.emulators import free_port
 from tests.faultkit import ServeProcess
 
@@ -250,8 +249,7 @@ def serve_env(
     """The environment an operator gives `python -m bot serve`. Unless `limited`, the
     providers' send limits far above any offered load: the capacity measured is the
     helpdesk's own."""
-    ours = {name.upper() for name in Settings.model_fields}
-    env = {key: value for key, value in os.environ.items() if key.upper() not in ours}
+    env = environment_without_settings()
     env.update(
         DATABASE_URL=database_url,
         HTTP_HOST="127.0.0.1",

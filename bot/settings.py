@@ -9,6 +9,7 @@ started in (systemd's WorkingDirectory), which holds `.env`, `config/` and `data
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Literal
@@ -219,3 +220,11 @@ class Settings(BaseSettings):
         if Path(database).is_absolute():
             return url
         return parsed.set(database=str(ROOT / database)).render_as_string(hide_password=False)
+
+
+def environment_without_settings(*also: str) -> dict[str, str]:
+    """This process's environment less every helpdesk setting (and the variables named in
+    `also`): the base for starting a helpdesk command whose settings are all given
+    explicitly, so that nothing set in the caller's shell leaks into it."""
+    left_out = {name.upper() for name in Settings.model_fields} | {name.upper() for name in also}
+    return {key: value for key, value in os.environ.items() if key.upper() not in left_out}

@@ -6,7 +6,6 @@ can be taken down, and checks on what the database and the chats show afterwards
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import signal
 import socket
@@ -27,7 +26,7 @@ from adapters import telegram as wire
 from bot.build import Helpdesk, build
 from bot.clock import utc_now
 from bot.config import load_config
-from bot.settings import ROOT, Settings
+from bot.settings import ROOT, Settings, environment_without_settings
 from db.engine import create_engine, session_factory
 from db.models import InboundMessage, OutboxMessage, Ticket
 from db.repositories import decode_outbound
@@ -77,8 +76,7 @@ def serve_env(
 ) -> dict[str, str]:
     """The environment of a `serve` subprocess: webhook mode against the fake, fast relay,
     its files (weekly charts, media) under `workdir`."""
-    ours = {name.upper() for name in Settings.model_fields}
-    env = {key: value for key, value in os.environ.items() if key.upper() not in ours}
+    env = environment_without_settings()
     env.update(
         DATABASE_URL=database_url,
         HTTP_HOST="127.0.0.1",

@@ -4,7 +4,6 @@ person after another, sharing a SQLite file; and `python -m bot check-config`.""
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import subprocess
 import sys
@@ -17,7 +16,7 @@ import pytest
 from PIL import Image
 
 from bot.build import build
-from bot.settings import ROOT, Settings
+from bot.settings import ROOT, Settings, environment_without_settings
 from tests.web_support import console_client, make_account, text_of
 
 TIMEOUT = 60
@@ -36,9 +35,7 @@ REPORT = (
 
 def environment(**settings: str) -> dict[str, str]:
     """This environment without any helpdesk setting, plus the given ones."""
-    ours = {name.upper() for name in Settings.model_fields}
-    env = {key: value for key, value in os.environ.items() if key.upper() not in ours}
-    return {**env, "PYTHONUTF8": "1", **settings}
+    return {**environment_without_settings(), "PYTHONUTF8": "1", **settings}
 
 
 def bot(

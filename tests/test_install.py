@@ -13,7 +13,6 @@ build backend, setuptools, comes from the package index or pip's cache, as for t
 
 from __future__ import annotations
 
-import os
 import re
 import shlex
 import shutil
@@ -27,7 +26,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.settings import ROOT, Settings
+from bot.settings import ROOT, environment_without_settings
 from tests.faultkit import free_port
 
 INSTALL_TIMEOUT = 300.0
@@ -59,9 +58,7 @@ SCRIPT = ".venv/bin/mukta-helpdesk"
 
 def clean_environment(**settings: str) -> dict[str, str]:
     """This process's environment without any helpdesk setting or virtual environment."""
-    ours = {name.upper() for name in Settings.model_fields}
-    skipped = ours | {"PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME"}
-    env = {key: value for key, value in os.environ.items() if key.upper() not in skipped}
+    env = environment_without_settings("PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME")
     env.update(PYTHONUTF8="1", **settings)
     return env
 

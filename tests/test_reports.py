@@ -30,7 +30,6 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-import os
 import struct
 import subprocess
 import sys
@@ -45,7 +44,7 @@ from bot import reports
 from bot.build import Helpdesk, build
 from bot.config import HelpdeskConfig
 from bot.reports import Report, Week
-from bot.settings import ROOT, Settings
+from bot.settings import ROOT, Settings, environment_without_settings
 from bot.tickets import Done
 from flows.commands import StaffAction, SubmitTicket
 from flows.messages import Address
@@ -609,9 +608,7 @@ async def test_weekly_chart_is_a_png_with_both_panels(history: Helpdesk) -> None
 
 def environment(**settings: str) -> dict[str, str]:
     """This environment without any helpdesk setting, plus the given ones."""
-    ours = {name.upper() for name in Settings.model_fields}
-    kept = {key: value for key, value in os.environ.items() if key.upper() not in ours}
-    return {**kept, "PYTHONUTF8": "1", **settings}
+    return {**environment_without_settings(), "PYTHONUTF8": "1", **settings}
 
 
 async def test_the_report_command_prints_the_table_and_writes_the_files(

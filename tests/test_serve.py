@@ -4,7 +4,6 @@ and logs one JSON object a line."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import signal
 import socket
@@ -22,7 +21,7 @@ import pytest
 from alembic.script import ScriptDirectory
 from starlette.types import Receive, Scope, Send
 
-from bot.settings import ROOT, Settings
+from bot.settings import ROOT, Settings, environment_without_settings
 from db.migrate import alembic_config
 
 START_TIMEOUT = 30.0
@@ -72,8 +71,7 @@ def wait_until_healthy(server: Server) -> httpx.Response:
 def serving(tmp_path: Path) -> Iterator[Server]:
     port = free_port()
     database = tmp_path / "serve" / "helpdesk.db"  # does not exist yet: serve creates it
-    ours = {name.upper() for name in Settings.model_fields}
-    env = {key: value for key, value in os.environ.items() if key.upper() not in ours}
+    env = environment_without_settings()
     env.update(
         DATABASE_URL=f"sqlite+aiosqlite:///{database}",
         HTTP_HOST="127.0.0.1",

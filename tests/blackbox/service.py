@@ -5,7 +5,6 @@ killed with SIGKILL, started again on the same database, and its log read."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import signal
 import sqlite3
@@ -20,7 +19,7 @@ from urllib.parse import urlencode
 import httpx
 from twilio.request_validator import RequestValidator
 
-from bot.settings import ROOT, Settings
+from bot.settings import ROOT, environment_without_settings
 from tests.blackbox.emulators import free_port
 from tests.faultkit import ServeProcess
 
@@ -66,8 +65,7 @@ class Service:
         self.database = folder / "helpdesk.db"
         self.log = folder / "serve.log"
         self.config = configuration(folder)
-        ours = {name.upper() for name in Settings.model_fields}
-        self.env = {key: value for key, value in os.environ.items() if key.upper() not in ours}
+        self.env = environment_without_settings()
         self.env.update(
             DATABASE_URL=f"sqlite+aiosqlite:///{self.database}",
             HELPDESK_CONFIG=str(self.config),
