@@ -52,7 +52,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from telegram import Bot, Update
 
-from adapters import telegram as wire
+from adapters.telegram import wire
 from bench.baselines import baseline_sqlite_commit, parse_cost
 from bench.common import ROOT, Report, Target, percentile, progress
 from bench.databases import fresh_postgres, postgres_reachable, raw_dsn, sqlite_url
@@ -61,7 +61,7 @@ from bench.sqlclock import StatementClock
 from bot import logs
 from bot.app import create_app
 from bot.build import Helpdesk, build
-from bot.config import load_config
+from bot.core.config import load_config
 from bot.server import http_implementation, settle_after_start_up
 from db.models import InboundMessage, Ticket
 from tests.faultkit import webhook_settings

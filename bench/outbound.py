@@ -41,7 +41,7 @@ from starlette.responses import Response
 from bench.common import Report, Target, busiest_second, progress
 from bench.databases import sqlite_url
 from bot.build import build
-from bot.config import load_config
+from bot.core.config import load_config
 from bot.settings import Settings
 from flows.messages import Address, Inbound, Outbound
 from tests.telegram_fake import Call, FakeTelegram
@@ -242,7 +242,8 @@ async def run(report: Report, options: OutboundOptions) -> None:
         "tries `import sniffio` (not installed) on every lock setup, twice per request it "
         "makes; "
         + (
-            "the helpdesk records its absence once (bot.telegram), so each try fails at once"
+            "the helpdesk records its absence once (adapters.telegram.channel), "
+            "so each try fails at once"
             if "sniffio" in sys.modules and sys.modules["sniffio"] is None
             else "each miss searches sys.path"
         ),

@@ -144,7 +144,7 @@ def _tickets(options: ScaleOptions, directory: Any) -> Iterator[tuple[Any, ...]]
 
 def generate(path: Path, options: ScaleOptions) -> float:
     """A migrated database with the tickets, some attachments and the conversations."""
-    from bot.config import load_config
+    from bot.core.config import load_config
     from bot.settings import Settings
     from db.migrate import upgrade
     from flows.state import ConversationState, Draft, Profile

@@ -18,14 +18,14 @@ import uvicorn
 from pydantic import ValidationError
 
 from adapters import console
+from adapters.jira.client import jira_summary
 from bot import logs, reports
 from bot import server as http_server
 from bot.app import create_app
 from bot.build import Helpdesk, build
-from bot.config import ConfigError, HelpdeskConfig, load_config
 from bot.console_media import keep_files
-from bot.jira import jira_summary
-from bot.outbox import OutboxRelay
+from bot.core.config import ConfigError, HelpdeskConfig, load_config
+from bot.core.outbox import OutboxRelay
 from bot.reach import served_channels, unserved
 from bot.settings import ROOT, Settings
 from bot.web.cli import add_account_commands, run_account

@@ -23,19 +23,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from adapters import telegram as telegram_wire
-from adapters import whatsapp as whatsapp_wire
-from bot import metrics
-from bot.build import Helpdesk
-from bot.configwatch import ConfigWatcher
-from bot.jira import WEBHOOK_PATH as JIRA_WEBHOOK
-from bot.jira import changes_in
-from bot.metrics import RequestTimer
-from bot.ratelimit import InboundLimiter
-from bot.web.app import console_mount
-from bot.web.console import PREFIX as CONSOLE
-from bot.webhooklane import Endpoint, WebhookLane
-from bot.webinput import (
+from adapters.http import (
     FORM,
     JSON,
     Refused,
@@ -45,7 +33,25 @@ from bot.webinput import (
     require_type,
     storable,
 )
-from bot.whatsapp import STATUS_PATH, THROTTLED, WEBHOOK_PATH, apply_receipt, receipt_of
+from adapters.jira.client import WEBHOOK_PATH as JIRA_WEBHOOK
+from adapters.jira.client import changes_in
+from adapters.telegram import wire as telegram_wire
+from adapters.whatsapp import wire as whatsapp_wire
+from adapters.whatsapp.channel import (
+    STATUS_PATH,
+    THROTTLED,
+    WEBHOOK_PATH,
+    apply_receipt,
+    receipt_of,
+)
+from bot import metrics
+from bot.build import Helpdesk
+from bot.configwatch import ConfigWatcher
+from bot.core.ratelimit import InboundLimiter
+from bot.metrics import RequestTimer
+from bot.web.app import console_mount
+from bot.web.console import PREFIX as CONSOLE
+from bot.webhooklane import Endpoint, WebhookLane
 
 log = logging.getLogger(__name__)
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'

@@ -9,22 +9,22 @@ from datetime import datetime, timedelta
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from adapters.mail import CHANNEL as MAIL
-from adapters.telegram import CHANNEL as TELEGRAM
-from adapters.whatsapp import CHANNEL as WHATSAPP
-from bot.clock import utc_now
-from bot.config import HelpdeskConfig, load_config
-from bot.dispatcher import Dispatcher
-from bot.jira import CHANNEL as JIRA
-from bot.jira import JiraInbound, JiraMirror
-from bot.mail import MailSender
-from bot.notifications import OFFLINE_CHANNELS
-from bot.outbox import OutboxRelay
+from adapters.jira.client import CHANNEL as JIRA
+from adapters.jira.client import JiraInbound, JiraMirror
+from adapters.mail.smtp import MailSender
+from adapters.mail.wire import CHANNEL as MAIL
+from adapters.telegram.channel import TelegramChannel
+from adapters.telegram.wire import CHANNEL as TELEGRAM
+from adapters.whatsapp.channel import WhatsAppChannel
+from adapters.whatsapp.wire import CHANNEL as WHATSAPP
+from bot.core.clock import utc_now
+from bot.core.config import HelpdeskConfig, load_config
+from bot.core.dispatcher import Dispatcher
+from bot.core.notifications import OFFLINE_CHANNELS
+from bot.core.outbox import OutboxRelay
+from bot.core.scheduler import Scheduler
 from bot.reach import served_channels
-from bot.scheduler import Scheduler
 from bot.settings import Settings
-from bot.telegram import TelegramChannel
-from bot.whatsapp import WhatsAppChannel
 from db.engine import create_engine, is_sqlite, session_factory
 from db.migrate import upgrade_async
 from db.uow import UnitOfWork
@@ -44,7 +44,7 @@ class Helpdesk:
     telegram: TelegramChannel | None = None
     whatsapp: WhatsAppChannel | None = None
     jira: JiraMirror | None = None
-    # The digest (`bot.config.config_digest`) of the configuration text in use, once it was
+    # The digest (`bot.core.config.config_digest`) of the configuration text in use, once it was
     # switched to one without a restart: the file watcher then knows that text is taken up.
     config_digest: str = ""
 

@@ -10,8 +10,8 @@ import contextlib
 import logging
 
 from bot.build import Helpdesk
-from bot.config import ConfigError, config_digest, load_config_text
-from bot.configuse import still_in_use
+from bot.core.config import ConfigError, config_digest, load_config_text
+from bot.core.configuse import still_in_use
 
 log = logging.getLogger(__name__)
 

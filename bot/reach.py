@@ -7,10 +7,10 @@ database. What nobody sends waits for a chat session a while (OUTBOX_UNSERVED_MI
 from __future__ import annotations
 
 from adapters.console import CHANNEL as CONSOLE
-from adapters.mail import CHANNEL as MAIL
-from adapters.telegram import CHANNEL as TELEGRAM
-from adapters.whatsapp import CHANNEL as WHATSAPP
-from bot.jira import CHANNEL as JIRA
+from adapters.jira.client import CHANNEL as JIRA
+from adapters.mail.wire import CHANNEL as MAIL
+from adapters.telegram.wire import CHANNEL as TELEGRAM
+from adapters.whatsapp.wire import CHANNEL as WHATSAPP
 from bot.settings import Settings
 from flows.directory import Directory
 

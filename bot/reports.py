@@ -26,8 +26,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from bot.config import HelpdeskConfig
-from bot.tickets import RESPONSES
+from bot.core.config import HelpdeskConfig
+from bot.core.tickets import RESPONSES
 from db.models import Ticket, TicketEvent
 from db.uow import UnitOfWork
 from flows.directory import PRIORITIES

@@ -19,7 +19,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
-from bot.ratelimit import DEFAULT_PER_MINUTE
+from bot.core.ratelimit import DEFAULT_PER_MINUTE
 
 SOURCE_TREE = Path(__file__).resolve().parent.parent
 ROOT = SOURCE_TREE if (SOURCE_TREE / "pyproject.toml").is_file() else Path.cwd()
@@ -50,7 +50,7 @@ class Settings(BaseSettings):
     # How long `serve` keeps a message for a chat no channel of it sends to (console chats,
     # read by `python -m bot chat` sessions) before it is marked expired.
     outbox_unserved_minutes: float = Field(default=60, gt=0)
-    # Messages one chat may send in a minute; more are kept but not answered (bot.ratelimit).
+    # Messages one chat may send in a minute; more are kept but not answered (bot.core.ratelimit).
     inbound_per_minute: int = Field(default=DEFAULT_PER_MINUTE, ge=1)
 
     # Where the service is reachable from the internet (webhooks), e.g. https://helpdesk.example

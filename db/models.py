@@ -20,6 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from flows.delivery import BULK
 from flows.directory import NAME_LONGEST
 
 # Lengths of columns whose values come from outside (a sender, a file): cut to them before
@@ -27,8 +28,6 @@ from flows.directory import NAME_LONGEST
 CONTENT_TYPE_LONGEST = 120
 FILENAME_LONGEST = 255
 ACTOR_LONGEST = 120
-# The outbox's lanes (`OutboxMessage.lane`), the first sent first.
-INTERACTIVE, BULK = 0, 1
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",

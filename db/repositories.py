@@ -18,8 +18,6 @@ from sqlalchemy.orm.attributes import set_committed_value
 from db.direct import DirectStatement, scalar_default
 from db.models import (
     ACTOR_LONGEST,
-    BULK,
-    INTERACTIVE,
     Conversation,
     Counter,
     InboundMessage,
@@ -31,6 +29,7 @@ from db.models import (
     UTCDateTime,
     WhatsAppMenu,
 )
+from flows.delivery import BULK, INTERACTIVE
 from flows.messages import Inbound, Outbound
 from flows.state import ConversationState, plain
 
@@ -249,7 +248,7 @@ class TicketRepository:
         self, now: datetime, day_start: datetime, day_end: datetime
     ) -> dict[str, tuple[int, int, int]]:
         """Per team: its open tickets; of those, the ones due in [day_start, day_end) still
-        waiting for a first response; and the breached ones (as `bot.sla.sla_state` has it:
+        waiting for a first response; and the breached ones (as `bot.core.sla.sla_state` has it:
         no first response, not paused, due by `now`). Counted by the database."""
         waiting = Ticket.first_response_at.is_(None)
         due_today = and_(

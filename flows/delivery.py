@@ -3,9 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from contextvars import ContextVar
+from datetime import datetime
 from typing import Protocol
 
 from flows.messages import Outbound
+
+# The outbox's lanes, the first sent first: INTERACTIVE, an answer to what a chat just wrote;
+# BULK, everything else (notices, digests, reminders, cards).
+INTERACTIVE, BULK = 0, 1
+# How many of the chat's messages the outbox relay holds behind the one being sent: a channel may
+# send such a message sooner, so that a chat with a long way to go does not fall behind.
+QUEUED_BEHIND: ContextVar[int] = ContextVar("queued_behind", default=0)
+# The lane of the message being sent (a channel that paces its sends lets interactive ones
+# go first), and when its chat last wrote as far as its row knows (None: not known).
+LANE: ContextVar[int] = ContextVar("lane", default=BULK)
+HEARD_AT: ContextVar[datetime | None] = ContextVar("heard_at", default=None)
 
 
 class RetryLater(Exception):

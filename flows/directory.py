@@ -1,6 +1,6 @@
 """What the helpdesk offers and who works it: ULBs, modules, categories, teams, staff.
 
-Loaded from the configuration file by `bot.config`; flows only read it.
+Loaded from the configuration file by `bot.core.config`; flows only read it.
 """
 
 from __future__ import annotations

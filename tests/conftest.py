@@ -16,7 +16,7 @@ import pytest
 
 from adapters.memory import MemoryChannel
 from bot.build import Helpdesk, build
-from bot.config import HelpdeskConfig, load_config
+from bot.core.config import HelpdeskConfig, load_config
 from bot.settings import ROOT, Settings
 from db.migrate import upgrade
 from tests.telegram_fake import FakeTelegram

@@ -22,10 +22,10 @@ import httpx
 from pydantic import SecretStr
 from sqlalchemy import select
 
-from adapters import telegram as wire
+from adapters.telegram import wire
 from bot.build import Helpdesk, build
-from bot.clock import utc_now
-from bot.config import load_config
+from bot.core.clock import utc_now
+from bot.core.config import load_config
 from bot.settings import ROOT, Settings, environment_without_settings
 from db.engine import create_engine, session_factory
 from db.models import InboundMessage, OutboxMessage, Ticket

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
 
-from bot.config import load_config
+from bot.core.config import load_config
 from bot.settings import ROOT
 from flows import i18n
 from flows.commands import Command, SubmitTicket

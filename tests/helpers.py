@@ -21,9 +21,9 @@ from typing import Any, TypeVar
 from sqlalchemy import Select
 
 from bot.build import Helpdesk
-from bot.config import load_config
+from bot.core.config import load_config
+from bot.core.tickets import TicketService
 from bot.settings import ROOT
-from bot.tickets import TicketService
 from db.engine import create_engine, session_factory
 from db.uow import UnitOfWork
 from flows.commands import SubmitTicket

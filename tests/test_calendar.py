@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.calendar import BusinessCalendar
-from bot.config import load_config
+from bot.core.calendar import BusinessCalendar
+from bot.core.config import load_config
 from bot.settings import ROOT
 
 IST = ZoneInfo("Asia/Kolkata")

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from bot.config import ConfigError, load_config, load_config_text
+from bot.core.config import ConfigError, load_config, load_config_text
 from bot.settings import ROOT
 from flows.messages import Address
 

@@ -16,9 +16,9 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import db.engine
-from bot.config import load_config
+from bot.core.config import load_config
+from bot.core.tickets import TicketService
 from bot.settings import ROOT
-from bot.tickets import TicketService
 from db.engine import create_engine, session_factory
 from db.models import InboundMessage, OutboxMessage, Ticket
 from db.repositories import decode_outbound

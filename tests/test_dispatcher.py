@@ -13,8 +13,8 @@ from sqlalchemy import event, func, select
 
 from adapters.memory import MemoryChannel
 from bot.build import Helpdesk, build
-from bot.config import HelpdeskConfig
-from bot.dispatcher import GroupCommit, Handled
+from bot.core.config import HelpdeskConfig
+from bot.core.dispatcher import GroupCommit, Handled
 from bot.settings import Settings
 from db.models import Counter, InboundMessage, OutboxMessage, Ticket, TicketEvent
 from db.uow import UnitOfWork
@@ -377,7 +377,7 @@ async def test_a_message_failing_in_a_group_is_kept_as_failed_and_the_rest_commi
         inbound(helpdesk, str(p.address), "1", provider_id=f"submit-{p.address}") for p in people
     ]
     commits = counting_commits(helpdesk)
-    with caplog.at_level(logging.INFO, logger="bot.dispatcher"):
+    with caplog.at_level(logging.INFO, logger="bot.core.dispatcher"):
         outcomes = await asyncio.gather(*(dispatcher.handle(message) for message in submits))
 
     assert outcomes == [Handled.PROCESSED, Handled.FAILED, Handled.PROCESSED]

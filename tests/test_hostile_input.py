@@ -27,11 +27,11 @@ from sqlalchemy.ext.asyncio import (
 )
 from starlette.requests import Request
 
+from adapters.http import MAX_BODY_BYTES, Refused, form_fields, read_body
 from bot.app import create_app
 from bot.build import Helpdesk, build
-from bot.config import HelpdeskConfig
+from bot.core.config import HelpdeskConfig
 from bot.settings import Settings
-from bot.webinput import MAX_BODY_BYTES, Refused, form_fields, read_body
 from db.engine import session_factory
 from db.models import Conversation, InboundMessage, OutboxMessage, Ticket
 from db.uow import UnitOfWork

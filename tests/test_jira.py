@@ -20,11 +20,11 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
+from adapters.jira import wire as adf
 from adapters.memory import MemoryChannel
-from bot import adf
 from bot.app import create_app
 from bot.build import Helpdesk, build
-from bot.config import HelpdeskConfig
+from bot.core.config import HelpdeskConfig
 from bot.settings import ROOT, Settings
 from flows.messages import Address
 from tests.blackbox.conftest import emulator_logs, jira, jira_prism

@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from bot import logs
 from bot.app import create_app
 from bot.build import build
-from bot.config import HelpdeskConfig
-from bot.ratelimit import DEFAULT_PER_MINUTE
+from bot.core.config import HelpdeskConfig
+from bot.core.ratelimit import DEFAULT_PER_MINUTE
 from bot.settings import Settings
 from db.engine import session_factory
 from db.uow import UnitOfWork

@@ -17,10 +17,10 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
-from adapters.mail import CHANNEL, render
+from adapters.mail.wire import CHANNEL, render
 from adapters.memory import MemoryChannel
 from bot.build import Helpdesk, build
-from bot.config import HelpdeskConfig
+from bot.core.config import HelpdeskConfig
 from bot.settings import Settings
 from db.models import OutboxMessage
 from flows import i18n

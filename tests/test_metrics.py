@@ -19,7 +19,7 @@ from adapters.memory import MemoryChannel
 from bot import metrics
 from bot.app import create_app
 from bot.build import Helpdesk, build
-from bot.config import HelpdeskConfig
+from bot.core.config import HelpdeskConfig
 from bot.settings import Settings
 from db.models import OutboxMessage
 from flows.messages import Address, Outbound

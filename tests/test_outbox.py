@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from adapters.memory import MemoryChannel
 from bot.build import Helpdesk, build
-from bot.config import HelpdeskConfig
-from bot.dispatcher import Handled
-from bot.outbox import IN_FLIGHT, LEASE
+from bot.core.config import HelpdeskConfig
+from bot.core.dispatcher import Handled
+from bot.core.outbox import IN_FLIGHT, LEASE
 from bot.settings import Settings
 from db.models import OutboxMessage
 from db.repositories import decode_outbound

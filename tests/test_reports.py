@@ -42,10 +42,10 @@ import pytest
 from adapters.memory import MemoryChannel
 from bot import reports
 from bot.build import Helpdesk, build
-from bot.config import HelpdeskConfig
+from bot.core.config import HelpdeskConfig
+from bot.core.tickets import Done
 from bot.reports import Report, Week
 from bot.settings import ROOT, Settings, environment_without_settings
-from bot.tickets import Done
 from flows.commands import StaffAction, SubmitTicket
 from flows.messages import Address
 from tests.conftest import FixedClock

@@ -26,7 +26,7 @@ import pytest
 
 from adapters.memory import MemoryChannel
 from bot.build import Helpdesk, build
-from bot.config import load_config_text
+from bot.core.config import load_config_text
 from bot.settings import ROOT
 from db.models import Ticket
 from flows.messages import Address

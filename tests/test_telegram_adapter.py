@@ -1,5 +1,5 @@
 """Telegram's wire format to and from the helpdesk's messages: real Bot API payloads, parsed by
-the real python-telegram-bot, translated by `adapters.telegram` (no network)."""
+the real python-telegram-bot, translated by `adapters.telegram.wire` (no network)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from telegram import Bot, ForceReply, InlineKeyboardMarkup, Update
 
-from adapters.telegram import (
+from adapters.telegram.wire import (
     BotIdentity,
     Incoming,
     Rendered,

@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 
 from bot.app import create_app
 from bot.build import Helpdesk, build
-from bot.config import HelpdeskConfig
+from bot.core.config import HelpdeskConfig
 from bot.settings import Settings
 from db.models import InboundMessage, OutboxMessage
 from flows.messages import Address

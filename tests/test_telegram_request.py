@@ -1,4 +1,4 @@
-"""The helpdesk's sends go to Telegram through aiohttp (bot/telegram_request.py): the same
+"""The helpdesk's sends go to Telegram through aiohttp (adapters/telegram/request.py): the same
 requests PTB makes, files uploaded, and the errors the sender acts on."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import pytest
 from telegram import Bot
 from telegram.error import NetworkError, TimedOut
 
-from bot.telegram_request import AiohttpRequest
+from adapters.telegram.request import AiohttpRequest
 from tests.telegram_fake import FakeTelegram, Upload
 
 USER = 4242

@@ -14,16 +14,15 @@ import pytest
 from sqlalchemy import select
 from telegram import Bot
 
-from bot import telegram as bot_telegram
-from bot import telegram as runtime
+from adapters.pace import TIMER_SLACK
+from adapters.telegram import channel as bot_telegram
+from adapters.telegram import channel as runtime
+from adapters.telegram.channel import RateLimits, TelegramSender
 from bot.build import build
-from bot.config import HelpdeskConfig
-from bot.outbox import LANE
-from bot.ratelimit import TIMER_SLACK
+from bot.core.config import HelpdeskConfig
 from bot.settings import Settings
-from bot.telegram import RateLimits, TelegramSender
-from db.models import BULK, INTERACTIVE, OutboxMessage
-from flows.delivery import PartlySent, RetryLater, Throttled, Undeliverable
+from db.models import OutboxMessage
+from flows.delivery import BULK, INTERACTIVE, LANE, PartlySent, RetryLater, Throttled, Undeliverable
 from flows.messages import Address, Attachment, Choice, Outbound
 from tests.conftest import FixedClock
 from tests.helpers import fetch

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from adapters.memory import MemoryChannel
-from adapters.telegram import render
+from adapters.telegram.channel import RateLimits, TelegramSender
+from adapters.telegram.wire import render
 from bot.build import Helpdesk
-from bot.telegram import RateLimits, TelegramSender
 from db.models import InboundMessage
 from flows.messages import Address, Outbound
 from tests.support import Person

@@ -12,8 +12,8 @@ from pathlib import Path
 from sqlalchemy import select
 
 from bot.build import Helpdesk
+from bot.core.tickets import TicketService
 from bot.settings import ROOT
-from bot.tickets import TicketService
 from db.models import Counter, Ticket
 from flows.messages import Address
 from tests.helpers import fetch, scalar, submit_command

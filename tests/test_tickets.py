@@ -18,7 +18,7 @@ import pytest
 
 from adapters.memory import MemoryChannel
 from bot.build import Helpdesk
-from bot.tickets import Done, Outcome, Refused
+from bot.core.tickets import Done, Outcome, Refused
 from db.models import Ticket
 from flows.commands import StaffAction, SubmitTicket
 from flows.messages import Address, Attachment

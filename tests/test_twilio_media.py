@@ -6,8 +6,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from adapters.whatsapp import attachments_of, media_count
-from bot.twiliomedia import MediaRefused, TwilioMedia
+from adapters.whatsapp.media import MediaRefused, TwilioMedia
+from adapters.whatsapp.wire import attachments_of, media_count
 
 TWILIO = TwilioMedia("https://api.twilio.com", "AC1", "token", 1000)
 TEST_SERVER = TwilioMedia("http://127.0.0.1:8099", "AC1", "token", 1000)

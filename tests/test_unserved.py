@@ -15,7 +15,7 @@ from sqlalchemy import select
 from adapters.console import ConsoleSender
 from adapters.memory import MemoryChannel
 from bot.build import Helpdesk, build
-from bot.config import HelpdeskConfig
+from bot.core.config import HelpdeskConfig
 from bot.settings import Settings
 from db.models import OutboxMessage
 from flows.messages import Address, Outbound

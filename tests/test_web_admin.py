@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 
 from adapters.memory import MemoryChannel
 from bot.build import Helpdesk, build
-from bot.config import HelpdeskConfig, load_config_text
+from bot.core.config import HelpdeskConfig, load_config_text
 from bot.settings import ROOT, Settings
 from db.models import AdminChange, Ticket
 from tests.conftest import FixedClock

@@ -11,7 +11,7 @@ from pydantic import SecretStr
 
 from adapters.memory import MemoryChannel
 from bot.build import Helpdesk, build
-from bot.config import HelpdeskConfig
+from bot.core.config import HelpdeskConfig
 from bot.settings import Settings
 from flows.commands import SubmitTicket
 from flows.messages import Address, Attachment

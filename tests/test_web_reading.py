@@ -12,7 +12,7 @@ import pytest
 
 from adapters.memory import MemoryChannel
 from bot.build import Helpdesk
-from bot.config import HelpdeskConfig
+from bot.core.config import HelpdeskConfig
 from bot.web.audit import AuditTrail
 from bot.web.dashboard import choose_period
 from bot.web.strings import CATALOGS, translate

@@ -25,18 +25,18 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from adapters.memory import MemoryChannel
+from adapters.whatsapp import channel as bot_whatsapp
+from adapters.whatsapp.channel import WhatsAppChannel, media_file_name
 from bot import logs
-from bot import whatsapp as bot_whatsapp
 from bot.app import create_app
 from bot.build import Helpdesk, build
-from bot.config import HelpdeskConfig
-from bot.outbox import HEARD_AT, LANE, LEASE
+from bot.core.config import HelpdeskConfig
+from bot.core.outbox import LEASE
 from bot.settings import Settings
-from bot.whatsapp import WhatsAppChannel, media_file_name
-from db.models import BULK, INTERACTIVE, InboundMessage, OutboxMessage
+from db.models import InboundMessage, OutboxMessage
 from db.repositories import InboundRepository
 from db.uow import UnitOfWork
-from flows.delivery import Throttled
+from flows.delivery import BULK, HEARD_AT, INTERACTIVE, LANE, Throttled
 from flows.messages import Address, Attachment, Outbound
 from tests.conftest import FixedClock
 from tests.servers import serving

@@ -13,11 +13,11 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from adapters import whatsapp as wire
-from bot import whatsappmenus
+from adapters.whatsapp import menus as whatsappmenus
+from adapters.whatsapp import wire
+from adapters.whatsapp.menus import ContentMenus
 from bot.build import Helpdesk
 from bot.settings import Settings
-from bot.whatsappmenus import ContentMenus
 from flows.messages import Address, Choice, Outbound
 from flows.staffcommands import CARD_VERBS, command_text
 from flows.teamchat import card_actions

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot.config import (
+from bot.core.config import (
     ConfigError,
     HelpdeskConfig,
     config_digest,
@@ -23,7 +23,7 @@ from bot.config import (
     previous_version,
     write_config_text,
 )
-from bot.configuse import Problem, still_in_use
+from bot.core.configuse import Problem, still_in_use
 from bot.web import sessions
 from bot.web.accounts import LANGUAGES, AccountError, recent_changes, record_change
 from bot.web.console import PREFIX, Console, Visit

@@ -12,11 +12,11 @@ import httpx
 from telegram.error import TelegramError
 
 from adapters.console import CHANNEL as CONSOLE
+from adapters.whatsapp.channel import WhatsAppChannel, media_file_name
+from adapters.whatsapp.media import MediaRefused
 from bot import console_media
 from bot.build import Helpdesk
-from bot.logs import masked
-from bot.twiliomedia import MediaRefused
-from bot.whatsapp import WhatsAppChannel, media_file_name
+from flows.privacy import masked
 
 log = logging.getLogger(__name__)
 # Shown in the page itself; anything else is downloaded (a file a reporter sent is not

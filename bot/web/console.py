@@ -20,13 +20,13 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from adapters.http import Refused, form_fields, read_body, storable_text
 from bot.build import Helpdesk
 from bot.web import sessions
 from bot.web.accounts import Accounts, staff_of
 from bot.web.loginguard import LoginGuard
 from bot.web.sessions import SignedIn
 from bot.web.strings import LANGUAGES, translate
-from bot.webinput import Refused, form_fields, read_body, storable_text
 from flows.directory import STAFF_ROLES, Directory, Staff
 
 HERE = Path(__file__).parent

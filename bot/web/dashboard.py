@@ -23,7 +23,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from bot import reports
-from bot.sla import sla_state
+from bot.core.sla import sla_state
 from bot.web import desk
 from bot.web.console import PREFIX, SECURITY_HEADERS, Console, Visit
 from bot.web.desk import QueueFilter

@@ -13,8 +13,8 @@ from urllib.parse import urlencode
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from adapters.whatsapp import e164
-from bot.sla import sla_state
+from adapters.whatsapp.wire import e164
+from bot.core.sla import sla_state
 from db.models import InboundMessage, OutboxMessage, Ticket, TicketEvent
 from db.repositories import OPEN_STATUSES, decode_outbound
 from flows.directory import PRIORITIES, Directory, Staff

@@ -14,12 +14,12 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot.tickets import Done, view_of
+from adapters.http import Refused, form_fields, read_body, storable_text
+from bot.core.tickets import Done, view_of
 from bot.web import attachments, desk, sessions
 from bot.web.audit import AuditTrail, action_words
 from bot.web.console import PREFIX, Console, Visit, same_origin
 from bot.web.desk import CallerError, QueueFilter
-from bot.webinput import Refused, form_fields, read_body, storable_text
 from flows import i18n
 from flows.commands import StaffAction, SubmitTicket
 from flows.directory import PRIORITIES, TICKET_TYPES

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from bot import adf
+from adapters.jira import wire as adf
 from tests.blackbox.conftest import ServiceFactory
 from tests.blackbox.jira import JiraCloud
 from tests.blackbox.recorder import Recorder

@@ -18,7 +18,7 @@ from datetime import datetime
 
 import httpx
 
-from adapters.whatsapp import Menu
+from adapters.whatsapp.wire import Menu
 from bot.settings import Settings
 from db.uow import UnitOfWork
 

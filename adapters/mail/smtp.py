@@ -9,7 +9,7 @@ from datetime import datetime
 
 import aiosmtplib
 
-from adapters.mail import render
+from adapters.mail.wire import render
 from bot.settings import Settings
 from flows.delivery import RetryLater, Undeliverable
 from flows.messages import Outbound

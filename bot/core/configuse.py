@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import HelpdeskConfig
+from bot.core.config import HelpdeskConfig
 from db.models import Ticket
 from flows.directory import Directory
 

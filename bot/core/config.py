@@ -27,7 +27,7 @@ from pydantic import (
     model_validator,
 )
 
-from bot.calendar import BusinessCalendar
+from bot.core.calendar import BusinessCalendar
 from flows import i18n
 from flows.directory import (
     PRIORITIES,

@@ -33,16 +33,23 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.ext import Updater
 from telegram.request import HTTPXRequest
 
-from adapters import telegram as wire
-from bot.dispatcher import Dispatcher
-from bot.logs import masked
-from bot.outbox import LANE, QUEUED_BEHIND
-from bot.ratelimit import INTERACTIVE_URGENCY, Pace
+from adapters.pace import INTERACTIVE_URGENCY, Pace
+from adapters.telegram import wire
+from adapters.telegram.request import AiohttpRequest
+from bot.core.dispatcher import Dispatcher
 from bot.settings import Settings
-from bot.telegram_request import AiohttpRequest
-from db.models import INTERACTIVE
-from flows.delivery import PartlySent, RetryLater, Throttled, Undeliverable, send_parts
+from flows.delivery import (
+    INTERACTIVE,
+    LANE,
+    QUEUED_BEHIND,
+    PartlySent,
+    RetryLater,
+    Throttled,
+    Undeliverable,
+    send_parts,
+)
 from flows.messages import Attachment, Outbound
+from flows.privacy import masked
 
 log = logging.getLogger(__name__)
 

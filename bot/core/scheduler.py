@@ -19,10 +19,10 @@ from typing import cast
 
 from sqlalchemy import select
 
-from bot.config import WEEKDAYS, HelpdeskConfig
-from bot.notifications import Notifier
-from bot.sla import BREACHED, sla_state
-from bot.tickets import TicketService, view_of
+from bot.core.config import WEEKDAYS, HelpdeskConfig
+from bot.core.notifications import Notifier
+from bot.core.sla import BREACHED, sla_state
+from bot.core.tickets import TicketService, view_of
 from db.models import Ticket
 from db.repositories import SlaRow
 from db.uow import UnitOfWork

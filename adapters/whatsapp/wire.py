@@ -1,5 +1,6 @@
 """WhatsApp through Twilio: translates Twilio's messaging webhook into `Inbound` messages and
-`Outbound` messages into message bodies. Pure translation; the runtime is `bot.whatsapp`.
+`Outbound` messages into message bodies. Pure translation; the runtime is
+`adapters.whatsapp.channel`.
 
 Inside the 24-hour window a message's choices become a menu the reporter taps (`menu_of`):
 quick-reply buttons for up to 3, a list picker for up to 10, made through Twilio's Content

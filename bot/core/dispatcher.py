@@ -15,12 +15,11 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from bot.config import HelpdeskConfig
-from bot.logs import masked
+from bot.core.config import HelpdeskConfig
+from bot.core.notifications import OFFLINE_CHANNELS, TEAM_KINDS, Notifier
+from bot.core.ratelimit import InboundLimiter, Verdict
+from bot.core.tickets import Done, Outcome, TicketService, view_of
 from bot.metrics import counts_inbound
-from bot.notifications import OFFLINE_CHANNELS, TEAM_KINDS, Notifier
-from bot.ratelimit import InboundLimiter, Verdict
-from bot.tickets import Done, Outcome, TicketService, view_of
 from db.models import Ticket
 from db.uow import UnitOfWork
 from flows import i18n
@@ -46,6 +45,7 @@ from flows.conversation import (
 )
 from flows.directory import Staff, Team
 from flows.messages import Address, Inbound, Outbound
+from flows.privacy import masked
 from flows.render import Renderer
 from flows.state import ConversationState
 from flows.teamchat import card_actions, team_step

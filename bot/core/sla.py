@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.calendar import BusinessCalendar
-from bot.config import HelpdeskConfig
+from bot.core.calendar import BusinessCalendar
+from bot.core.config import HelpdeskConfig
 from db.models import Ticket
 
 ON_TRACK, DUE_SOON, BREACHED, PAUSED, MET, MISSED = (

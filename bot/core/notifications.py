@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.logs import mask, masked
-from bot.tickets import Done, view_of
+from bot.core.tickets import Done, view_of
 from db.models import OutboxMessage, Ticket
 from db.uow import UnitOfWork
 from flows import i18n
 from flows.conversation import confirmation_keys
 from flows.directory import Directory
 from flows.messages import Address, Attachment, Choice, Outbound
+from flows.privacy import mask, masked
 from flows.render import Renderer
 from flows.teamchat import card_actions
 from flows.views import TicketView

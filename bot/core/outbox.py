@@ -13,17 +13,27 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Collection, Mapping, Sequence
-from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from bot.logs import masked
 from bot.metrics import counts_sends
-from db.models import BULK, INTERACTIVE, OutboxMessage
+from db.models import OutboxMessage
 from db.repositories import CARD_KINDS, decode_outbound, encode_outbound
 from db.uow import UnitOfWork
-from flows.delivery import PartlySent, RetryLater, Sender, Throttled, Undeliverable
+from flows.delivery import (
+    BULK,
+    HEARD_AT,
+    INTERACTIVE,
+    LANE,
+    QUEUED_BEHIND,
+    PartlySent,
+    RetryLater,
+    Sender,
+    Throttled,
+    Undeliverable,
+)
 from flows.messages import Outbound
+from flows.privacy import masked
 
 log = logging.getLogger(__name__)
 
@@ -31,13 +41,6 @@ log = logging.getLogger(__name__)
 # crash, the rows it held are sent again this long after they were claimed. Longer than a
 # chat's batch can take to send.
 LEASE = timedelta(minutes=2)
-# How many of the chat's messages the relay holds behind the one being sent: a channel may
-# send such a message sooner, so that a chat with a long way to go does not fall behind.
-QUEUED_BEHIND: ContextVar[int] = ContextVar("queued_behind", default=0)
-# The lane of the message being sent (a channel that paces its sends lets interactive ones
-# go first), and when its chat last wrote as far as its row knows (None: not known).
-LANE: ContextVar[int] = ContextVar("lane", default=BULK)
-HEARD_AT: ContextVar[datetime | None] = ContextVar("heard_at", default=None)
 # While chats are being sent to, finished ones are settled (and more rows claimed) together,
 # at most this often, so that a busy relay does not commit once per chat.
 SETTLE_SECONDS = 0.25

@@ -26,11 +26,12 @@ from typing import Any
 
 import httpx
 
-from bot import adf, retry_after
-from bot.config import HelpdeskConfig
-from bot.dispatcher import Dispatcher
+from adapters import retry_after
+from adapters.jira import wire as adf
+from bot.core.config import HelpdeskConfig
+from bot.core.dispatcher import Dispatcher
+from bot.core.tickets import Done
 from bot.settings import Settings
-from bot.tickets import Done
 from db.models import Ticket
 from db.repositories import OPEN_STATUSES
 from db.uow import UnitOfWork

@@ -1,5 +1,5 @@
 """Email for callers who reported by email: an `Outbound` becomes one plain-text message.
-Pure translation; sending is `bot.mail`.
+Pure translation; sending is `adapters.mail.smtp`.
 
 Email has no buttons: offered choices are listed as text, and the footer says how to answer
 (the helpdesk does not read replies by itself; they reach the Reply-To mailbox, if one is

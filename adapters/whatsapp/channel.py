@@ -6,7 +6,7 @@ configured for that kind of update (ContentSid + ContentVariables); with none co
 the message is undeliverable, and the L1 group is told. When the reporter last wrote comes
 with the outbox row (an answer: the message it answers) or from what this sender saw before;
 only when neither shows the window open is it looked up. Inside the window, choices go as
-a list or buttons to tap (`bot.whatsappmenus`), or as a numbered list when they cannot.
+a list or buttons to tap (`adapters.whatsapp.menus`), or as a numbered list when they cannot.
 
 Sends are spaced evenly at TWILIO_MAX_PER_SECOND (answers ahead of bulk messages): Twilio
 queues what a sender sends faster than its rate, out of sight and out of order. When Twilio
@@ -34,20 +34,28 @@ from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
-from adapters import whatsapp as wire
+from adapters import retry_after
+from adapters.pace import INTERACTIVE_URGENCY, Pace
 from adapters.text import shorten
-from bot import retry_after
-from bot.logs import masked
-from bot.outbox import HEARD_AT, LANE, backoff
-from bot.ratelimit import INTERACTIVE_URGENCY, Pace
+from adapters.whatsapp import wire
+from adapters.whatsapp.media import MediaRefused, TwilioMedia
+from adapters.whatsapp.menus import ContentMenus
+from bot.core.outbox import backoff
 from bot.settings import Settings
-from bot.twiliomedia import MediaRefused, TwilioMedia
-from bot.whatsappmenus import ContentMenus
-from db.models import INTERACTIVE, OutboxMessage
+from db.models import OutboxMessage
 from db.repositories import decode_outbound, encode_outbound
 from db.uow import UnitOfWork
-from flows.delivery import RetryLater, Throttled, Undeliverable, send_parts
+from flows.delivery import (
+    HEARD_AT,
+    INTERACTIVE,
+    LANE,
+    RetryLater,
+    Throttled,
+    Undeliverable,
+    send_parts,
+)
 from flows.messages import Address, Outbound
+from flows.privacy import masked
 
 log = logging.getLogger(__name__)
 

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.config import HelpdeskConfig
-from bot.sla import SlaClock, sla_state
+from bot.core.config import HelpdeskConfig
+from bot.core.sla import SlaClock, sla_state
 from db.models import CONTENT_TYPE_LONGEST, FILENAME_LONGEST, Ticket, TicketAttachment
 from db.repositories import OPEN_STATUSES
 from db.uow import UnitOfWork
