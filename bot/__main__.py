@@ -24,7 +24,8 @@ from bot import server as http_server
 from bot.app import create_app
 from bot.build import Helpdesk, build
 from bot.console_media import keep_files
-from bot.core.config import ConfigError, HelpdeskConfig, load_config
+from bot.core.config import HelpdeskConfig, load_config
+from bot.core.configmodel import ConfigError
 from bot.core.outbox import OutboxRelay
 from bot.reach import served_channels, unserved
 from bot.settings import ROOT, Settings

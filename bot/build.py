@@ -19,6 +19,7 @@ from adapters.whatsapp.channel import WhatsAppChannel
 from adapters.whatsapp.wire import CHANNEL as WHATSAPP
 from bot.core.clock import utc_now
 from bot.core.config import HelpdeskConfig, load_config
+from bot.core.current import CurrentConfig
 from bot.core.dispatcher import Dispatcher
 from bot.core.notifications import OFFLINE_CHANNELS
 from bot.core.outbox import OutboxRelay
@@ -34,7 +35,7 @@ from flows.delivery import Sender
 @dataclass
 class Helpdesk:
     settings: Settings
-    config: HelpdeskConfig
+    current: CurrentConfig
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     dispatcher: Dispatcher
@@ -44,9 +45,17 @@ class Helpdesk:
     telegram: TelegramChannel | None = None
     whatsapp: WhatsAppChannel | None = None
     jira: JiraMirror | None = None
-    # The digest (`bot.core.config.config_digest`) of the configuration text in use, once it was
-    # switched to one without a restart: the file watcher then knows that text is taken up.
-    config_digest: str = ""
+
+    @property
+    def config(self) -> HelpdeskConfig:
+        return self.current.now.config
+
+    @property
+    def config_digest(self) -> str:
+        """The digest (`bot.core.config.config_digest`) of the configuration text in use,
+        once it was switched to one without a restart: the file watcher then knows that text
+        is taken up."""
+        return self.current.now.digest
 
     def unit_of_work(self) -> UnitOfWork:
         return UnitOfWork(self.sessions)
@@ -71,17 +80,9 @@ class Helpdesk:
         """Switch the running helpdesk to `config` (already checked) without a restart: the
         next message, sweep, JIRA change or console page uses it. The switch happens all at
         once (nothing here waits). `digest`: that of the text `config` was read from."""
-        mirrored = frozenset(config.jira.teams) if self.settings.jira_url else frozenset()
-        dispatcher = self.dispatcher
-        dispatcher.use_config(config, mirrored)
-        self.relay.on_undeliverable = dispatcher.notifier.undeliverable
-        self.scheduler.use_config(
-            config, dispatcher.service, dispatcher.notifier, dispatcher.renderer
-        )
+        self.current.switch(config, digest)
         if self.jira is not None:
-            _reconfigure_jira(self.jira, config, dispatcher, self.settings)
-        self.config = config
-        self.config_digest = digest
+            _reconfigure_jira(self.jira, config, self.dispatcher, self.settings)
 
 
 def _reconfigure_jira(
@@ -95,89 +96,103 @@ def _reconfigure_jira(
     jira.inbound = JiraInbound(dispatcher, config, settings)
 
 
+def _engine(settings: Settings) -> AsyncEngine:
+    pool = {
+        "pool_size": settings.database_pool_size,
+        "max_overflow": settings.database_max_overflow,
+    }
+    return create_engine(
+        settings.database_url, **({} if is_sqlite(settings.database_url) else pool)
+    )
+
+
+@dataclass
+class _Channels:
+    """The channels `serve` sends on (`bot.reach`), and their senders for the relay."""
+
+    senders: dict[str, Sender]
+    offline: tuple[str, ...]
+    telegram: TelegramChannel | None = None
+    whatsapp: WhatsAppChannel | None = None
+
+
+def _channels(
+    settings: Settings,
+    senders: Mapping[str, Sender] | None,
+    units: Callable[[], UnitOfWork],
+    clock: Callable[[], datetime],
+) -> _Channels:
+    served = served_channels(settings)
+    channels = _Channels(dict(senders or {}), OFFLINE_CHANNELS)
+    if TELEGRAM in served:
+        channels.telegram = TelegramChannel(settings, clock)
+        channels.senders.setdefault(TELEGRAM, channels.telegram.sender)
+    if MAIL in served:
+        channels.senders.setdefault(MAIL, MailSender(settings, clock))
+        channels.offline = tuple(channel for channel in OFFLINE_CHANNELS if channel != MAIL)
+    if WHATSAPP in served:
+        channels.whatsapp = WhatsAppChannel(settings, units, clock)
+        channels.senders.setdefault(WHATSAPP, channels.whatsapp.sender)
+    return channels
+
+
 def build(
     settings: Settings,
     senders: Mapping[str, Sender] | None = None,
     clock: Callable[[], datetime] = utc_now,
     config: HelpdeskConfig | None = None,
 ) -> Helpdesk:
-    config = config or load_config(settings.helpdesk_config)
-    pool = {
-        "pool_size": settings.database_pool_size,
-        "max_overflow": settings.database_max_overflow,
-    }
-    engine = create_engine(
-        settings.database_url, **({} if is_sqlite(settings.database_url) else pool)
-    )
+    engine = _engine(settings)
     sessions = session_factory(engine)
 
     def units() -> UnitOfWork:
         return UnitOfWork(sessions)
 
-    channel_senders: dict[str, Sender] = dict(senders or {})
-    served = served_channels(settings)
-    telegram = None
-    if TELEGRAM in served:
-        telegram = TelegramChannel(settings, clock)
-        channel_senders.setdefault(TELEGRAM, telegram.sender)
-    offline: tuple[str, ...] = OFFLINE_CHANNELS
-    if MAIL in served:
-        channel_senders.setdefault(MAIL, MailSender(settings, clock))
-        offline = tuple(channel for channel in OFFLINE_CHANNELS if channel != MAIL)
-    whatsapp = None
-    if WHATSAPP in served:
-        whatsapp = WhatsAppChannel(settings, units, clock)
-        channel_senders.setdefault(WHATSAPP, whatsapp.sender)
+    channels = _channels(settings, senders, units, clock)
+    current = CurrentConfig(
+        config or load_config(settings.helpdesk_config),
+        jira_on=bool(settings.jira_url),
+        offline_channels=channels.offline,
+    )
     relay = OutboxRelay(
         units,
-        channel_senders,
+        channels.senders,
         clock,
         max_attempts=settings.outbox_max_attempts,
         batch_size=settings.outbox_batch_size,
         poll_seconds=settings.outbox_poll_seconds,
         lease=timedelta(seconds=settings.outbox_lease_seconds),
         unserved_for=timedelta(minutes=settings.outbox_unserved_minutes),
+        # Told through the notifier of the configuration in use when it happens.
+        on_undeliverable=lambda row, error: current.now.notifier.undeliverable(row, error),
     )
-    mirrored = frozenset(config.jira.teams) if settings.jira_url else frozenset()
     # Group commit on SQLite, whose writers take turns at one write lock. On PostgreSQL a
     # transaction per message: a group would hold many conversations' row locks at once, in
     # an order another process could take them in the other way round.
     dispatcher = Dispatcher(
         units,
-        config,
+        current,
         clock,
         on_commit=relay.wake,
-        mirrored_teams=mirrored,
         group_commit=is_sqlite(settings.database_url),
-        offline_channels=offline,
     )
-    relay.on_undeliverable = dispatcher.notifier.undeliverable
     jira = None
-    if JIRA in served:
-        jira = JiraMirror(settings, config, units, clock, dispatcher)
+    if JIRA in served_channels(settings):
+        jira = JiraMirror(settings, current.now.config, units, clock, dispatcher)
         relay.senders = {**relay.senders, JIRA: jira.sender}
-    scheduler = Scheduler(
-        units,
-        config,
-        dispatcher.service,
-        dispatcher.notifier,
-        dispatcher.renderer,
-        clock,
-        settings.reports_dir,
-        on_commit=relay.wake,
-    )
-    if telegram is not None:
-        telegram.dispatcher = dispatcher
+    scheduler = Scheduler(units, current, clock, settings.reports_dir, on_commit=relay.wake)
+    if channels.telegram is not None:
+        channels.telegram.dispatcher = dispatcher
     return Helpdesk(
         settings,
-        config,
+        current,
         engine,
         sessions,
         dispatcher,
         relay,
         clock,
         scheduler,
-        telegram,
-        whatsapp,
+        channels.telegram,
+        channels.whatsapp,
         jira,
     )

@@ -10,7 +10,8 @@ import contextlib
 import logging
 
 from bot.build import Helpdesk
-from bot.core.config import ConfigError, config_digest, load_config_text
+from bot.core.config import config_digest, load_config_text
+from bot.core.configmodel import ConfigError
 from bot.core.configuse import still_in_use
 
 log = logging.getLogger(__name__)

@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from bot.core.config import HelpdeskConfig
-from bot.core.tickets import RESPONSES
+from bot.core.ticketrules import RESPONSES
 from db.models import Ticket, TicketEvent
 from db.uow import UnitOfWork
 from flows.directory import PRIORITIES

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from adapters.memory import MemoryChannel
 from bot.build import Helpdesk
-from bot.core.dispatcher import Handled
+from bot.core.groupcommit import Handled
 from bot.core.outbox import LEASE
 from db.models import OutboxMessage
 from flows.messages import Address, Attachment, Inbound, Outbound

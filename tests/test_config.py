@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from bot.core.config import ConfigError, load_config, load_config_text
+from bot.core.config import load_config, load_config_text
+from bot.core.configmodel import ConfigError
 from bot.settings import ROOT
 from flows.messages import Address
 

@@ -14,7 +14,7 @@ from sqlalchemy import event, func, select
 from adapters.memory import MemoryChannel
 from bot.build import Helpdesk, build
 from bot.core.config import HelpdeskConfig
-from bot.core.dispatcher import GroupCommit, Handled
+from bot.core.groupcommit import GroupCommit, Handled
 from bot.settings import Settings
 from db.models import Counter, InboundMessage, OutboxMessage, Ticket, TicketEvent
 from db.uow import UnitOfWork

@@ -112,7 +112,7 @@ def test_a_keyword_inside_a_longer_message_is_not_a_keyword(message: str) -> Non
 def test_every_staff_action_and_status_can_be_named_in_a_refusal() -> None:
     """A refusal names the action and the status ("MK-1001 is Closed, so it cannot be
     given an internal note now"): every action the ticket service knows has its words."""
-    from bot.core.tickets import ALLOWED_FROM, LEADS_TO
+    from bot.core.ticketrules import ALLOWED_FROM, LEADS_TO
 
     statuses = {status for allowed in ALLOWED_FROM.values() for status in allowed}
     statuses |= set(LEADS_TO.values())
@@ -124,7 +124,7 @@ def test_every_staff_action_and_status_can_be_named_in_a_refusal() -> None:
 def test_every_change_to_a_ticket_can_be_told_in_a_line() -> None:
     """Whoever acts is told what changed, and L1 follows every change of a ticket it
     escalated: each staff action, and each answer of the reporter's, has its line."""
-    from bot.core.tickets import ALLOWED_FROM
+    from bot.core.ticketrules import ALLOWED_FROM
 
     changes = {*ALLOWED_FROM, "reply", "confirm", "not_solved", "auto_close"}
     assert sorted(a for a in changes if f"change_{a}" not in ENGLISH) == []

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from adapters.memory import MemoryChannel
 from bot.build import Helpdesk, build
 from bot.core.config import HelpdeskConfig
-from bot.core.dispatcher import Handled
+from bot.core.groupcommit import Handled
 from bot.core.outbox import IN_FLIGHT, LEASE
 from bot.settings import Settings
 from db.models import OutboxMessage

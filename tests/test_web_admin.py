@@ -19,7 +19,7 @@ from adapters.memory import MemoryChannel
 from bot.build import Helpdesk, build
 from bot.core.config import HelpdeskConfig, load_config_text
 from bot.settings import ROOT, Settings
-from db.models import AdminChange, Ticket
+from db.models import AdminChange, OutboxMessage, Ticket
 from tests.conftest import FixedClock
 from tests.support import Person, file_ticket
 from tests.test_config import toml_document
@@ -391,7 +391,10 @@ async def test_reconfigure_reaches_every_part_that_reads_the_configuration(
         assert dispatcher.renderer.directory is new.directory
         assert dispatcher.notifier.directory is new.directory
         assert dispatcher.notifier.mirrored_teams == frozenset({"egov"})
-        assert desk.relay.on_undeliverable == dispatcher.notifier.undeliverable
+        # The relay tells of an undeliverable message through the notifier in use now.
+        row = OutboxMessage(channel="telegram", address="telegram:77", kind="reply")
+        alerts = desk.relay.on_undeliverable and desk.relay.on_undeliverable(row, "blocked")
+        assert alerts and alerts == dispatcher.notifier.undeliverable(row, "blocked")
         scheduler = desk.scheduler
         assert scheduler.config is new and scheduler.calendar is new.calendar
         assert scheduler.service is dispatcher.service

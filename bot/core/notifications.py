@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.core.tickets import Done, view_of
+from bot.core.tickets import Done
+from bot.core.ticketviews import view_of
 from db.models import OutboxMessage, Ticket
 from db.uow import UnitOfWork
 from flows import i18n

@@ -19,22 +19,26 @@ from typing import cast
 
 from sqlalchemy import select
 
-from bot.core.config import WEEKDAYS, HelpdeskConfig
+from bot.core.calendar import BusinessCalendar
+from bot.core.config import HelpdeskConfig
+from bot.core.configmodel import RemindersModel
+from bot.core.current import CurrentConfig
 from bot.core.notifications import Notifier
 from bot.core.sla import BREACHED, sla_state
-from bot.core.tickets import TicketService, view_of
+from bot.core.tickets import TicketService
+from bot.core.ticketviews import view_of
+from bot.core.weekly import weekly_summary
 from db.models import Ticket
 from db.repositories import SlaRow
 from db.uow import UnitOfWork
 from flows import i18n
 from flows.conversation import after_closed_or_reopened
-from flows.directory import Team
-from flows.messages import Attachment, Outbound
+from flows.directory import Directory, Team
+from flows.messages import Outbound
 from flows.render import Renderer
 
 log = logging.getLogger(__name__)
 DIGEST_LINES = 20  # tickets a daily digest lists, those due first
-WEEKLY = "weekly:"  # the weekly summaries' notice keys: weekly:2026-W49
 _Labels = dict[tuple[int, str], dict[str, str]]  # a ticket's labels, by (ticket ID, language)
 
 
@@ -57,25 +61,45 @@ class Scheduler:
     def __init__(
         self,
         units: Callable[[], UnitOfWork],
-        config: HelpdeskConfig,
-        service: TicketService,
-        notifier: Notifier,
-        renderer: Renderer,
+        current: CurrentConfig,
         clock: Callable[[], datetime],
         reports_dir: Path,
         on_commit: Callable[[], None] = lambda: None,
     ) -> None:
         self.units = units
-        self.config = config
-        self.directory = config.directory
-        self.calendar = config.calendar
-        self.reminders = config.reminders
-        self.service = service
-        self.notifier = notifier
-        self.renderer = renderer
+        # The configuration in use and its services, read at each use (an admin may switch it).
+        self.current = current
         self.clock = clock
         self.reports_dir = reports_dir
         self.on_commit = on_commit
+
+    @property
+    def config(self) -> HelpdeskConfig:
+        return self.current.now.config
+
+    @property
+    def directory(self) -> Directory:
+        return self.current.now.config.directory
+
+    @property
+    def calendar(self) -> BusinessCalendar:
+        return self.current.now.config.calendar
+
+    @property
+    def reminders(self) -> RemindersModel:
+        return self.current.now.config.reminders
+
+    @property
+    def service(self) -> TicketService:
+        return self.current.now.service
+
+    @property
+    def notifier(self) -> Notifier:
+        return self.current.now.notifier
+
+    @property
+    def renderer(self) -> Renderer:
+        return self.current.now.renderer
 
     async def run(self, stop: asyncio.Event) -> None:
         """Sweep now (catching up on anything missed while down), then every few seconds."""
@@ -104,7 +128,7 @@ class Scheduler:
             async with self.units() as uow:
                 queued += await self._auto_close(uow, now)
                 await uow.commit()
-        queued += await self._weekly_summary(now)
+        queued += await weekly_summary(self.units, self.config, now, self.reports_dir, self._once)
         if queued:
             self.on_commit()
         return queued
@@ -334,69 +358,3 @@ class Scheduler:
         """The reporter's chat no longer waits for a yes/no about a ticket closed for them."""
         release = after_closed_or_reopened(ticket.number, reopened=False)
         await uow.conversations.update_state(ticket.reporter_address, now, release)
-
-    # -- the weekly summary ---------------------------------------------------------------------
-
-    def _weekly_due(self, now: datetime) -> datetime:
-        """When the latest weekly summary fell due: its day and time this week, or last
-        week's until then."""
-        local = self._local(now)
-        days_since = (local.weekday() - WEEKDAYS.index(self.reminders.weekly_summary_day)) % 7
-        day = local.date() - timedelta(days=days_since)
-        due = datetime.combine(day, self.reminders.weekly_summary_time, self.calendar.zone)
-        return due if due <= now else due - timedelta(weeks=1)
-
-    async def _weekly_summary(self, now: datetime) -> int:
-        """The weekly chart, once a week: on its day, or late at the first sweep after it
-        (the server was down then) until the next one is due. A helpdesk that never sent one
-        starts on the day itself, not with a late one when first started."""
-        team_key = self.reminders.weekly_summary_team
-        if not team_key:
-            return 0
-        due = self._weekly_due(now)
-        late = self._local(due).date() != self._local(now).date()
-        team = self.directory.team(team_key)
-        # (A picture kept on this machine: for group chats, not for WhatsApp, whose media
-        # must be fetched from a public address.)
-        recipients = team.chats
-        if not recipients:
-            return 0  # nobody to send it to: not drawn (again at every sweep)
-        year, week, _ = self._local(due).isocalendar()
-        key = f"{WEEKLY}{year}-W{week:02d}"
-        from bot import reports  # matplotlib is loaded only when a chart is drawn
-
-        async with self.units().read_only() as uow:
-            if not await uow.outbox.notice_pending(key):
-                return 0
-            if late and not await uow.outbox.any_notice(WEEKLY):
-                return 0
-            # The weeks as they were on its day, however late it goes.
-            last_day = reports.last_full_day(self.config, due)
-            weeks = await reports.load_weeks(uow, self.config, now, last_day)
-        # Drawn outside any transaction: on SQLite an open one would hold the write lock.
-        chart = await asyncio.to_thread(reports.weekly_chart, weeks)
-        caption = reports.weekly_caption(weeks[-2:])
-        self.reports_dir.mkdir(parents=True, exist_ok=True)
-        path = self.reports_dir / f"weekly-{year}-W{week:02d}.png"
-        path.write_bytes(chart)
-        picture = Attachment("photo", path.resolve().as_uri(), "image/png", path.name)
-        messages = [
-            Outbound(chat, caption, kind="summary", attachments=(picture,), language=team.language)
-            for chat in recipients
-        ]
-        async with self.units() as uow:
-            queued = await self._once(uow, key, now, messages)
-            await uow.commit()
-        return queued
-
-    def use_config(
-        self,
-        config: HelpdeskConfig,
-        service: TicketService,
-        notifier: Notifier,
-        renderer: Renderer,
-    ) -> None:
-        """Sweep with a new (already checked) configuration from the next sweep on."""
-        self.config, self.directory = config, config.directory
-        self.calendar, self.reminders = config.calendar, config.reminders
-        self.service, self.notifier, self.renderer = service, notifier, renderer

@@ -7,56 +7,23 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.core.config import HelpdeskConfig
-from bot.core.sla import SlaClock, sla_state
-from db.models import CONTENT_TYPE_LONGEST, FILENAME_LONGEST, Ticket, TicketAttachment
-from db.repositories import OPEN_STATUSES
+from bot.core.sla import SlaClock
+from bot.core.ticketrules import (
+    ALLOWED_FROM,
+    BY_CATEGORY,
+    LEADS_TO,
+    LINKS,
+    NEEDS_NOTE,
+    RESPONSES,
+    TYPE_WORDS,
+)
+from bot.core.ticketviews import stored
+from db.models import Ticket
 from db.uow import UnitOfWork
 from flows.choosing import normalise, ticket_number
 from flows.commands import StaffAction, SubmitTicket
 from flows.directory import NAME_LONGEST, PRIORITIES, ROUTING_TYPES, TICKET_TYPES, Staff
 from flows.messages import Address, Attachment
-from flows.views import TicketView
-
-BY_CATEGORY = "auto"
-# Which statuses each action may start from, and where it leaves the ticket.
-ALLOWED_FROM: dict[str, tuple[str, ...]] = {
-    "ask": OPEN_STATUSES,
-    "link": OPEN_STATUSES,
-    "duplicate": OPEN_STATUSES,
-    "take": OPEN_STATUSES,
-    "type": OPEN_STATUSES,
-    "priority": OPEN_STATUSES,
-    "escalate": OPEN_STATUSES,
-    "comment": (*OPEN_STATUSES, "resolved"),
-    "resolve": OPEN_STATUSES,
-    "close": ("resolved",),
-    "reopen": ("resolved", "closed"),
-    # An internal note: for the staff and the audit trail only; changes nothing else.
-    "note": (*OPEN_STATUSES, "resolved"),
-}
-LEADS_TO = {
-    "ask": "waiting",
-    "take": "in_progress",
-    "escalate": "escalated",
-    "resolve": "resolved",
-    "close": "closed",
-    "reopen": "reopened",
-}
-NEEDS_NOTE = ("comment", "resolve", "reopen", "ask", "note")
-LINKS = ("link", "duplicate")
-# Staff actions that count as the team's first response (they stop the SLA clock).
-RESPONSES = ("take", "comment", "ask", "link", "duplicate")
-TYPE_WORDS = {
-    "problem": "problem",
-    "incident": "incident",
-    "change request": "change_request",
-    "change_request": "change_request",
-    "cr": "change_request",
-    "bug fix": "bug_fix",
-    "bug_fix": "bug_fix",
-    "bugfix": "bug_fix",
-    "bug": "bug_fix",
-}
 
 
 @dataclass(frozen=True)
@@ -316,45 +283,6 @@ class TicketService:
         ticket.link_kind = "duplicate" if command.action == "duplicate" else "incident"
         return None
 
-    async def follow_parent(self, uow: UnitOfWork, done: Done, now: datetime) -> list[Done]:
-        """A Problem's resolution resolves its incidents; closing it closes them, reopening it
-        reopens those still resolved. Each linked ticket's reporter hears of every change of
-        the Problem."""
-        parent = done.ticket
-        followers: list[Done] = []
-        for child in await uow.tickets.children(parent.number):
-            if child.status == "closed":
-                continue
-            before = child.status
-            if done.action == "resolve" and child.status in OPEN_STATUSES:
-                child.status, child.resolved_at, child.confirmation = "resolved", now, "asked"
-                child.last_note = parent.last_note
-            elif done.action == "close":
-                child.status, child.closed_at = "closed", now
-            elif done.action == "reopen" and child.status == "resolved":
-                # Not fixed after all: nor is the incident that followed the fix.
-                child.status, child.resolved_at, child.confirmation = "reopened", None, ""
-                child.reopen_count += 1
-                self.clock.start(child, now)
-                self.clock.responded(child, now)  # the team works on it through its Problem
-            if before == "waiting" and child.status != "waiting":
-                self.clock.resume(child, now)  # no longer waiting on its reporter
-            child.updated_at = now
-            if child.status != before:
-                await uow.tickets.record_event(
-                    child,
-                    now,
-                    f"ticket:{parent.number}",
-                    "helpdesk",
-                    done.action,
-                    before,
-                    {"parent": parent.number},
-                )
-            followers.append(
-                Done(child, done.action, done.note, child.team, parent.number, source=parent)
-            )
-        return followers
-
     # -- reporters answering --------------------------------------------------------------------
 
     async def reporter_ticket(
@@ -462,48 +390,3 @@ class TicketService:
             return self.directory.routes[wanted]
         teams = {team.key: team.key for team in self.directory.teams}
         return teams.get(wanted)
-
-
-def stored(attachments: Sequence[Attachment]) -> list[TicketAttachment]:
-    """Attachments as the ticket keeps them, each field cut to its column (a document's name
-    is the sender's to choose)."""
-    return [
-        TicketAttachment(
-            kind=item.kind,
-            ref=item.ref,
-            content_type=item.content_type[:CONTENT_TYPE_LONGEST],
-            filename=item.filename[:FILENAME_LONGEST],
-        )
-        for item in attachments
-    ]
-
-
-def view_of(ticket: Ticket, now: datetime | None = None) -> TicketView:
-    """What flows may show of a ticket; with `now`, its SLA state too."""
-    return TicketView(
-        number=ticket.number,
-        status=ticket.status,
-        priority=ticket.priority,
-        ticket_type=ticket.ticket_type,
-        ulb=ticket.ulb,
-        module=ticket.module,
-        category=ticket.category,
-        routing=ticket.routing,
-        description=ticket.description,
-        team=ticket.team,
-        assignee=ticket.assignee,
-        assignee_name=ticket.assignee_name,
-        reporter_name=ticket.reporter_name,
-        reporter_role=ticket.reporter_role,
-        reporter_channel=Address.parse(ticket.reporter_address).channel,
-        created_at=ticket.created_at,
-        updated_at=ticket.updated_at,
-        response_due_at=ticket.response_due_at,
-        attachment_count=len(ticket.attachments),
-        last_note=ticket.last_note,
-        sla_state=sla_state(ticket, now) if now is not None else "",
-        parent_number=ticket.parent_number,
-        link_kind=ticket.link_kind,
-        jira_key=ticket.jira_key,
-        language=ticket.language,
-    )

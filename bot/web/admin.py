@@ -16,13 +16,13 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.core.config import (
-    ConfigError,
     HelpdeskConfig,
     config_digest,
     load_config_text,
     previous_version,
     write_config_text,
 )
+from bot.core.configmodel import ConfigError
 from bot.core.configuse import Problem, still_in_use
 from bot.web import sessions
 from bot.web.accounts import LANGUAGES, AccountError, recent_changes, record_change

@@ -15,7 +15,8 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from adapters.http import Refused, form_fields, read_body, storable_text
-from bot.core.tickets import Done, view_of
+from bot.core.tickets import Done
+from bot.core.ticketviews import view_of
 from bot.web import attachments, desk, sessions
 from bot.web.audit import AuditTrail, action_words
 from bot.web.console import PREFIX, Console, Visit, same_origin
