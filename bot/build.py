@@ -14,6 +14,7 @@ from adapters.jira.client import JiraInbound, JiraMirror
 from adapters.mail.smtp import MailSender
 from adapters.mail.wire import CHANNEL as MAIL
 from adapters.telegram.channel import TelegramChannel
+from adapters.telegram.options import TelegramOptions
 from adapters.telegram.wire import CHANNEL as TELEGRAM
 from adapters.whatsapp.channel import WhatsAppChannel
 from adapters.whatsapp.wire import CHANNEL as WHATSAPP
@@ -95,6 +96,24 @@ def _reconfigure_jira(
     jira.inbound = JiraInbound(dispatcher, config, settings)
 
 
+def telegram_options(settings: Settings) -> TelegramOptions:
+    token = settings.telegram_bot_token
+    if token is None:
+        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    secret = settings.telegram_webhook_secret
+    return TelegramOptions(
+        token=token.get_secret_value(),
+        api_base_url=settings.telegram_api_base_url,
+        mode=settings.telegram_mode,
+        public_url=settings.public_url,
+        webhook_secret=secret.get_secret_value() if secret else None,
+        poll_timeout=settings.telegram_poll_timeout,
+        max_per_second=settings.telegram_max_per_second,
+        private_per_second=settings.telegram_private_per_second,
+        group_per_minute=settings.telegram_group_per_minute,
+    )
+
+
 def build(
     settings: Settings,
     senders: Mapping[str, Sender] | None = None,
@@ -116,10 +135,6 @@ def build(
 
     channel_senders: dict[str, Sender] = dict(senders or {})
     served = served_channels(settings)
-    telegram = None
-    if TELEGRAM in served:
-        telegram = TelegramChannel(settings, clock)
-        channel_senders.setdefault(TELEGRAM, telegram.sender)
     offline: tuple[str, ...] = OFFLINE_CHANNELS
     if MAIL in served:
         channel_senders.setdefault(MAIL, MailSender(settings, clock))
@@ -152,6 +167,10 @@ def build(
         offline_channels=offline,
     )
     relay.on_undeliverable = dispatcher.notifier.undeliverable
+    telegram = None
+    if TELEGRAM in served:
+        telegram = TelegramChannel(telegram_options(settings), dispatcher.handle, clock)
+        relay.senders = {TELEGRAM: telegram.sender, **relay.senders}  # the caller's first
     jira = None
     if JIRA in served:
         jira = JiraMirror(settings, config, units, clock, dispatcher)
@@ -166,8 +185,6 @@ def build(
         settings.reports_dir,
         on_commit=relay.wake,
     )
-    if telegram is not None:
-        telegram.dispatcher = dispatcher
     return Helpdesk(
         settings,
         config,
