@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import hmac
 import logging
 from collections.abc import AsyncIterator
@@ -28,6 +27,7 @@ from adapters.http import (
     JSON,
     Refused,
     form_fields,
+    guarded,
     json_object,
     read_body,
     require_type,
@@ -35,7 +35,7 @@ from adapters.http import (
 )
 from adapters.jira.client import WEBHOOK_PATH as JIRA_WEBHOOK
 from adapters.jira.client import changes_in
-from adapters.telegram import wire as telegram_wire
+from adapters.telegram.webhook import webhook_endpoint as telegram_webhook
 from adapters.whatsapp import wire as whatsapp_wire
 from adapters.whatsapp.channel import (
     STATUS_PATH,
@@ -55,44 +55,7 @@ from bot.webhooklane import Endpoint, WebhookLane
 
 log = logging.getLogger(__name__)
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
-# How long a provider should wait before delivering again after a 503.
-RETRY_AFTER_SECONDS = 30
 METRICS = "/metrics"
-
-
-def guarded(handler: Endpoint) -> Endpoint:
-    """A webhook that answers `Refused` with its 4xx, and anything else going wrong with 503.
-
-    The dispatcher keeps a message that failed as "failed" and raises only when it cannot even
-    do that, so an exception here means the helpdesk cannot take the message now: the
-    provider should deliver it again, and the transaction that failed has left nothing behind.
-    """
-
-    @functools.wraps(handler)
-    async def run(request: Request) -> Response:
-        try:
-            return await handler(request)
-        except Refused as refusal:
-            log.info(
-                "webhook request refused",
-                extra={
-                    "path": request.url.path,
-                    "status": refusal.status,
-                    "reason": refusal.reason,
-                },
-            )
-            return refusal.response()
-        except Exception:
-            log.exception(
-                "webhook not handled; the sender should retry", extra={"path": request.url.path}
-            )
-            return Response(
-                "temporarily unavailable",
-                status_code=503,
-                headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
-            )
-
-    return run
 
 
 def create_app(helpdesk: Helpdesk, run_relay: bool = True) -> Starlette:
@@ -140,40 +103,8 @@ def create_app(helpdesk: Helpdesk, run_relay: bool = True) -> Starlette:
     if helpdesk.dispatcher.limiter is None:
         helpdesk.dispatcher.limiter = InboundLimiter(helpdesk.settings.inbound_per_minute)
     telegram = helpdesk.telegram
-    if telegram is not None and helpdesk.settings.telegram_mode == "webhook":
-        secret = helpdesk.settings.telegram_webhook_secret
-        expected = secret.get_secret_value().encode() if secret else b""
-
-        def incoming_of(data: dict[str, object]) -> telegram_wire.Incoming | None:
-            """The update as the helpdesk takes it (None: a kind it does not take), if it has
-            the shape of one: Telegram's own always do, so one with a number where text
-            belongs (say) is refused rather than half-handled."""
-            try:
-                update = telegram.parse(data)
-                if update is None:
-                    raise Refused(400, "not an update")
-                return telegram.incoming(update)
-            except Refused:
-                raise
-            except Exception as error:  # PTB and the translation raise all kinds on odd shapes
-                raise Refused(400, "not an update") from error
-
-        @guarded
-        async def telegram_webhook(request: Request) -> Response:
-            # Authenticate before reading anything: Telegram sends the secret we registered.
-            given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "").encode()
-            if not expected or not hmac.compare_digest(given, expected):
-                return Response(status_code=403)
-            if not telegram.ready:  # the Bot API not reached yet: Telegram sends it again
-                return Response(status_code=503, headers={"Retry-After": "5"})
-            require_type(request, JSON)
-            incoming = incoming_of(json_object(await read_body(request)))
-            # Kinds the bot does not take (edits, channel posts, stickers, bots' messages)
-            # are translated to nothing by the channel: acknowledged, nothing stored.
-            await telegram.take(incoming)
-            return Response(status_code=200)
-
-        webhook(telegram.webhook_path, telegram_webhook)
+    if telegram is not None and telegram.options.mode == "webhook":
+        webhook(telegram.webhook_path, telegram_webhook(telegram))
 
     whatsapp = helpdesk.whatsapp
     if whatsapp is not None:

@@ -14,6 +14,7 @@ from adapters.jira.client import JiraInbound, JiraMirror
 from adapters.mail.smtp import MailSender
 from adapters.mail.wire import CHANNEL as MAIL
 from adapters.telegram.channel import TelegramChannel
+from adapters.telegram.options import TelegramOptions
 from adapters.telegram.wire import CHANNEL as TELEGRAM
 from adapters.whatsapp.channel import WhatsAppChannel
 from adapters.whatsapp.wire import CHANNEL as WHATSAPP
@@ -112,7 +113,6 @@ class _Channels:
 
     senders: dict[str, Sender]
     offline: tuple[str, ...]
-    telegram: TelegramChannel | None = None
     whatsapp: WhatsAppChannel | None = None
 
 
@@ -124,9 +124,6 @@ def _channels(
 ) -> _Channels:
     served = served_channels(settings)
     channels = _Channels(dict(senders or {}), OFFLINE_CHANNELS)
-    if TELEGRAM in served:
-        channels.telegram = TelegramChannel(settings, clock)
-        channels.senders.setdefault(TELEGRAM, channels.telegram.sender)
     if MAIL in served:
         channels.senders.setdefault(MAIL, MailSender(settings, clock))
         channels.offline = tuple(channel for channel in OFFLINE_CHANNELS if channel != MAIL)
@@ -134,6 +131,24 @@ def _channels(
         channels.whatsapp = WhatsAppChannel(settings, units, clock)
         channels.senders.setdefault(WHATSAPP, channels.whatsapp.sender)
     return channels
+
+
+def telegram_options(settings: Settings) -> TelegramOptions:
+    token = settings.telegram_bot_token
+    if token is None:
+        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    secret = settings.telegram_webhook_secret
+    return TelegramOptions(
+        token=token.get_secret_value(),
+        api_base_url=settings.telegram_api_base_url,
+        mode=settings.telegram_mode,
+        public_url=settings.public_url,
+        webhook_secret=secret.get_secret_value() if secret else None,
+        poll_timeout=settings.telegram_poll_timeout,
+        max_per_second=settings.telegram_max_per_second,
+        private_per_second=settings.telegram_private_per_second,
+        group_per_minute=settings.telegram_group_per_minute,
+    )
 
 
 def build(
@@ -176,13 +191,15 @@ def build(
         on_commit=relay.wake,
         group_commit=is_sqlite(settings.database_url),
     )
+    telegram = None
+    if TELEGRAM in served_channels(settings):
+        telegram = TelegramChannel(telegram_options(settings), dispatcher.handle, clock)
+        relay.senders = {TELEGRAM: telegram.sender, **relay.senders}  # the caller's first
     jira = None
     if JIRA in served_channels(settings):
         jira = JiraMirror(settings, current.now.config, units, clock, dispatcher)
         relay.senders = {**relay.senders, JIRA: jira.sender}
     scheduler = Scheduler(units, current, clock, settings.reports_dir, on_commit=relay.wake)
-    if channels.telegram is not None:
-        channels.telegram.dispatcher = dispatcher
     return Helpdesk(
         settings,
         current,
@@ -192,7 +209,7 @@ def build(
         relay,
         clock,
         scheduler,
-        channels.telegram,
+        telegram,
         channels.whatsapp,
         jira,
     )

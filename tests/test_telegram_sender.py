@@ -15,9 +15,9 @@ from sqlalchemy import select
 from telegram import Bot
 
 from adapters.pace import TIMER_SLACK
-from adapters.telegram import channel as bot_telegram
-from adapters.telegram import channel as runtime
-from adapters.telegram.channel import RateLimits, TelegramSender
+from adapters.telegram import sender as bot_telegram
+from adapters.telegram import sender as runtime
+from adapters.telegram.sender import RateLimits, TelegramSender
 from bot.build import build
 from bot.core.config import HelpdeskConfig
 from bot.settings import Settings

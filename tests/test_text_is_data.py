@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from adapters.memory import MemoryChannel
-from adapters.telegram.channel import RateLimits, TelegramSender
+from adapters.telegram.sender import RateLimits, TelegramSender
 from adapters.telegram.wire import render
 from bot.build import Helpdesk
 from db.models import InboundMessage

@@ -1,5 +1,6 @@
 """Telegram: translates Bot API updates into `Inbound` messages and `Outbound` messages into
-what the Bot API sends. Pure translation; the bot's runtime lives in `adapters.telegram.channel`.
+what the Bot API sends. Pure translation; the bot's runtime lives in `adapters.telegram.channel`
+(receiving) and `adapters.telegram.sender`.
 
 Private chats carry the reporter's conversation; buttons carry the choice's key. In a team's
 group only what is addressed to the bot counts: commands, replies to the bot's messages,
