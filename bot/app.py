@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import hmac
 import logging
 from collections.abc import AsyncIterator
@@ -28,6 +27,7 @@ from adapters.http import (
     JSON,
     Refused,
     form_fields,
+    guarded,
     json_object,
     read_body,
     require_type,
@@ -55,44 +55,7 @@ from bot.webhooklane import Endpoint, WebhookLane
 
 log = logging.getLogger(__name__)
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
-# How long a provider should wait before delivering again after a 503.
-RETRY_AFTER_SECONDS = 30
 METRICS = "/metrics"
-
-
-def guarded(handler: Endpoint) -> Endpoint:
-    """A webhook that answers `Refused` with its 4xx, and anything else going wrong with 503.
-
-    The dispatcher keeps a message that failed as "failed" and raises only when it cannot even
-    do that, so an exception here means the helpdesk cannot take the message now: the
-    provider should deliver it again, and the transaction that failed has left nothing behind.
-    """
-
-    @functools.wraps(handler)
-    async def run(request: Request) -> Response:
-        try:
-            return await handler(request)
-        except Refused as refusal:
-            log.info(
-                "webhook request refused",
-                extra={
-                    "path": request.url.path,
-                    "status": refusal.status,
-                    "reason": refusal.reason,
-                },
-            )
-            return refusal.response()
-        except Exception:
-            log.exception(
-                "webhook not handled; the sender should retry", extra={"path": request.url.path}
-            )
-            return Response(
-                "temporarily unavailable",
-                status_code=503,
-                headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
-            )
-
-    return run
 
 
 def create_app(helpdesk: Helpdesk, run_relay: bool = True) -> Starlette:
