@@ -16,6 +16,8 @@ from adapters.mail.wire import CHANNEL as MAIL
 from adapters.telegram.channel import TelegramChannel
 from adapters.telegram.wire import CHANNEL as TELEGRAM
 from adapters.whatsapp.channel import WhatsAppChannel
+from adapters.whatsapp.menus import ContentMenus
+from adapters.whatsapp.options import WhatsAppOptions
 from adapters.whatsapp.wire import CHANNEL as WHATSAPP
 from bot.core.clock import utc_now
 from bot.core.config import HelpdeskConfig, load_config
@@ -25,6 +27,7 @@ from bot.core.outbox import OutboxRelay
 from bot.core.scheduler import Scheduler
 from bot.reach import served_channels
 from bot.settings import Settings
+from db.channel_stores import StoredMenus, last_heard
 from db.engine import create_engine, is_sqlite, session_factory
 from db.migrate import upgrade_async
 from db.uow import UnitOfWork
@@ -95,6 +98,35 @@ def _reconfigure_jira(
     jira.inbound = JiraInbound(dispatcher, config, settings)
 
 
+def whatsapp_options(settings: Settings) -> WhatsAppOptions:
+    token = settings.twilio_auth_token
+    return WhatsAppOptions(
+        account_sid=settings.twilio_account_sid,
+        auth_token=token.get_secret_value() if token else "",
+        whatsapp_from=settings.twilio_whatsapp_from,
+        messaging_service_sid=settings.twilio_messaging_service_sid,
+        public_url=settings.public_url,
+        api_base_url=settings.twilio_api_base_url,
+        content_api_base_url=settings.twilio_content_api_base_url,
+        max_per_second=settings.twilio_max_per_second,
+        templates={kind: settings.whatsapp_templates(kind) for kind in ("update", "team")},
+        keep_media=settings.twilio_keep_media,
+        media_max_bytes=settings.twilio_media_max_bytes,
+        media_dir=settings.media_dir,
+    )
+
+
+def whatsapp_channel(
+    settings: Settings, units: Callable[[], UnitOfWork], clock: Callable[[], datetime]
+) -> WhatsAppChannel:
+    """The WhatsApp channel, its menus to tap kept in the database (TWILIO_INTERACTIVE_MENUS)."""
+    options = whatsapp_options(settings)
+    menus = None
+    if settings.twilio_interactive_menus:
+        menus = ContentMenus(options, StoredMenus(units), clock)
+    return WhatsAppChannel(options, last_heard(units), menus, clock)
+
+
 def build(
     settings: Settings,
     senders: Mapping[str, Sender] | None = None,
@@ -126,7 +158,7 @@ def build(
         offline = tuple(channel for channel in OFFLINE_CHANNELS if channel != MAIL)
     whatsapp = None
     if WHATSAPP in served:
-        whatsapp = WhatsAppChannel(settings, units, clock)
+        whatsapp = whatsapp_channel(settings, units, clock)
         channel_senders.setdefault(WHATSAPP, whatsapp.sender)
     relay = OutboxRelay(
         units,
