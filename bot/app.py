@@ -23,38 +23,29 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from adapters.http import (
-    FORM,
     JSON,
     Refused,
-    form_fields,
     guarded,
     json_object,
     read_body,
     require_type,
-    storable,
 )
 from adapters.jira.client import WEBHOOK_PATH as JIRA_WEBHOOK
 from adapters.jira.client import changes_in
 from adapters.telegram.webhook import webhook_endpoint as telegram_webhook
 from adapters.whatsapp import wire as whatsapp_wire
-from adapters.whatsapp.channel import (
-    STATUS_PATH,
-    THROTTLED,
-    WEBHOOK_PATH,
-    apply_receipt,
-    receipt_of,
-)
+from adapters.whatsapp.webhook import endpoints as whatsapp_endpoints
 from bot import metrics
 from bot.build import Helpdesk
 from bot.configwatch import ConfigWatcher
 from bot.core.ratelimit import InboundLimiter
+from bot.core.receipts import take_receipt
 from bot.metrics import RequestTimer
 from bot.web.app import console_mount
 from bot.web.console import PREFIX as CONSOLE
 from bot.webhooklane import Endpoint, WebhookLane
 
 log = logging.getLogger(__name__)
-EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 METRICS = "/metrics"
 
 
@@ -109,54 +100,22 @@ def create_app(helpdesk: Helpdesk, run_relay: bool = True) -> Starlette:
     whatsapp = helpdesk.whatsapp
     if whatsapp is not None:
 
-        async def signed_form(request: Request) -> dict[str, str]:
-            """Twilio's form, its text made storable; refused when not signed by Twilio."""
-            require_type(request, FORM)
-            form = form_fields(await read_body(request))
-            signature = request.headers.get("X-Twilio-Signature", "")
-            if not whatsapp.is_signed(request.url.path, request.url.query, form, signature):
-                raise Refused(403, "not signed by Twilio")
-            cleaned: dict[str, str] = storable(form)
-            return cleaned
+        async def on_receipt(receipt: whatsapp_wire.Receipt) -> bool:
+            # The notifier of the configuration in use now (an admin may reload it).
+            again = await take_receipt(
+                helpdesk.unit_of_work,
+                receipt,
+                helpdesk.clock(),
+                helpdesk.dispatcher.notifier.undeliverable,
+            )
+            helpdesk.relay.wake()
+            return again
 
-        @guarded
-        async def whatsapp_webhook(request: Request) -> Response:
-            form = await signed_form(request)
-            try:
-                inbound = whatsapp_wire.to_inbound(form, helpdesk.clock())
-            except ValueError as error:  # no phone number in From, NumMedia not a number
-                raise Refused(400, "not a WhatsApp message") from error
-            if inbound is not None:
-                await helpdesk.dispatcher.handle(inbound)
-                whatsapp.keep_media_copies(
-                    inbound.address, [item.ref for item in inbound.attachments]
-                )
-            # Empty TwiML: replies go out through the outbox and Twilio's REST API.
-            return Response(EMPTY_TWIML, media_type="text/xml")
-
-        @guarded
-        async def whatsapp_status(request: Request) -> Response:
-            form = await signed_form(request)
-            receipt = receipt_of(form)
-            if receipt is not None:
-                async with helpdesk.unit_of_work() as uow:
-                    again = await apply_receipt(
-                        # The notifier of the configuration in use now (an admin may reload it).
-                        uow,
-                        receipt,
-                        helpdesk.clock(),
-                        helpdesk.dispatcher.notifier.undeliverable,
-                    )
-                    await uow.commit()
-                if receipt.error_code.isdecimal() and int(receipt.error_code) in THROTTLED:
-                    whatsapp.sender.pause(int(receipt.error_code))
-                helpdesk.relay.wake()
-                if again:
-                    log.info("whatsapp message queued again", extra={"sid": receipt.message_sid})
-            return Response(status_code=204)
-
-        webhook(WEBHOOK_PATH, whatsapp_webhook)
-        webhook(STATUS_PATH, whatsapp_status)
+        taking = whatsapp_endpoints(
+            whatsapp, helpdesk.dispatcher.handle, on_receipt, helpdesk.clock
+        )
+        for path, endpoint in taking.items():
+            webhook(path, endpoint)
 
     jira = helpdesk.jira
     if jira is not None:

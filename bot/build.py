@@ -17,6 +17,8 @@ from adapters.telegram.channel import TelegramChannel
 from adapters.telegram.options import TelegramOptions
 from adapters.telegram.wire import CHANNEL as TELEGRAM
 from adapters.whatsapp.channel import WhatsAppChannel
+from adapters.whatsapp.menus import ContentMenus
+from adapters.whatsapp.options import WhatsAppOptions
 from adapters.whatsapp.wire import CHANNEL as WHATSAPP
 from bot.core.clock import utc_now
 from bot.core.config import HelpdeskConfig, load_config
@@ -27,6 +29,7 @@ from bot.core.outbox import OutboxRelay
 from bot.core.scheduler import Scheduler
 from bot.reach import served_channels
 from bot.settings import Settings
+from db.channel_stores import StoredMenus, last_heard
 from db.engine import create_engine, is_sqlite, session_factory
 from db.migrate import upgrade_async
 from db.uow import UnitOfWork
@@ -128,7 +131,7 @@ def _channels(
         channels.senders.setdefault(MAIL, MailSender(settings, clock))
         channels.offline = tuple(channel for channel in OFFLINE_CHANNELS if channel != MAIL)
     if WHATSAPP in served:
-        channels.whatsapp = WhatsAppChannel(settings, units, clock)
+        channels.whatsapp = whatsapp_channel(settings, units, clock)
         channels.senders.setdefault(WHATSAPP, channels.whatsapp.sender)
     return channels
 
@@ -149,6 +152,35 @@ def telegram_options(settings: Settings) -> TelegramOptions:
         private_per_second=settings.telegram_private_per_second,
         group_per_minute=settings.telegram_group_per_minute,
     )
+
+
+def whatsapp_options(settings: Settings) -> WhatsAppOptions:
+    token = settings.twilio_auth_token
+    return WhatsAppOptions(
+        account_sid=settings.twilio_account_sid,
+        auth_token=token.get_secret_value() if token else "",
+        whatsapp_from=settings.twilio_whatsapp_from,
+        messaging_service_sid=settings.twilio_messaging_service_sid,
+        public_url=settings.public_url,
+        api_base_url=settings.twilio_api_base_url,
+        content_api_base_url=settings.twilio_content_api_base_url,
+        max_per_second=settings.twilio_max_per_second,
+        templates={kind: settings.whatsapp_templates(kind) for kind in ("update", "team")},
+        keep_media=settings.twilio_keep_media,
+        media_max_bytes=settings.twilio_media_max_bytes,
+        media_dir=settings.media_dir,
+    )
+
+
+def whatsapp_channel(
+    settings: Settings, units: Callable[[], UnitOfWork], clock: Callable[[], datetime]
+) -> WhatsAppChannel:
+    """The WhatsApp channel, its menus to tap kept in the database (TWILIO_INTERACTIVE_MENUS)."""
+    options = whatsapp_options(settings)
+    menus = None
+    if settings.twilio_interactive_menus:
+        menus = ContentMenus(options, StoredMenus(units), clock)
+    return WhatsAppChannel(options, last_heard(units), menus, clock)
 
 
 def build(

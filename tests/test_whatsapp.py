@@ -25,17 +25,16 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from adapters.memory import MemoryChannel
-from adapters.whatsapp import channel as bot_whatsapp
+from adapters.whatsapp import sender as bot_whatsapp
 from adapters.whatsapp.channel import WhatsAppChannel, media_file_name
 from bot import logs
 from bot.app import create_app
-from bot.build import Helpdesk, build
+from bot.build import Helpdesk, build, whatsapp_options
 from bot.core.config import HelpdeskConfig
 from bot.core.outbox import LEASE
 from bot.settings import Settings
 from db.models import InboundMessage, OutboxMessage
 from db.repositories import InboundRepository
-from db.uow import UnitOfWork
 from flows.delivery import BULK, HEARD_AT, INTERACTIVE, LANE, Throttled
 from flows.messages import Address, Attachment, Outbound
 from tests.conftest import FixedClock
@@ -464,7 +463,7 @@ async def test_a_429_with_retry_after_is_retried_after_that_long_without_using_a
     assert len(await wait_for_text(server, RAMESH, "Choose your language")) == 1
 
 
-def no_lookups() -> UnitOfWork:
+async def no_lookups(_address: Address) -> datetime | None:
     raise AssertionError("the sender looked up when the chat last wrote")
 
 
@@ -479,7 +478,7 @@ def sending_only(fake: FakeTwilio, clock: FixedClock) -> WhatsAppChannel:
         twilio_interactive_menus=False,
         public_url=PUBLIC_URL,
     )
-    return WhatsAppChannel(settings, no_lookups, clock)
+    return WhatsAppChannel(whatsapp_options(settings), no_lookups, None, clock)
 
 
 async def test_whatsapp_sends_keep_to_the_senders_rate_and_answers_go_first(
@@ -491,7 +490,7 @@ async def test_whatsapp_sends_keep_to_the_senders_rate_and_answers_go_first(
     lookup of the 24-hour window."""
     channel = sending_only(fake, clock)
     sender = channel.sender
-    assert sender.settings.twilio_max_per_second == 80
+    assert sender.options.max_per_second == 80
     starts: list[float] = []
     acquire = sender.pace.acquire
 

@@ -16,8 +16,9 @@ from pydantic import SecretStr
 from adapters.whatsapp import menus as whatsappmenus
 from adapters.whatsapp import wire
 from adapters.whatsapp.menus import ContentMenus
-from bot.build import Helpdesk
+from bot.build import Helpdesk, whatsapp_options
 from bot.settings import Settings
+from db.channel_stores import StoredMenus
 from flows.messages import Address, Choice, Outbound
 from flows.staffcommands import CARD_VERBS, command_text
 from flows.teamchat import card_actions
@@ -130,7 +131,12 @@ class ContentApi:
             twilio_content_api_base_url="https://content.example.org",
         )
         transport = httpx.MockTransport(self.handler)
-        return ContentMenus(settings, helpdesk.unit_of_work, lambda: NOW, transport=transport)
+        return ContentMenus(
+            whatsapp_options(settings),
+            StoredMenus(helpdesk.unit_of_work),
+            lambda: NOW,
+            transport=transport,
+        )
 
 
 async def test_each_menu_is_made_once_and_reused_after_a_restart(helpdesk: Helpdesk) -> None:

@@ -1,6 +1,7 @@
 """WhatsApp menus to tap (list pickers, quick-reply buttons), made through Twilio's Content
-API (`POST /v1/Content`) the first time one is shown and kept in the database by a digest
-of what it shows: a restart, or another process, sends the same one again by its ContentSid.
+API (`POST /v1/Content`) the first time one is shown and kept (a `MenuStore`: the database)
+by a digest of what it shows: a restart, or another process, sends the same one again by its
+ContentSid.
 
 Two processes making the same menu at once each make one; the first kept is the one both
 send from then on. When the Content API refuses or cannot be reached (or Twilio refuses to
@@ -15,12 +16,12 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import datetime
+from typing import Protocol
 
 import httpx
 
+from adapters.whatsapp.options import WhatsAppOptions
 from adapters.whatsapp.wire import Menu
-from bot.settings import Settings
-from db.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -28,18 +29,27 @@ BACKOFF_SECONDS = 60.0
 REQUEST_TIMEOUT = 15.0
 
 
+class MenuStore(Protocol):
+    """Where made menus are kept, shared by every process: ContentSids by digest."""
+
+    async def content_sid(self, digest: str) -> str | None:
+        """The ContentSid kept for the menu with this digest, if any."""
+
+    async def keep(self, digest: str, language: str, content_sid: str, now: datetime) -> str:
+        """Keep `content_sid` for `digest`, unless one is kept already: the one kept."""
+
+
 class ContentMenus:
     def __init__(
         self,
-        settings: Settings,
-        units: Callable[[], UnitOfWork],
+        options: WhatsAppOptions,
+        store: MenuStore,
         clock: Callable[[], datetime],
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        token = settings.twilio_auth_token
-        self.url = f"{settings.twilio_content_api_base_url.rstrip('/')}/v1/Content"
-        self.auth = (settings.twilio_account_sid, token.get_secret_value() if token else "")
-        self.units = units
+        self.url = f"{options.content_api_base_url.rstrip('/')}/v1/Content"
+        self.auth = (options.account_sid, options.auth_token)
+        self.store = store
         self.clock = clock
         self.transport = transport
         self._known: dict[str, str] = {}  # digest → ContentSid
@@ -58,15 +68,12 @@ class ContentMenus:
         if known:
             return known
         async with self._making:
-            async with self.units().read_only() as uow:
-                known = await uow.menus.content_sid(digest)
+            known = await self.store.content_sid(digest)
             if not known:
                 made = await self._make(menu)
                 if made is None:
                     return None
-                async with self.units() as uow:
-                    known = await uow.menus.keep(digest, menu.language, made, self.clock())
-                    await uow.commit()
+                known = await self.store.keep(digest, menu.language, made, self.clock())
             self._known[digest] = known
             return known
 

@@ -1,6 +1,6 @@
-"""WhatsApp through Twilio: translates Twilio's messaging webhook into `Inbound` messages and
-`Outbound` messages into message bodies. Pure translation; the runtime is
-`adapters.whatsapp.channel`.
+"""WhatsApp through Twilio: translates Twilio's messaging webhook into `Inbound` messages,
+`Outbound` messages into message bodies, and its status callback into a `Receipt`. Pure
+translation; the run-time is `adapters.whatsapp.channel` and `adapters.whatsapp.sender`.
 
 Inside the 24-hour window a message's choices become a menu the reporter taps (`menu_of`):
 quick-reply buttons for up to 3, a list picker for up to 10, made through Twilio's Content
@@ -17,7 +17,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from adapters.text import shorten, split_text
 from flows import i18n
@@ -35,6 +35,22 @@ MAX_ID = 200
 # Twilio's limit on a content variable's value: the question a menu carries.
 MAX_VARIABLE = 256
 _NOT_DIGITS = re.compile(r"[^\d]")
+# Where Twilio posts reporters' messages and the status of what the helpdesk sent.
+WEBHOOK_PATH = "/whatsapp/webhook"
+STATUS_PATH = "/whatsapp/status"
+# Twilio error codes that mean "this number will never get it".
+UNREACHABLE = {21211, 21214, 21408, 21610, 21612, 21614, 63003, 63024, 63032}
+OUTSIDE_WINDOW = 63016
+# Twilio error codes worth another try later: rate limits, queue overflow, server trouble.
+RETRYABLE = {20429, 20500, 20503, 30001, 30008, 63018}
+# Twilio asking to slow down: too many requests, and the sandbox number's one message every
+# 3 seconds (63018); how long to pause when it does not say (`Retry-After`).
+THROTTLED = {20429, 63018}
+PAUSE_SECONDS = {20429: 1.0, 63018: 3.0}
+# What a receipt of a message that failed means for it: the 24-hour window closed before it
+# arrived (send the approved template instead), sent too fast (again after `pause`, not a
+# failed try), worth another try, or never deliverable.
+Failure = Literal["window_closed", "throttled", "retryable", "final"]
 
 
 def e164(number: str) -> str:
@@ -94,6 +110,49 @@ def to_inbound(form: Mapping[str, str], now: datetime) -> Inbound | None:
         attachments=attachments_of(form),
         choice=choice,
     )
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """A delivery receipt from Twilio's status callback."""
+
+    message_sid: str
+    status: str
+    error_code: str
+
+    @property
+    def code(self) -> int:
+        """The Twilio error code, 0 when there is none."""
+        return int(self.error_code) if self.error_code.isdecimal() else 0
+
+    @property
+    def failure(self) -> Failure | None:
+        """What the failure means, None when the message did not fail (yet)."""
+        if self.status not in ("failed", "undelivered"):
+            return None
+        if self.code == OUTSIDE_WINDOW:
+            return "window_closed"
+        if self.code in THROTTLED:
+            return "throttled"
+        if self.code in RETRYABLE:
+            return "retryable"
+        return "final"
+
+    @property
+    def pause(self) -> float:
+        """Seconds to wait before sending a throttled message again."""
+        return PAUSE_SECONDS.get(self.code, 1.0)
+
+    @property
+    def reason(self) -> str:
+        return f"Twilio {self.code}: {self.status}"
+
+
+def receipt_of(form: Mapping[str, str]) -> Receipt | None:
+    sid = form.get("MessageSid", "")
+    if not sid:
+        return None
+    return Receipt(sid, form.get("MessageStatus", ""), form.get("ErrorCode", ""))
 
 
 @dataclass(frozen=True)

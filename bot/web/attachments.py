@@ -52,7 +52,7 @@ async def fetch(helpdesk: Helpdesk, channel: str, ref: str, content_type: str) -
 
 
 async def _from_twilio(whatsapp: WhatsAppChannel, url: str, content_type: str) -> Fetched | None:
-    kept = whatsapp.settings.media_dir / media_file_name(url)
+    kept = whatsapp.options.media_dir / media_file_name(url)
     if kept.is_file():  # TWILIO_KEEP_MEDIA made a copy when it arrived
         return Fetched(kept.read_bytes(), content_type or "application/octet-stream")
     try:
