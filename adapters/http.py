@@ -1,14 +1,17 @@
 """Reading webhook requests that may be hostile or broken: bounded bodies, the declared
 content type, JSON objects and forms, and text the database can store.
 
-A problem with the request itself raises `Refused` with the 4xx status that says so; the
-routes in `bot.app` turn it into the answer.
+A problem with the request itself raises `Refused` with the 4xx status that says so; every
+webhook endpoint is `guarded`, which turns it into the answer.
 """
 
 from __future__ import annotations
 
+import functools
 import json
+import logging
 import re
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -32,6 +35,9 @@ FORM = "application/x-www-form-urlencoded"
 # U+FFFD, so the rest of the message is kept as sent.
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 _LENGTH = re.compile(r"\d{1,18}")
+
+log = logging.getLogger(__name__)
+Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 class Refused(Exception):
@@ -128,3 +134,42 @@ def storable(value: Any, depth: int = 0) -> Any:
     if isinstance(value, list):
         return [storable(item, depth + 1) for item in value]
     return value
+
+
+# How long a provider should wait before delivering again after a 503.
+RETRY_AFTER_SECONDS = 30
+
+
+def guarded(handler: Endpoint) -> Endpoint:
+    """A webhook that answers `Refused` with its 4xx, and anything else going wrong with 503.
+
+    The dispatcher keeps a message that failed as "failed" and raises only when it cannot even
+    do that, so an exception here means the helpdesk cannot take the message now: the
+    provider should deliver it again, and the transaction that failed has left nothing behind.
+    """
+
+    @functools.wraps(handler)
+    async def run(request: Request) -> Response:
+        try:
+            return await handler(request)
+        except Refused as refusal:
+            log.info(
+                "webhook request refused",
+                extra={
+                    "path": request.url.path,
+                    "status": refusal.status,
+                    "reason": refusal.reason,
+                },
+            )
+            return refusal.response()
+        except Exception:
+            log.exception(
+                "webhook not handled; the sender should retry", extra={"path": request.url.path}
+            )
+            return Response(
+                "temporarily unavailable",
+                status_code=503,
+                headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+            )
+
+    return run

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import hmac
 import logging
 from collections.abc import AsyncIterator
@@ -28,13 +27,14 @@ from adapters.http import (
     JSON,
     Refused,
     form_fields,
+    guarded,
     json_object,
     read_body,
     require_type,
     storable,
 )
-from adapters.jira.client import WEBHOOK_PATH as JIRA_WEBHOOK
-from adapters.jira.client import changes_in
+from adapters.jira import webhook as jira_webhook
+from adapters.jira.wire import changes_in
 from adapters.telegram import wire as telegram_wire
 from adapters.whatsapp import wire as whatsapp_wire
 from adapters.whatsapp.channel import (
@@ -55,44 +55,7 @@ from bot.webhooklane import Endpoint, WebhookLane
 
 log = logging.getLogger(__name__)
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
-# How long a provider should wait before delivering again after a 503.
-RETRY_AFTER_SECONDS = 30
 METRICS = "/metrics"
-
-
-def guarded(handler: Endpoint) -> Endpoint:
-    """A webhook that answers `Refused` with its 4xx, and anything else going wrong with 503.
-
-    The dispatcher keeps a message that failed as "failed" and raises only when it cannot even
-    do that, so an exception here means the helpdesk cannot take the message now: the
-    provider should deliver it again, and the transaction that failed has left nothing behind.
-    """
-
-    @functools.wraps(handler)
-    async def run(request: Request) -> Response:
-        try:
-            return await handler(request)
-        except Refused as refusal:
-            log.info(
-                "webhook request refused",
-                extra={
-                    "path": request.url.path,
-                    "status": refusal.status,
-                    "reason": refusal.reason,
-                },
-            )
-            return refusal.response()
-        except Exception:
-            log.exception(
-                "webhook not handled; the sender should retry", extra={"path": request.url.path}
-            )
-            return Response(
-                "temporarily unavailable",
-                status_code=503,
-                headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
-            )
-
-    return run
 
 
 def create_app(helpdesk: Helpdesk, run_relay: bool = True) -> Starlette:
@@ -229,24 +192,16 @@ def create_app(helpdesk: Helpdesk, run_relay: bool = True) -> Starlette:
 
     jira = helpdesk.jira
     if jira is not None:
-
-        @guarded
-        async def jira_webhook(request: Request) -> Response:
-            require_type(request, JSON)
-            body = await read_body(request)
-            signature = request.headers.get("X-Hub-Signature", "")
-            secret = request.query_params.get("secret", "")
-            if not jira.inbound.authentic(secret, signature, body):
-                return Response(status_code=403)
-            payload = json_object(body)
-            try:
-                changes_in(payload, jira.config)  # pure: a payload it cannot read is refused
-            except (AttributeError, TypeError, ValueError, KeyError) as error:
-                raise Refused(400, "not a JIRA event") from error
-            await jira.receive(payload)
-            return Response(status_code=204)
-
-        webhook(JIRA_WEBHOOK, jira_webhook)
+        jira_secret = helpdesk.settings.jira_webhook_secret
+        endpoint = jira_webhook.endpoint(
+            authenticate=jira_webhook.shared_secret(
+                jira_secret.get_secret_value() if jira_secret else None
+            ),
+            # Read with the `[jira]` configuration in use now (an admin may switch it).
+            check=lambda payload: changes_in(payload, jira.config.jira),
+            receive=jira.receive,
+        )
+        webhook(jira_webhook.WEBHOOK_PATH, endpoint)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:

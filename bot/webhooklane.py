@@ -3,7 +3,7 @@
 A provider's POST to a webhook goes straight to its endpoint, past Starlette's exception
 middleware, router and endpoint wrappers: at saturation those layers were about a twentieth
 of the event loop's time a message, and they have nothing to add there, since every webhook
-endpoint is `bot.app.guarded` (it answers every error itself, as the right 4xx or a 503).
+endpoint is `adapters.http.guarded` (it answers every error itself, as the right 4xx or a 503).
 Everything else goes on to the app as before: other methods on those paths (405), other
 paths, and a request under a root path (left to the router's own matching).
 """
