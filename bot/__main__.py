@@ -18,7 +18,6 @@ import uvicorn
 from pydantic import ValidationError
 
 from adapters import console
-from adapters.jira.client import jira_summary
 from bot import logs, reports
 from bot import server as http_server
 from bot.app import create_app
@@ -35,6 +34,18 @@ from flows.messages import Address
 
 log = logging.getLogger("bot")
 INTERACTIVE = ("chat", "account")  # commands a person types at and reads
+
+
+def _jira_summary(settings: Settings, config: HelpdeskConfig) -> str:
+    """What `check-config` says of the mirror: which API it will use, and how the issue
+    follows the ticket (the names are checked against each issue's workflow when used)."""
+    cloud = settings.jira_personal_access_token is None
+    api = "Cloud, REST API v3" if cloud else "Data Center, REST API v2"
+    moves = ", ".join(f"{status} -> '{name}'" for status, name in config.jira.transitions.items())
+    return (
+        f"JIRA mirror: {settings.jira_url} ({api}), project {settings.jira_project_key}, "
+        f"teams {', '.join(config.jira.teams)}; transitions: {moves or 'none'}"
+    )
 
 
 def script() -> int:
@@ -113,7 +124,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m bot") -> int:
             f"{len(directory.teams)} teams, {len(directory.staff)} staff)"
         )
         if settings.jira_url:
-            print(jira_summary(settings, config))
+            print(_jira_summary(settings, config))
         elsewhere = unserved(directory, served_channels(settings))
         if elsewhere:
             print(

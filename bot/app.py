@@ -22,16 +22,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from adapters.http import (
-    JSON,
-    Refused,
-    guarded,
-    json_object,
-    read_body,
-    require_type,
-)
-from adapters.jira.client import WEBHOOK_PATH as JIRA_WEBHOOK
-from adapters.jira.client import changes_in
+from adapters.jira import webhook as jira_webhook
+from adapters.jira.wire import changes_in
 from adapters.telegram.webhook import webhook_endpoint as telegram_webhook
 from adapters.whatsapp import wire as whatsapp_wire
 from adapters.whatsapp.webhook import endpoints as whatsapp_endpoints
@@ -119,24 +111,16 @@ def create_app(helpdesk: Helpdesk, run_relay: bool = True) -> Starlette:
 
     jira = helpdesk.jira
     if jira is not None:
-
-        @guarded
-        async def jira_webhook(request: Request) -> Response:
-            require_type(request, JSON)
-            body = await read_body(request)
-            signature = request.headers.get("X-Hub-Signature", "")
-            secret = request.query_params.get("secret", "")
-            if not jira.inbound.authentic(secret, signature, body):
-                return Response(status_code=403)
-            payload = json_object(body)
-            try:
-                changes_in(payload, jira.config)  # pure: a payload it cannot read is refused
-            except (AttributeError, TypeError, ValueError, KeyError) as error:
-                raise Refused(400, "not a JIRA event") from error
-            await jira.receive(payload)
-            return Response(status_code=204)
-
-        webhook(JIRA_WEBHOOK, jira_webhook)
+        jira_secret = helpdesk.settings.jira_webhook_secret
+        endpoint = jira_webhook.endpoint(
+            authenticate=jira_webhook.shared_secret(
+                jira_secret.get_secret_value() if jira_secret else None
+            ),
+            # Read with the `[jira]` configuration in use now (an admin may switch it).
+            check=lambda payload: changes_in(payload, jira.config.jira),
+            receive=jira.receive,
+        )
+        webhook(jira_webhook.WEBHOOK_PATH, endpoint)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:

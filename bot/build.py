@@ -6,12 +6,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from pydantic import SecretStr
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from adapters.jira.client import CHANNEL as JIRA
-from adapters.jira.client import JiraInbound, JiraMirror
-from adapters.mail.smtp import MailSender
+from adapters.jira.client import JiraClient, JiraOptions
+from adapters.mail.smtp import MailSender, SmtpOptions
 from adapters.mail.wire import CHANNEL as MAIL
 from adapters.telegram.channel import TelegramChannel
 from adapters.telegram.options import TelegramOptions
@@ -24,6 +24,7 @@ from bot.core.clock import utc_now
 from bot.core.config import HelpdeskConfig, load_config
 from bot.core.current import CurrentConfig
 from bot.core.dispatcher import Dispatcher
+from bot.core.jira_sync import JiraMirror, MirrorOptions
 from bot.core.notifications import OFFLINE_CHANNELS
 from bot.core.outbox import OutboxRelay
 from bot.core.scheduler import Scheduler
@@ -34,6 +35,7 @@ from db.engine import create_engine, is_sqlite, session_factory
 from db.migrate import upgrade_async
 from db.uow import UnitOfWork
 from flows.delivery import Sender
+from flows.jira import CHANNEL as JIRA
 
 
 @dataclass
@@ -85,19 +87,34 @@ class Helpdesk:
         next message, sweep, JIRA change or console page uses it. The switch happens all at
         once (nothing here waits). `digest`: that of the text `config` was read from."""
         self.current.switch(config, digest)
-        if self.jira is not None:
-            _reconfigure_jira(self.jira, config, self.dispatcher, self.settings)
 
 
-def _reconfigure_jira(
-    jira: JiraMirror, config: HelpdeskConfig, dispatcher: Dispatcher, settings: Settings
-) -> None:
-    # The sender keeps its client and whether it has told of an outage; what it reads from
-    # the configuration, and whom it alerts, change.
-    jira.config = config
-    jira.sender.config, jira.sender.directory = config, config.directory
-    jira.sender.alert = dispatcher.notifier.jira_alert
-    jira.inbound = JiraInbound(dispatcher, config, settings)
+def _secret(value: SecretStr | None) -> str | None:
+    return None if value is None else value.get_secret_value()
+
+
+def smtp_options(settings: Settings) -> SmtpOptions:
+    return SmtpOptions(
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+        security=settings.smtp_security,
+        username=settings.smtp_username,
+        password=_secret(settings.smtp_password),
+        sender=settings.smtp_from,
+        reply_to=settings.smtp_reply_to,
+        timeout_seconds=settings.smtp_timeout_seconds,
+    )
+
+
+def jira_options(settings: Settings) -> JiraOptions:
+    return JiraOptions(
+        url=settings.jira_url,
+        project_key=settings.jira_project_key,
+        email=settings.jira_email,
+        api_token=_secret(settings.jira_api_token),
+        personal_access_token=_secret(settings.jira_personal_access_token),
+        timeout_seconds=settings.jira_timeout_seconds,
+    )
 
 
 def _engine(settings: Settings) -> AsyncEngine:
@@ -128,7 +145,7 @@ def _channels(
     served = served_channels(settings)
     channels = _Channels(dict(senders or {}), OFFLINE_CHANNELS)
     if MAIL in served:
-        channels.senders.setdefault(MAIL, MailSender(settings, clock))
+        channels.senders.setdefault(MAIL, MailSender(smtp_options(settings), clock))
         channels.offline = tuple(channel for channel in OFFLINE_CHANNELS if channel != MAIL)
     if WHATSAPP in served:
         channels.whatsapp = whatsapp_channel(settings, units, clock)
@@ -229,7 +246,14 @@ def build(
         relay.senders = {TELEGRAM: telegram.sender, **relay.senders}  # the caller's first
     jira = None
     if JIRA in served_channels(settings):
-        jira = JiraMirror(settings, current.now.config, units, clock, dispatcher)
+        jira = JiraMirror(
+            JiraClient(jira_options(settings)),
+            MirrorOptions(settings.jira_project_key, settings.jira_poll_seconds),
+            lambda: current.now.config,  # the configuration in use (an admin may switch it)
+            units,
+            clock,
+            dispatcher,
+        )
         relay.senders = {**relay.senders, JIRA: jira.sender}
     scheduler = Scheduler(units, current, clock, settings.reports_dir, on_commit=relay.wake)
     return Helpdesk(

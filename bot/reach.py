@@ -7,12 +7,12 @@ database. What nobody sends waits for a chat session a while (OUTBOX_UNSERVED_MI
 from __future__ import annotations
 
 from adapters.console import CHANNEL as CONSOLE
-from adapters.jira.client import CHANNEL as JIRA
 from adapters.mail.wire import CHANNEL as MAIL
 from adapters.telegram.wire import CHANNEL as TELEGRAM
 from adapters.whatsapp.wire import CHANNEL as WHATSAPP
 from bot.settings import Settings
 from flows.directory import Directory
+from flows.jira import CHANNEL as JIRA
 
 # The setting that switches each channel on, to name when a configured chat needs it.
 SWITCHES = {

@@ -5,35 +5,49 @@ undeliverable, so the L1 helpdesk is told; anything else is tried again later.""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Literal
 
 import aiosmtplib
 
 from adapters.mail.wire import render
-from bot.settings import Settings
 from flows.delivery import RetryLater, Undeliverable
 from flows.messages import Outbound
 
 
+@dataclass(frozen=True)
+class SmtpOptions:
+    """The SMTP server, how to reach it, and the helpdesk's own addresses."""
+
+    host: str
+    sender: str  # the From address
+    port: int = 587
+    security: Literal["starttls", "tls", "none"] = "starttls"
+    username: str = ""
+    password: str | None = field(default=None, repr=False)
+    reply_to: str = ""
+    timeout_seconds: float = 20.0
+
+
 class MailSender:
-    def __init__(self, settings: Settings, clock: Callable[[], datetime]) -> None:
-        self.settings = settings
+    def __init__(self, options: SmtpOptions, clock: Callable[[], datetime]) -> None:
+        self.options = options
         self.clock = clock
 
     async def send(self, message: Outbound) -> str:
-        settings = self.settings
-        mail = render(message, settings.smtp_from, self.clock(), settings.smtp_reply_to)
-        password = settings.smtp_password
+        options = self.options
+        mail = render(message, options.sender, self.clock(), options.reply_to)
         try:
             await aiosmtplib.send(
                 mail,
-                hostname=settings.smtp_host,
-                port=settings.smtp_port,
-                username=settings.smtp_username or None,
-                password=password.get_secret_value() if password else None,
-                use_tls=settings.smtp_security == "tls",
-                start_tls=settings.smtp_security == "starttls",
-                timeout=settings.smtp_timeout_seconds,
+                hostname=options.host,
+                port=options.port,
+                username=options.username or None,
+                password=options.password or None,
+                use_tls=options.security == "tls",
+                start_tls=options.security == "starttls",
+                timeout=options.timeout_seconds,
             )
         except aiosmtplib.SMTPRecipientsRefused as error:
             # The server's answer, without the address it names (it reaches the L1 chat).
