@@ -27,7 +27,7 @@ import pytest
 
 from adapters.memory import MemoryChannel
 from bot.build import Helpdesk
-from bot.web.dashboard import choose_period
+from bot.web.period import choose_period
 from tests.conftest import FixedClock
 from tests.support import Person, file_ticket
 from tests.web_support import ConsoleClient, console_client, make_account

@@ -14,7 +14,7 @@ from adapters.memory import MemoryChannel
 from bot.build import Helpdesk
 from bot.core.config import HelpdeskConfig
 from bot.web.audit import AuditTrail
-from bot.web.dashboard import choose_period
+from bot.web.period import choose_period
 from bot.web.strings import CATALOGS, translate
 from db.models import Ticket, TicketEvent
 from flows import i18n

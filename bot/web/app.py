@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
+from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
 from bot.build import Helpdesk
-from bot.web.admin import admin_routes
-from bot.web.console import HERE, PREFIX, Console
-from bot.web.dashboard import dashboard_routes
-from bot.web.desk_routes import desk_routes
+from bot.web import admin, dashboard, desk_routes, export, signin
+from bot.web.console import HERE, PREFIX, Console, WithConsole
 
 
 def console_mount(helpdesk: Helpdesk) -> Mount:
-    console = Console(helpdesk)
+    """The console's pages, each given this helpdesk's console through its request."""
     routes: list[BaseRoute] = [
-        *desk_routes(console),
-        *dashboard_routes(console),
-        *admin_routes(console),
+        *signin.ROUTES,
+        *desk_routes.ROUTES,
+        *dashboard.ROUTES,
+        *export.ROUTES,
+        *admin.ROUTES,
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
-    return Mount(PREFIX, routes=routes)
+    console = Console(helpdesk)
+    return Mount(PREFIX, routes=routes, middleware=[Middleware(WithConsole, console=console)])

@@ -7,6 +7,7 @@ same site as the origin. A refusal changes nothing.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from adapters.http import Refused, form_fields, read_body, storable_text
 from bot.build import Helpdesk
@@ -46,6 +48,9 @@ SECURITY_HEADERS = {
 }
 
 Page = Callable[[Request, "Visit"], Awaitable[Response]]
+Endpoint = Callable[[Request], Awaitable[Response]]
+# Where a console request carries the console that serves it (see `WithConsole`).
+SCOPE_KEY = "bot.web.console"
 
 
 @dataclass(frozen=True)
@@ -73,6 +78,7 @@ class Console:
         self.helpdesk = helpdesk
         self.accounts = Accounts(lambda: self.directory)
         self.guard = LoginGuard()
+        self.config_saving = asyncio.Lock()  # one configuration change at a time (admin)
         self.secure_cookies = helpdesk.settings.public_url.startswith("https://")
         self.templates = Environment(
             loader=FileSystemLoader(HERE / "templates"),
@@ -142,43 +148,65 @@ class Console:
         async with self.helpdesk.unit_of_work().read_only() as uow:
             return await sessions.resolve(uow.session, token, self.now())
 
-    def page(self, *roles: str) -> Callable[[Page], Callable[[Request], Awaitable[Response]]]:
-        """A handler for signed-in accounts with one of `roles` (any role when none given)."""
-        allowed = roles or STAFF_ROLES
 
-        def wrap(handler: Page) -> Callable[[Request], Awaitable[Response]]:
-            @functools.wraps(handler)
-            async def run(request: Request) -> Response:
-                signed_in = await self.signed_in(request)
-                if signed_in is None:
-                    if request.method == "GET":
-                        return RedirectResponse(f"{PREFIX}/login", status_code=303)
-                    return self.refusal("en", "refused_signed_out")
-                language = signed_in.account.language
-                if signed_in.account.role not in allowed:
-                    return self.refusal(language, "refused_role")
-                # A NUL byte or a lone surrogate in the path or the query (none of the
-                # console's links has one) would reach the database, where PostgreSQL
-                # refuses it: refused here, as a form's are cleaned below.
-                addressed = (*request.path_params.values(), *request.query_params.values())
-                if any(isinstance(v, str) and storable_text(v) != v for v in addressed):
-                    return self.refusal(language, "refused_address", 400)
-                form: dict[str, str] = {}
-                if request.method == "POST":
-                    if not same_origin(request):
-                        return self.refusal(language, "refused_origin")
-                    try:
-                        form = form_fields(await read_body(request))
-                    except Refused as refused:
-                        return self.refusal(language, "refused_form", refused.status)
-                    form = {key: storable_text(value) for key, value in form.items()}
-                    if not signed_in.csrf_ok(form.get("csrf", "")):
-                        return self.refusal(language, "refused_csrf")
-                return await handler(request, Visit(signed_in, self, form))
+def console_of(request: Request) -> Console:
+    """The console serving `request`: the one `console_mount` put in every request's scope."""
+    console = request.scope[SCOPE_KEY]
+    assert isinstance(console, Console)
+    return console
 
-            return run
 
-        return wrap
+class WithConsole:
+    """ASGI middleware of the console's mount: gives each request the console (`console_of`),
+    so the pages are plain functions of the request."""
+
+    def __init__(self, app: ASGIApp, console: Console) -> None:
+        self.app = app
+        self.console = console
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope[SCOPE_KEY] = self.console
+        await self.app(scope, receive, send)
+
+
+def page(*roles: str) -> Callable[[Page], Endpoint]:
+    """A handler for signed-in accounts with one of `roles` (any role when none given)."""
+    allowed = roles or STAFF_ROLES
+
+    def wrap(handler: Page) -> Endpoint:
+        @functools.wraps(handler)
+        async def run(request: Request) -> Response:
+            console = console_of(request)
+            signed_in = await console.signed_in(request)
+            if signed_in is None:
+                if request.method == "GET":
+                    return RedirectResponse(f"{PREFIX}/login", status_code=303)
+                return console.refusal("en", "refused_signed_out")
+            language = signed_in.account.language
+            if signed_in.account.role not in allowed:
+                return console.refusal(language, "refused_role")
+            # A NUL byte or a lone surrogate in the path or the query (none of the
+            # console's links has one) would reach the database, where PostgreSQL
+            # refuses it: refused here, as a form's are cleaned below.
+            addressed = (*request.path_params.values(), *request.query_params.values())
+            if any(isinstance(v, str) and storable_text(v) != v for v in addressed):
+                return console.refusal(language, "refused_address", 400)
+            form: dict[str, str] = {}
+            if request.method == "POST":
+                if not same_origin(request):
+                    return console.refusal(language, "refused_origin")
+                try:
+                    form = form_fields(await read_body(request))
+                except Refused as refused:
+                    return console.refusal(language, "refused_form", refused.status)
+                form = {key: storable_text(value) for key, value in form.items()}
+                if not signed_in.csrf_ok(form.get("csrf", "")):
+                    return console.refusal(language, "refused_csrf")
+            return await handler(request, Visit(signed_in, console, form))
+
+        return run
+
+    return wrap
 
 
 def same_origin(request: Request) -> bool:

@@ -1,6 +1,6 @@
-"""The operators' desk: signing in, the queue, a ticket's page and its actions, and tickets
-logged for callers. Actions go through `Dispatcher.staff_action`, exactly as in chat, so the
-reporter and the teams' chats hear of them the same way."""
+"""The operators' desk: the queue, a ticket's page and its actions, and tickets logged for
+callers. Actions go through `Dispatcher.staff_action`, exactly as in chat, so the reporter
+and the teams' chats hear of them the same way."""
 
 from __future__ import annotations
 
@@ -14,12 +14,11 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from adapters.http import Refused, form_fields, read_body, storable_text
 from bot.core.tickets import Done
 from bot.core.ticketviews import view_of
-from bot.web import attachments, desk, sessions
+from bot.web import attachments, desk
 from bot.web.audit import AuditTrail, action_words
-from bot.web.console import PREFIX, Console, Visit, same_origin
+from bot.web.console import PREFIX, Visit, page
 from bot.web.desk import CallerError, QueueFilter
 from flows import i18n
 from flows.commands import StaffAction, SubmitTicket
@@ -39,376 +38,337 @@ REPORTER_ROLES = ("ulb_employee", "cbo_member")
 UNDELIVERED_WINDOW = timedelta(days=7)
 
 
-def desk_routes(console: Console) -> list[BaseRoute]:
+# -- the queue ---------------------------------------------------------------------------
+
+
+def wanted(request: Request, visit: Visit) -> QueueFilter:
+    return QueueFilter.asked(
+        request.query_params, visit.console.directory, visit.signed_in.account.key, visit.staff
+    )
+
+
+async def rows(
+    request: Request, visit: Visit, unless_version: str | None = None
+) -> tuple[list[object], str, QueueFilter]:
+    """The queue's rows and its version; no rows when the version is `unless_version`."""
+    console = visit.console
+    helpdesk = console.helpdesk
+    chosen = wanted(request, visit)
+    now = console.now()
+    views: list[object] = []
+    async with helpdesk.unit_of_work().read_only() as uow:
+        version = await desk.queue_version(uow.session)
+        if version != unless_version:
+            tickets = await desk.queue(uow.session, chosen, now)
+            views = [view_of(ticket, now) for ticket in tickets]
+    return views, version, chosen
+
+
+@page()
+async def queue_page(request: Request, visit: Visit) -> Response:
+    console = visit.console
+    helpdesk = console.helpdesk
+    views, version, chosen = await rows(request, visit)
+    problems: list[desk.Undelivered] = []
+    if visit.staff.sees_every_team:
+        async with helpdesk.unit_of_work().read_only() as uow:
+            since = console.now() - UNDELIVERED_WINDOW
+            problems = await desk.undelivered(uow.session, since)
+    return console.html(
+        "queue.html",
+        visit.language,
+        visit,
+        views=views,
+        version=version,
+        chosen=chosen,
+        statuses=desk.STATUSES,
+        sla_states=desk.SLA_STATES,
+        channels=desk.CHANNELS,
+        priorities=PRIORITIES,
+        own_team_only=not visit.staff.sees_every_team,
+        problems=problems,
+    )
+
+
+@page()
+async def queue_rows(request: Request, visit: Visit) -> Response:
+    """The queue's rows for the page's live update; 204 when nothing changed."""
+    since = request.query_params.get("since", "")
+    views, version, chosen = await rows(request, visit, unless_version=since)
+    if version == since:
+        return Response(status_code=204)
+    response = visit.console.html("_rows.html", visit.language, visit, views=views, chosen=chosen)
+    response.headers["X-Queue-Version"] = version
+    return response
+
+
+# -- a ticket ----------------------------------------------------------------------------
+
+
+async def refused_ticket(session: AsyncSession, number: str, visit: Visit) -> Response | None:
+    """404 for a ticket that does not exist, 403 for another team's (to a team member),
+    before anything else of it is read; None: the visitor may see it."""
+    console = visit.console
+    team = await desk.team_of(session, number)
+    if team is None:
+        return console.refusal(visit.language, "ticket_missing", 404)
+    if not visit.staff.sees_every_team and team != visit.staff.team:
+        return console.refusal(visit.language, "refused_other_team")
+    return None
+
+
+@page()
+async def ticket_page(request: Request, visit: Visit) -> Response:
+    console = visit.console
     helpdesk = console.helpdesk
     dispatcher = helpdesk.dispatcher
-
-    # -- signing in ------------------------------------------------------------------------
-
-    async def login_form(request: Request) -> Response:
-        if await console.signed_in(request) is not None:
-            return RedirectResponse(f"{PREFIX}/", status_code=303)
-        return console.html("login.html", request.query_params.get("lang", "en"))
-
-    async def login(request: Request) -> Response:
-        if not same_origin(request):  # no signing in someone's browser from another site
-            return console.refusal("en", "refused_origin")
-        try:
-            form = form_fields(await read_body(request))
-        except Refused as refused:
-            return console.refusal("en", "refused_form", refused.status)
-        name = storable_text(form.get("username", "")).strip().lower()[:60]
-        password = form.get("password", "")
-        address = request.client.host if request.client else "unknown"
-        now = console.now()
-        if console.guard.blocked(name, address, now):
-            log.warning("sign-in refused: too many failures", extra={"account": name})
-            return console.html("login.html", "en", status_code=429, error="login_blocked")
-        async with helpdesk.unit_of_work() as uow:
-            account = await console.accounts.authenticate(uow.session, name, password)
-            if account is None:
-                console.guard.failed(name, address, now)
-                log.info("sign-in failed", extra={"account": name})
-                return console.html("login.html", "en", status_code=401, error="login_failed")
-            token = await sessions.start(uow.session, account, now)
-            await uow.commit()
-        console.guard.succeeded(name)
-        log.info("signed in", extra={"account": name})
-        response = RedirectResponse(f"{PREFIX}/", status_code=303)
-        response.set_cookie(
-            sessions.COOKIE,
-            token,
-            max_age=int(sessions.LIFETIME.total_seconds()),
-            path=PREFIX,
-            httponly=True,
-            secure=console.secure_cookies,
-            samesite="strict",
-        )
-        return response
-
-    @console.page()
-    async def logout(request: Request, visit: Visit) -> Response:
-        async with helpdesk.unit_of_work() as uow:
-            await sessions.end(uow.session, request.cookies.get(sessions.COOKIE, ""))
-            await uow.commit()
-        response = RedirectResponse(f"{PREFIX}/login", status_code=303)
-        response.delete_cookie(sessions.COOKIE, path=PREFIX)
-        return response
-
-    @console.page()
-    async def choose_language(request: Request, visit: Visit) -> Response:
-        language = visit.form.get("language", "")
-        if language in ("en", "or"):
-            async with helpdesk.unit_of_work() as uow:
-                account = await console.accounts.get(uow.session, visit.signed_in.account.key)
-                account.language = language
-                await uow.commit()
-        back = visit.form.get("back", "")
-        return RedirectResponse(back if back.startswith(f"{PREFIX}/") else f"{PREFIX}/", 303)
-
-    # -- the queue ---------------------------------------------------------------------------
-
-    def wanted(request: Request, visit: Visit) -> QueueFilter:
-        return QueueFilter.asked(
-            request.query_params, console.directory, visit.signed_in.account.key, visit.staff
-        )
-
-    async def rows(
-        request: Request, visit: Visit, unless_version: str | None = None
-    ) -> tuple[list[object], str, QueueFilter]:
-        """The queue's rows and its version; no rows when the version is `unless_version`."""
-        chosen = wanted(request, visit)
-        now = console.now()
-        views: list[object] = []
-        async with helpdesk.unit_of_work().read_only() as uow:
-            version = await desk.queue_version(uow.session)
-            if version != unless_version:
-                tickets = await desk.queue(uow.session, chosen, now)
-                views = [view_of(ticket, now) for ticket in tickets]
-        return views, version, chosen
-
-    @console.page()
-    async def queue_page(request: Request, visit: Visit) -> Response:
-        views, version, chosen = await rows(request, visit)
-        problems: list[desk.Undelivered] = []
-        if visit.staff.sees_every_team:
-            async with helpdesk.unit_of_work().read_only() as uow:
-                since = console.now() - UNDELIVERED_WINDOW
-                problems = await desk.undelivered(uow.session, since)
-        return console.html(
-            "queue.html",
-            visit.language,
-            visit,
-            views=views,
-            version=version,
-            chosen=chosen,
-            statuses=desk.STATUSES,
-            sla_states=desk.SLA_STATES,
-            channels=desk.CHANNELS,
-            priorities=PRIORITIES,
-            own_team_only=not visit.staff.sees_every_team,
-            problems=problems,
-        )
-
-    @console.page()
-    async def queue_rows(request: Request, visit: Visit) -> Response:
-        """The queue's rows for the page's live update; 204 when nothing changed."""
-        since = request.query_params.get("since", "")
-        views, version, chosen = await rows(request, visit, unless_version=since)
-        if version == since:
-            return Response(status_code=204)
-        response = console.html("_rows.html", visit.language, visit, views=views, chosen=chosen)
-        response.headers["X-Queue-Version"] = version
-        return response
-
-    # -- a ticket ----------------------------------------------------------------------------
-
-    async def refused_ticket(session: AsyncSession, number: str, visit: Visit) -> Response | None:
-        """404 for a ticket that does not exist, 403 for another team's (to a team member),
-        before anything else of it is read; None: the visitor may see it."""
-        team = await desk.team_of(session, number)
-        if team is None:
+    number = request.path_params["number"].upper()
+    window = timedelta(hours=helpdesk.config.resume_after_hours)
+    now = console.now()
+    async with helpdesk.unit_of_work().read_only() as uow:  # rendered while the rows are loaded
+        refused = await refused_ticket(uow.session, number, visit)
+        if refused is not None:
+            return refused
+        whole = visit.staff.sees_every_team
+        story = await desk.story(uow.session, number, window, whole=whole)
+        version = await desk.ticket_version(uow.session, number)
+        if story is None:  # removed meanwhile
             return console.refusal(visit.language, "ticket_missing", 404)
-        if not visit.staff.sees_every_team and team != visit.staff.team:
-            return console.refusal(visit.language, "refused_other_team")
-        return None
-
-    @console.page()
-    async def ticket_page(request: Request, visit: Visit) -> Response:
-        number = request.path_params["number"].upper()
-        window = timedelta(hours=helpdesk.config.resume_after_hours)
-        now = console.now()
-        async with helpdesk.unit_of_work().read_only() as uow:  # rendered while the rows are loaded
-            refused = await refused_ticket(uow.session, number, visit)
-            if refused is not None:
-                return refused
-            whole = visit.staff.sees_every_team
-            story = await desk.story(uow.session, number, window, whole=whole)
-            version = await desk.ticket_version(uow.session, number)
-            if story is None:  # removed meanwhile
-                return console.refusal(visit.language, "ticket_missing", 404)
-            view = view_of(story.ticket, now)
-            files = story.ticket.attachments
-            channel = view.reporter_channel
-            return console.html(
-                "ticket.html",
-                visit.language,
-                visit,
-                story=story,
-                view=view,
-                audit=AuditTrail(console.directory, visit.t, visit.language).lines(
-                    story.ticket, story.events
-                ),
-                verbs=VERBS,
-                channels=desk.CHANNELS,
-                viewable={a.id for a in files if attachments.viewable(helpdesk, channel, a.ref)},
-                ticket_types=TICKET_TYPES,
-                priorities=PRIORITIES,
-                teams=console.directory.escalation_teams,
-                notice=request.query_params.get("done", ""),
-                refused=request.query_params.get("refused", ""),
-                created=request.query_params.get("created", "") == "1",
-                offline=dispatcher.notifier.offline(story.ticket),
-                chat_languages=i18n.LANGUAGE_NAMES,
-                version=version,
-                # The latest change the page shows: its actions are refused if there is a
-                # later one (see `act`).
-                seen=max((event.id for event in story.events), default=0),
-            )
-
-    @console.page()
-    async def ticket_changed(request: Request, visit: Visit) -> Response:
-        """The ticket page's live check: 204 while the page is current, 200 once it is not."""
-        number = request.path_params["number"].upper()
-        async with helpdesk.unit_of_work().read_only() as uow:
-            refused = await refused_ticket(uow.session, number, visit)
-            if refused is not None:
-                return refused
-            version = await desk.ticket_version(uow.session, number)
-        if version == request.query_params.get("since", ""):
-            return Response(status_code=204)
-        return Response(version, media_type="text/plain")
-
-    @console.page()
-    async def attachment(request: Request, visit: Visit) -> Response:
-        number = request.path_params["number"].upper()
-        async with helpdesk.unit_of_work().read_only() as uow:
-            refused = await refused_ticket(uow.session, number, visit)
-            if refused is not None:
-                return refused
-            found = await uow.tickets.by_number(number)
-            wanted = request.path_params["item"]
-            attached = found.attachments if found else []
-            item = next((a for a in attached if str(a.id) == wanted), None)
-            if found is None or item is None:
-                return console.refusal(visit.language, "attachment_missing", 404)
-            channel = found.reporter_address.partition(":")[0]
-            ref, content_type, name = item.ref, item.content_type, item.filename
-        fetched = await attachments.fetch(helpdesk, channel, ref, content_type)
-        if fetched is None:
-            return console.refusal(visit.language, "attachment_unavailable", 404)
-        inline = fetched.content_type in attachments.INLINE_TYPES
-        filename = name or f"{number}-{request.path_params['item']}"
-        disposition = "inline" if inline else "attachment"
-        headers = {
-            "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(filename)}",
-            "Content-Security-Policy": "sandbox; default-src 'none'",
-            "X-Content-Type-Options": "nosniff",
-            "Cache-Control": "private, max-age=3600",
-        }
-        media_type = fetched.content_type if inline else "application/octet-stream"
-        return Response(fetched.content, media_type=media_type, headers=headers)
-
-    @console.page()
-    async def act(request: Request, visit: Visit) -> Response:
-        number = request.path_params["number"].upper()
-        form = visit.form
-        action = form.get("action", "")
-        if action == "link" and form.get("link_kind") == "duplicate":
-            action = "duplicate"
-        command = StaffAction(
-            number, action, value=form.get("value", "").strip(), note=form.get("note", "").strip()
-        )
-        now = console.now()
-        staff = visit.staff
-        page = f"{PREFIX}/tickets/{number}"
-        seen = form.get("seen", "")
-        async with helpdesk.unit_of_work() as uow:
-            refused = await refused_ticket(uow.session, number, visit)
-            if refused is not None:
-                return refused
-            # Two people on one ticket: an action chosen on a page that no longer shows the
-            # ticket as it is (someone took it, escalated it, the reporter answered) is not
-            # done; a comment or an internal note adds to the ticket whatever it became.
-            if EVENT_ID.fullmatch(seen) and action not in ADDS_ONLY:
-                changes = await desk.changes_since(
-                    uow.session, number, int(seen), visit.t("by_reporter")
-                )
-                if changes:
-                    return changed_meanwhile(visit, number, changes, command.note, page)
-            outcome, messages = await dispatcher.staff_action(uow, staff, "web", command, now)
-            if isinstance(outcome, Done):
-                for message in messages:
-                    uow.outbox.add(message, now)
-                await uow.commit()
-        if not isinstance(outcome, Done):
-            text = dispatcher.renderer.refused(visit.language, outcome.reason, **outcome.values)
-            return console.html(
-                "refused.html", visit.language, visit, status_code=409, text=text, back=page
-            )
-        dispatcher.on_commit()
-        return RedirectResponse(f"{page}?done={action}", status_code=303)
-
-    def changed_meanwhile(
-        visit: Visit, number: str, changes: list[tuple[str, str]], note: str, page: str
-    ) -> Response:
-        """Nothing done: what changed since the page was opened, and what was typed, kept."""
-        done = ", ".join(f"{action_words(visit.t, action)} ({who})" for action, who in changes)
-        text = visit.t("changed_meanwhile", number=number, changes=done)
+        view = view_of(story.ticket, now)
+        files = story.ticket.attachments
+        channel = view.reporter_channel
         return console.html(
-            "refused.html", visit.language, visit, status_code=409, text=text, back=page,
-            kept=note,
-        )  # fmt: skip
-
-    # -- a caller's ticket -------------------------------------------------------------------
-
-    def caller_form(
-        visit: Visit, values: dict[str, str], error: str = "", field: str = ""
-    ) -> Response:
-        return console.html(
-            "new_ticket.html",
+            "ticket.html",
             visit.language,
             visit,
-            status_code=400 if error else 200,
-            values=values,
-            error=error,
-            error_field=field,
-            sources=CALL_SOURCES,
-            roles=REPORTER_ROLES,
+            story=story,
+            view=view,
+            audit=AuditTrail(console.directory, visit.t, visit.language).lines(
+                story.ticket, story.events
+            ),
+            verbs=VERBS,
+            channels=desk.CHANNELS,
+            viewable={a.id for a in files if attachments.viewable(helpdesk, channel, a.ref)},
+            ticket_types=TICKET_TYPES,
+            priorities=PRIORITIES,
+            teams=console.directory.escalation_teams,
+            notice=request.query_params.get("done", ""),
+            refused=request.query_params.get("refused", ""),
+            created=request.query_params.get("created", "") == "1",
+            offline=dispatcher.notifier.offline(story.ticket),
             chat_languages=i18n.LANGUAGE_NAMES,
+            version=version,
+            # The latest change the page shows: its actions are refused if there is a
+            # later one (see `act`).
+            seen=max((event.id for event in story.events), default=0),
         )
 
-    @console.page(*LOGGERS)
-    async def new_ticket_form(request: Request, visit: Visit) -> Response:
-        return caller_form(visit, {"source": "phone", "language": "or", "updates_by": ""})
 
-    @console.page(*LOGGERS)
-    async def new_ticket(request: Request, visit: Visit) -> Response:
-        values = {key: value.strip() for key, value in visit.form.items() if key != "csrf"}
-        directory = console.directory
-        checks = {
-            "source": CALL_SOURCES,
-            "reporter_role": REPORTER_ROLES,
-            "language": tuple(i18n.CATALOGS),
-            "ulb": [item.key for item in directory.ulbs],
-            "module": [item.key for item in directory.modules],
-            "category": [item.key for item in directory.categories],
-            "updates_by": ("", "whatsapp", "telegram"),
-        }
-        for name, allowed in checks.items():
-            if values.get(name, "") not in allowed:
-                return caller_form(visit, values, "caller_choose", name)
-        if not values.get("reporter_name"):
-            return caller_form(visit, values, "caller_name_needed", "reporter_name")
-        if len(values.get("description", "")) < 10:
-            return caller_form(visit, values, "caller_description_short", "description")
-        try:
-            address = desk.caller_address(
-                values["source"],
-                values.get("contact", ""),
-                values["updates_by"],
-                values.get("chat_contact", ""),
+@page()
+async def ticket_changed(request: Request, visit: Visit) -> Response:
+    """The ticket page's live check: 204 while the page is current, 200 once it is not."""
+    console = visit.console
+    helpdesk = console.helpdesk
+    number = request.path_params["number"].upper()
+    async with helpdesk.unit_of_work().read_only() as uow:
+        refused = await refused_ticket(uow.session, number, visit)
+        if refused is not None:
+            return refused
+        version = await desk.ticket_version(uow.session, number)
+    if version == request.query_params.get("since", ""):
+        return Response(status_code=204)
+    return Response(version, media_type="text/plain")
+
+
+@page()
+async def attachment(request: Request, visit: Visit) -> Response:
+    console = visit.console
+    helpdesk = console.helpdesk
+    number = request.path_params["number"].upper()
+    async with helpdesk.unit_of_work().read_only() as uow:
+        refused = await refused_ticket(uow.session, number, visit)
+        if refused is not None:
+            return refused
+        found = await uow.tickets.by_number(number)
+        wanted = request.path_params["item"]
+        attached = found.attachments if found else []
+        item = next((a for a in attached if str(a.id) == wanted), None)
+        if found is None or item is None:
+            return console.refusal(visit.language, "attachment_missing", 404)
+        channel = found.reporter_address.partition(":")[0]
+        ref, content_type, name = item.ref, item.content_type, item.filename
+    fetched = await attachments.fetch(helpdesk, channel, ref, content_type)
+    if fetched is None:
+        return console.refusal(visit.language, "attachment_unavailable", 404)
+    inline = fetched.content_type in attachments.INLINE_TYPES
+    filename = name or f"{number}-{request.path_params['item']}"
+    disposition = "inline" if inline else "attachment"
+    headers = {
+        "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(filename)}",
+        "Content-Security-Policy": "sandbox; default-src 'none'",
+        "X-Content-Type-Options": "nosniff",
+        "Cache-Control": "private, max-age=3600",
+    }
+    media_type = fetched.content_type if inline else "application/octet-stream"
+    return Response(fetched.content, media_type=media_type, headers=headers)
+
+
+@page()
+async def act(request: Request, visit: Visit) -> Response:
+    console = visit.console
+    helpdesk = console.helpdesk
+    dispatcher = helpdesk.dispatcher
+    number = request.path_params["number"].upper()
+    form = visit.form
+    action = form.get("action", "")
+    if action == "link" and form.get("link_kind") == "duplicate":
+        action = "duplicate"
+    command = StaffAction(
+        number, action, value=form.get("value", "").strip(), note=form.get("note", "").strip()
+    )
+    now = console.now()
+    staff = visit.staff
+    back = f"{PREFIX}/tickets/{number}"
+    seen = form.get("seen", "")
+    async with helpdesk.unit_of_work() as uow:
+        refused = await refused_ticket(uow.session, number, visit)
+        if refused is not None:
+            return refused
+        # Two people on one ticket: an action chosen on a page that no longer shows the
+        # ticket as it is (someone took it, escalated it, the reporter answered) is not
+        # done; a comment or an internal note adds to the ticket whatever it became.
+        if EVENT_ID.fullmatch(seen) and action not in ADDS_ONLY:
+            changes = await desk.changes_since(
+                uow.session, number, int(seen), visit.t("by_reporter")
             )
-        except CallerError as error:
-            return caller_form(visit, values, error.key, error.field)
-        now = console.now()
-        staff = visit.staff
-        command = SubmitTicket(
-            language=values["language"],
-            reporter_role=values["reporter_role"],
-            reporter_name=values["reporter_name"][:120],
-            ulb=values["ulb"],
-            module=values["module"],
-            category=values["category"],
-            description=values["description"],
-        )
-        async with helpdesk.unit_of_work() as uow:
-            ticket = await dispatcher.service.create(uow, address, command, now)
-            ticket.source = values["source"]
-            await uow.tickets.record_event(
-                ticket, now, f"staff:{staff.key}", "web", "logged", "", {"source": ticket.source}
-            )
-            messages = dispatcher.notifier.created(ticket, now)
-            if not dispatcher.notifier.offline(ticket):
-                text = dispatcher.renderer.created(command.language, view_of(ticket, now))
-                messages.append(
-                    Outbound(
-                        address,
-                        text,
-                        ticket_number=ticket.number,
-                        kind="notice",
-                        language=command.language,
-                    )
-                )
+            if changes:
+                return changed_meanwhile(visit, number, changes, command.note, back)
+        outcome, messages = await dispatcher.staff_action(uow, staff, "web", command, now)
+        if isinstance(outcome, Done):
             for message in messages:
                 uow.outbox.add(message, now)
             await uow.commit()
-            number = ticket.number
-        log.info("ticket logged for a caller", extra={"ticket": number, "staff": staff.key})
-        dispatcher.on_commit()
-        return RedirectResponse(f"{PREFIX}/tickets/{number}?created=1", status_code=303)
+    if not isinstance(outcome, Done):
+        text = dispatcher.renderer.refused(visit.language, outcome.reason, **outcome.values)
+        return console.html(
+            "refused.html", visit.language, visit, status_code=409, text=text, back=back
+        )
+    dispatcher.on_commit()
+    return RedirectResponse(f"{back}?done={action}", status_code=303)
 
-    return [
-        Route("/login", login_form, methods=["GET"]),
-        Route("/login", login, methods=["POST"]),
-        Route("/logout", logout, methods=["POST"]),
-        Route("/language", choose_language, methods=["POST"]),
-        Route("/", queue_page, methods=["GET"]),
-        Route("/queue/rows", queue_rows, methods=["GET"]),
-        Route("/tickets/new", new_ticket_form, methods=["GET"]),
-        Route("/tickets/new", new_ticket, methods=["POST"]),
-        Route("/tickets/{number}", ticket_page, methods=["GET"]),
-        Route("/tickets/{number}/act", act, methods=["POST"]),
-        Route("/tickets/{number}/version", ticket_changed, methods=["GET"]),
-        Route("/tickets/{number}/attachments/{item}", attachment, methods=["GET"]),
-    ]
+
+def changed_meanwhile(
+    visit: Visit, number: str, changes: list[tuple[str, str]], note: str, back: str
+) -> Response:
+    """Nothing done: what changed since the page was opened, and what was typed, kept."""
+    done = ", ".join(f"{action_words(visit.t, action)} ({who})" for action, who in changes)
+    text = visit.t("changed_meanwhile", number=number, changes=done)
+    return visit.console.html(
+        "refused.html", visit.language, visit, status_code=409, text=text, back=back,
+        kept=note,
+    )  # fmt: skip
+
+
+# -- a caller's ticket -------------------------------------------------------------------
+
+
+def caller_form(visit: Visit, values: dict[str, str], error: str = "", field: str = "") -> Response:
+    return visit.console.html(
+        "new_ticket.html",
+        visit.language,
+        visit,
+        status_code=400 if error else 200,
+        values=values,
+        error=error,
+        error_field=field,
+        sources=CALL_SOURCES,
+        roles=REPORTER_ROLES,
+        chat_languages=i18n.LANGUAGE_NAMES,
+    )
+
+
+@page(*LOGGERS)
+async def new_ticket_form(request: Request, visit: Visit) -> Response:
+    return caller_form(visit, {"source": "phone", "language": "or", "updates_by": ""})
+
+
+@page(*LOGGERS)
+async def new_ticket(request: Request, visit: Visit) -> Response:
+    console = visit.console
+    helpdesk = console.helpdesk
+    dispatcher = helpdesk.dispatcher
+    values = {key: value.strip() for key, value in visit.form.items() if key != "csrf"}
+    directory = console.directory
+    checks = {
+        "source": CALL_SOURCES,
+        "reporter_role": REPORTER_ROLES,
+        "language": tuple(i18n.CATALOGS),
+        "ulb": [item.key for item in directory.ulbs],
+        "module": [item.key for item in directory.modules],
+        "category": [item.key for item in directory.categories],
+        "updates_by": ("", "whatsapp", "telegram"),
+    }
+    for name, allowed in checks.items():
+        if values.get(name, "") not in allowed:
+            return caller_form(visit, values, "caller_choose", name)
+    if not values.get("reporter_name"):
+        return caller_form(visit, values, "caller_name_needed", "reporter_name")
+    if len(values.get("description", "")) < 10:
+        return caller_form(visit, values, "caller_description_short", "description")
+    try:
+        address = desk.caller_address(
+            values["source"],
+            values.get("contact", ""),
+            values["updates_by"],
+            values.get("chat_contact", ""),
+        )
+    except CallerError as error:
+        return caller_form(visit, values, error.key, error.field)
+    now = console.now()
+    staff = visit.staff
+    command = SubmitTicket(
+        language=values["language"],
+        reporter_role=values["reporter_role"],
+        reporter_name=values["reporter_name"][:120],
+        ulb=values["ulb"],
+        module=values["module"],
+        category=values["category"],
+        description=values["description"],
+    )
+    async with helpdesk.unit_of_work() as uow:
+        ticket = await dispatcher.service.create(uow, address, command, now)
+        ticket.source = values["source"]
+        await uow.tickets.record_event(
+            ticket, now, f"staff:{staff.key}", "web", "logged", "", {"source": ticket.source}
+        )
+        messages = dispatcher.notifier.created(ticket, now)
+        if not dispatcher.notifier.offline(ticket):
+            text = dispatcher.renderer.created(command.language, view_of(ticket, now))
+            messages.append(
+                Outbound(
+                    address,
+                    text,
+                    ticket_number=ticket.number,
+                    kind="notice",
+                    language=command.language,
+                )
+            )
+        for message in messages:
+            uow.outbox.add(message, now)
+        await uow.commit()
+        number = ticket.number
+    log.info("ticket logged for a caller", extra={"ticket": number, "staff": staff.key})
+    dispatcher.on_commit()
+    return RedirectResponse(f"{PREFIX}/tickets/{number}?created=1", status_code=303)
+
+
+ROUTES: list[BaseRoute] = [
+    Route("/", queue_page, methods=["GET"]),
+    Route("/queue/rows", queue_rows, methods=["GET"]),
+    Route("/tickets/new", new_ticket_form, methods=["GET"]),
+    Route("/tickets/new", new_ticket, methods=["POST"]),
+    Route("/tickets/{number}", ticket_page, methods=["GET"]),
+    Route("/tickets/{number}/act", act, methods=["POST"]),
+    Route("/tickets/{number}/version", ticket_changed, methods=["GET"]),
+    Route("/tickets/{number}/attachments/{item}", attachment, methods=["GET"]),
+]
