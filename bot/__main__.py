@@ -175,7 +175,13 @@ async def run_report(helpdesk: Helpdesk, arguments: argparse.Namespace) -> int:
     try:
         await helpdesk.migrate()  # a database never served yet has its tables, and no tickets
         return await reports.run_report(
-            helpdesk, arguments.first_day, arguments.last_day, files, sys.stdout
+            helpdesk.unit_of_work,
+            helpdesk.config,
+            helpdesk.clock(),
+            arguments.first_day,
+            arguments.last_day,
+            files,
+            sys.stdout,
         )
     except OverflowError:
         print("Those days are out of the calendar's range.", file=sys.stderr)
