@@ -60,8 +60,9 @@ from bench.fakeproc import Remote, fake_telegram_process
 from bench.sqlclock import StatementClock
 from bot import logs
 from bot.app import create_app
-from bot.build import Helpdesk, build
+from bot.build import build
 from bot.core.config import load_config
+from bot.helpdesk import Helpdesk
 from bot.server import http_implementation, settle_after_start_up
 from db.models import InboundMessage, Ticket
 from tests.faultkit import webhook_settings

@@ -21,11 +21,12 @@ from adapters import console
 from bot import logs, reports
 from bot import server as http_server
 from bot.app import create_app
-from bot.build import Helpdesk, build
+from bot.build import build
 from bot.console_media import keep_files
 from bot.core.config import HelpdeskConfig, load_config
 from bot.core.configmodel import ConfigError
 from bot.core.outbox import OutboxRelay
+from bot.helpdesk import Helpdesk
 from bot.reach import served_channels, unserved
 from bot.settings import ROOT, Settings
 from bot.web.cli import add_account_commands, run_account
@@ -53,7 +54,7 @@ def script() -> int:
     return main(prog="mukta-helpdesk")
 
 
-def main(argv: Sequence[str] | None = None, prog: str = "python -m bot") -> int:
+def parser_of(prog: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=prog, description="MUKTA Helpdesk")
     commands = parser.add_subparsers(dest="command", required=True)
     chat = commands.add_parser("chat", help="chat with the helpdesk in this terminal")
@@ -90,24 +91,24 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m bot") -> int:
     report.add_argument("--events", type=Path, help="write one CSV row per audit event here")
     report.add_argument("--chart", type=Path, help="write the weekly chart (PNG) here")
     add_account_commands(commands)
-    arguments = parser.parse_args(argv)
+    return parser
 
+
+def _settings() -> Settings | None:
     try:
-        settings = Settings()
+        return Settings()
     except ValidationError as error:
         problems = "; ".join(
             f"{'.'.join(str(part) for part in item['loc']).upper()}: {item['msg']}"
             for item in error.errors()
         )
         print(f"Settings error: {problems}", file=sys.stderr)
-        return 2
-    # The chat and the account commands are for a person at a terminal: keep log lines out
-    # of the conversation and the password prompts (warnings still go to stderr, as text).
-    interactive = arguments.command in INTERACTIVE
-    level = "WARNING" if interactive else settings.log_level
-    logs.configure(level, "text" if interactive else settings.log_format)
+        return None
+
+
+def _config(settings: Settings) -> HelpdeskConfig | None:
     try:
-        config = load_config(settings.helpdesk_config)
+        return load_config(settings.helpdesk_config)
     except ConfigError as error:
         print(f"Configuration error: {error}", file=sys.stderr)
         if not settings.helpdesk_config.exists():
@@ -116,31 +117,50 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m bot") -> int:
                 "config/ and .env, or set HELPDESK_CONFIG.",
                 file=sys.stderr,
             )
+        return None
+
+
+def check_config(settings: Settings, config: HelpdeskConfig) -> int:
+    directory = config.directory
+    print(
+        f"{settings.helpdesk_config}: OK ({len(directory.ulbs)} ULBs, "
+        f"{len(directory.teams)} teams, {len(directory.staff)} staff)"
+    )
+    if settings.jira_url:
+        print(_jira_summary(settings, config))
+    elsewhere = unserved(directory, served_channels(settings))
+    if elsewhere:
+        print(
+            "Chats `serve` does not send to with these settings (their messages wait "
+            f"{settings.outbox_unserved_minutes:g} minutes for a chat session, then expire):"
+        )
+        print("\n".join(f"  {line}" for line in elsewhere))
+    today = datetime.now(config.calendar.zone).date()
+    for year in config.calendar.years_lacking_extra_holidays(today):
+        print(
+            f"Warning: no extra holidays for {year} in [calendar] extra_holidays: add the "
+            "Odisha state holidays the holidays package lacks (Rath Yatra, Nuakhai, …) "
+            "from the state's notification, or the SLA clock counts them as working days.",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def main(argv: Sequence[str] | None = None, prog: str = "python -m bot") -> int:
+    arguments = parser_of(prog).parse_args(argv)
+    settings = _settings()
+    if settings is None:
+        return 2
+    # The chat and the account commands are for a person at a terminal: keep log lines out
+    # of the conversation and the password prompts (warnings still go to stderr, as text).
+    interactive = arguments.command in INTERACTIVE
+    level = "WARNING" if interactive else settings.log_level
+    logs.configure(level, "text" if interactive else settings.log_format)
+    config = _config(settings)
+    if config is None:
         return 2
     if arguments.command == "check-config":
-        directory = config.directory
-        print(
-            f"{settings.helpdesk_config}: OK ({len(directory.ulbs)} ULBs, "
-            f"{len(directory.teams)} teams, {len(directory.staff)} staff)"
-        )
-        if settings.jira_url:
-            print(_jira_summary(settings, config))
-        elsewhere = unserved(directory, served_channels(settings))
-        if elsewhere:
-            print(
-                "Chats `serve` does not send to with these settings (their messages wait "
-                f"{settings.outbox_unserved_minutes:g} minutes for a chat session, then expire):"
-            )
-            print("\n".join(f"  {line}" for line in elsewhere))
-        today = datetime.now(config.calendar.zone).date()
-        for year in config.calendar.years_lacking_extra_holidays(today):
-            print(
-                f"Warning: no extra holidays for {year} in [calendar] extra_holidays: add the "
-                "Odisha state holidays the holidays package lacks (Rath Yatra, Nuakhai, …) "
-                "from the state's notification, or the SLA clock counts them as working days.",
-                file=sys.stderr,
-            )
-        return 0
+        return check_config(settings, config)
     if arguments.command == "chat":
         return asyncio.run(run_chat(settings, config, arguments.who, arguments.name))
     if arguments.command == "migrate":

@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import hmac
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -26,12 +26,14 @@ from adapters.jira import webhook as jira_webhook
 from adapters.jira.wire import changes_in
 from adapters.telegram.webhook import webhook_endpoint as telegram_webhook
 from adapters.whatsapp import wire as whatsapp_wire
+from adapters.whatsapp.channel import WhatsAppChannel
 from adapters.whatsapp.webhook import endpoints as whatsapp_endpoints
 from bot import metrics
-from bot.build import Helpdesk
 from bot.configwatch import ConfigWatcher
+from bot.core.jira_sync import JiraMirror
 from bot.core.ratelimit import InboundLimiter
 from bot.core.receipts import take_receipt
+from bot.helpdesk import Helpdesk
 from bot.metrics import RequestTimer
 from bot.web.app import console_mount
 from bot.web.console import PREFIX as CONSOLE
@@ -41,103 +43,98 @@ log = logging.getLogger(__name__)
 METRICS = "/metrics"
 
 
-def create_app(helpdesk: Helpdesk, run_relay: bool = True) -> Starlette:
-    async def healthz(_request: Request) -> JSONResponse:
-        healthy = await helpdesk.database_ok()
-        body = {
-            "status": "ok" if healthy else "unavailable",
-            "database": "ok" if healthy else "unreachable",
-        }
-        return JSONResponse(body, status_code=200 if healthy else 503)
+def helpdesk_of(request: Request) -> Helpdesk:
+    helpdesk: Helpdesk = request.app.state.helpdesk
+    return helpdesk
 
-    async def home(_request: Request) -> Response:
-        return RedirectResponse(f"{CONSOLE}/", status_code=303)
 
+async def healthz(request: Request) -> JSONResponse:
+    healthy = await helpdesk_of(request).database_ok()
+    body = {
+        "status": "ok" if healthy else "unavailable",
+        "database": "ok" if healthy else "unreachable",
+    }
+    return JSONResponse(body, status_code=200 if healthy else 503)
+
+
+async def home(_request: Request) -> Response:
+    return RedirectResponse(f"{CONSOLE}/", status_code=303)
+
+
+async def metrics_page(request: Request) -> Response:
+    helpdesk = helpdesk_of(request)
     token = helpdesk.settings.metrics_token
     wanted = f"Bearer {token.get_secret_value()}".encode() if token else b""
+    given = request.headers.get("Authorization", "").encode()
+    if wanted and not hmac.compare_digest(given, wanted):
+        return Response(status_code=401, headers={"WWW-Authenticate": "Bearer"})
+    try:
+        async with helpdesk.unit_of_work().read_only() as uow:
+            taken: metrics.Snapshot | None = await metrics.snapshot(uow, helpdesk.clock())
+    except Exception:  # the counters are still worth scraping; /healthz says the rest
+        log.warning("metrics: the database could not be read", exc_info=True)
+        taken = None
+    return Response(metrics.exposition(taken), media_type=metrics.CONTENT_TYPE)
 
-    async def metrics_page(request: Request) -> Response:
-        given = request.headers.get("Authorization", "").encode()
-        if wanted and not hmac.compare_digest(given, wanted):
-            return Response(status_code=401, headers={"WWW-Authenticate": "Bearer"})
-        try:
-            async with helpdesk.unit_of_work().read_only() as uow:
-                taken: metrics.Snapshot | None = await metrics.snapshot(uow, helpdesk.clock())
-        except Exception:  # the counters are still worth scraping; /healthz says the rest
-            log.warning("metrics: the database could not be read", exc_info=True)
-            taken = None
-        return Response(metrics.exposition(taken), media_type=metrics.CONTENT_TYPE)
 
-    routes: list[BaseRoute] = [
-        Route("/healthz", healthz),
-        Route(METRICS, metrics_page),
-        Route("/", home),
-        console_mount(helpdesk),
-    ]
-    # Providers' POSTs, routed as usual and also taken straight to their endpoints (WebhookLane).
+def _whatsapp_webhooks(helpdesk: Helpdesk, whatsapp: WhatsAppChannel) -> dict[str, Endpoint]:
+    async def on_receipt(receipt: whatsapp_wire.Receipt) -> bool:
+        # The notifier of the configuration in use now (an admin may reload it).
+        again = await take_receipt(
+            helpdesk.unit_of_work,
+            receipt,
+            helpdesk.clock(),
+            helpdesk.dispatcher.notifier.undeliverable,
+        )
+        helpdesk.relay.wake()
+        return again
+
+    return whatsapp_endpoints(whatsapp, helpdesk.dispatcher.handle, on_receipt, helpdesk.clock)
+
+
+def _jira_webhooks(helpdesk: Helpdesk, jira: JiraMirror) -> dict[str, Endpoint]:
+    secret = helpdesk.settings.jira_webhook_secret
+    endpoint = jira_webhook.endpoint(
+        authenticate=jira_webhook.shared_secret(secret.get_secret_value() if secret else None),
+        # Read with the `[jira]` configuration in use now (an admin may switch it).
+        check=lambda payload: changes_in(payload, jira.config.jira),
+        receive=jira.receive,
+    )
+    return {jira_webhook.WEBHOOK_PATH: endpoint}
+
+
+def channel_webhooks(helpdesk: Helpdesk) -> dict[str, Endpoint]:
+    """The providers' POST endpoints, by path, of the channels this helpdesk serves."""
     webhooks: dict[str, Endpoint] = {}
-
-    def webhook(path: str, endpoint: Endpoint) -> None:
-        routes.append(Route(path, endpoint, methods=["POST"]))
-        webhooks[path] = endpoint
-
-    # Every channel's messages come in through this app (webhooks, and Telegram polling
-    # started by its lifespan), so this is where the per-chat limit is switched on.
-    if helpdesk.dispatcher.limiter is None:
-        helpdesk.dispatcher.limiter = InboundLimiter(helpdesk.settings.inbound_per_minute)
     telegram = helpdesk.telegram
     if telegram is not None and telegram.options.mode == "webhook":
-        webhook(telegram.webhook_path, telegram_webhook(telegram))
+        webhooks[telegram.webhook_path] = telegram_webhook(telegram)
+    if helpdesk.whatsapp is not None:
+        webhooks.update(_whatsapp_webhooks(helpdesk, helpdesk.whatsapp))
+    if helpdesk.jira is not None:
+        webhooks.update(_jira_webhooks(helpdesk, helpdesk.jira))
+    return webhooks
 
-    whatsapp = helpdesk.whatsapp
-    if whatsapp is not None:
 
-        async def on_receipt(receipt: whatsapp_wire.Receipt) -> bool:
-            # The notifier of the configuration in use now (an admin may reload it).
-            again = await take_receipt(
-                helpdesk.unit_of_work,
-                receipt,
-                helpdesk.clock(),
-                helpdesk.dispatcher.notifier.undeliverable,
-            )
-            helpdesk.relay.wake()
-            return again
+def _background(helpdesk: Helpdesk, stop: asyncio.Event) -> list[asyncio.Task[None]]:
+    """The relay, the scheduler, the configuration watcher and the JIRA poll, in that order."""
+    settings = helpdesk.settings
+    work = [helpdesk.relay.run(stop), helpdesk.scheduler.run(stop)]
+    if settings.config_check_seconds > 0:
+        work.append(ConfigWatcher(helpdesk, settings.config_check_seconds).run(stop))
+    if helpdesk.jira is not None and settings.jira_poll_seconds > 0:
+        work.append(helpdesk.jira.run_poll(stop))
+    return [asyncio.create_task(job) for job in work]
 
-        taking = whatsapp_endpoints(
-            whatsapp, helpdesk.dispatcher.handle, on_receipt, helpdesk.clock
-        )
-        for path, endpoint in taking.items():
-            webhook(path, endpoint)
 
-    jira = helpdesk.jira
-    if jira is not None:
-        jira_secret = helpdesk.settings.jira_webhook_secret
-        endpoint = jira_webhook.endpoint(
-            authenticate=jira_webhook.shared_secret(
-                jira_secret.get_secret_value() if jira_secret else None
-            ),
-            # Read with the `[jira]` configuration in use now (an admin may switch it).
-            check=lambda payload: changes_in(payload, jira.config.jira),
-            receive=jira.receive,
-        )
-        webhook(jira_webhook.WEBHOOK_PATH, endpoint)
-
+def lifespan_of(
+    helpdesk: Helpdesk, run_relay: bool
+) -> Callable[[Starlette], contextlib.AbstractAsyncContextManager[None]]:
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         stop = asyncio.Event()
-        relay = asyncio.create_task(helpdesk.relay.run(stop)) if run_relay else None
-        scheduler = asyncio.create_task(helpdesk.scheduler.run(stop)) if run_relay else None
-        interval = helpdesk.settings.config_check_seconds
-        watching = (
-            asyncio.create_task(ConfigWatcher(helpdesk, interval).run(stop))
-            if run_relay and interval > 0
-            else None
-        )
-        polling = (
-            asyncio.create_task(jira.run_poll(stop))
-            if jira is not None and run_relay and helpdesk.settings.jira_poll_seconds > 0
-            else None
-        )
+        running = _background(helpdesk, stop) if run_relay else []
+        telegram = helpdesk.telegram
         if telegram is not None:
             await telegram.start_when_reachable(stop)
         try:
@@ -146,25 +143,38 @@ def create_app(helpdesk: Helpdesk, run_relay: bool = True) -> Starlette:
             stop.set()
             if telegram is not None:
                 await telegram.stop()  # no more updates; its connections close last
-            if relay is not None:
-                await relay
-            if scheduler is not None:
-                await scheduler
-            if polling is not None:
-                await polling
-            if watching is not None:
-                await watching
-            if jira is not None:
-                await jira.close()
-            if whatsapp is not None:
-                await whatsapp.close()
+            for task in running:
+                await task
+            if helpdesk.jira is not None:
+                await helpdesk.jira.close()
+            if helpdesk.whatsapp is not None:
+                await helpdesk.whatsapp.close()
             await helpdesk.close()
 
-    return Starlette(
+    return lifespan
+
+
+def create_app(helpdesk: Helpdesk, run_relay: bool = True) -> Starlette:
+    # Every channel's messages come in through this app (webhooks, and Telegram polling
+    # started by its lifespan), so this is where the per-chat limit is switched on.
+    if helpdesk.dispatcher.limiter is None:
+        helpdesk.dispatcher.limiter = InboundLimiter(helpdesk.settings.inbound_per_minute)
+    # Providers' POSTs, routed as usual and also taken straight to their endpoints (WebhookLane).
+    webhooks = channel_webhooks(helpdesk)
+    routes: list[BaseRoute] = [
+        Route("/healthz", healthz),
+        Route(METRICS, metrics_page),
+        Route("/", home),
+        console_mount(helpdesk),
+        *(Route(path, endpoint, methods=["POST"]) for path, endpoint in webhooks.items()),
+    ]
+    app = Starlette(
         routes=routes,
-        lifespan=lifespan,
+        lifespan=lifespan_of(helpdesk, run_relay),
         middleware=[
             Middleware(RequestTimer, paths=["/healthz", METRICS, *webhooks]),
             Middleware(WebhookLane, endpoints=webhooks),
         ],
     )
+    app.state.helpdesk = helpdesk
+    return app

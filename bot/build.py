@@ -6,20 +6,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from pydantic import SecretStr
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.jira.client import JiraClient, JiraOptions
-from adapters.mail.smtp import MailSender, SmtpOptions
+from adapters.jira.client import JiraClient
+from adapters.mail.smtp import MailSender
 from adapters.mail.wire import CHANNEL as MAIL
 from adapters.telegram.channel import TelegramChannel
-from adapters.telegram.options import TelegramOptions
 from adapters.telegram.wire import CHANNEL as TELEGRAM
 from adapters.whatsapp.channel import WhatsAppChannel
-from adapters.whatsapp.menus import ContentMenus
-from adapters.whatsapp.options import WhatsAppOptions
 from adapters.whatsapp.wire import CHANNEL as WHATSAPP
+from bot.channels import jira_options, smtp_options, telegram_options, whatsapp_channel
 from bot.core.clock import utc_now
 from bot.core.config import HelpdeskConfig, load_config
 from bot.core.current import CurrentConfig
@@ -28,93 +24,13 @@ from bot.core.jira_sync import JiraMirror, MirrorOptions
 from bot.core.notifications import OFFLINE_CHANNELS
 from bot.core.outbox import OutboxRelay
 from bot.core.scheduler import Scheduler
+from bot.helpdesk import Helpdesk
 from bot.reach import served_channels
 from bot.settings import Settings
-from db.channel_stores import StoredMenus, last_heard
 from db.engine import create_engine, is_sqlite, session_factory
-from db.migrate import upgrade_async
 from db.uow import UnitOfWork
 from flows.delivery import Sender
 from flows.jira import CHANNEL as JIRA
-
-
-@dataclass
-class Helpdesk:
-    settings: Settings
-    current: CurrentConfig
-    engine: AsyncEngine
-    sessions: async_sessionmaker[AsyncSession]
-    dispatcher: Dispatcher
-    relay: OutboxRelay
-    clock: Callable[[], datetime]
-    scheduler: Scheduler
-    telegram: TelegramChannel | None = None
-    whatsapp: WhatsAppChannel | None = None
-    jira: JiraMirror | None = None
-
-    @property
-    def config(self) -> HelpdeskConfig:
-        return self.current.now.config
-
-    @property
-    def config_digest(self) -> str:
-        """The digest (`bot.core.config.config_digest`) of the configuration text in use,
-        once it was switched to one without a restart: the file watcher then knows that text
-        is taken up."""
-        return self.current.now.digest
-
-    def unit_of_work(self) -> UnitOfWork:
-        return UnitOfWork(self.sessions)
-
-    async def migrate(self) -> None:
-        await upgrade_async(self.settings.database_url)
-
-    async def database_ok(self) -> bool:
-        try:
-            async with self.engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
-        except Exception:
-            return False
-        return True
-
-    async def close(self) -> None:
-        if self.telegram is not None:
-            await self.telegram.close()
-        await self.engine.dispose()
-
-    def reconfigure(self, config: HelpdeskConfig, digest: str = "") -> None:
-        """Switch the running helpdesk to `config` (already checked) without a restart: the
-        next message, sweep, JIRA change or console page uses it. The switch happens all at
-        once (nothing here waits). `digest`: that of the text `config` was read from."""
-        self.current.switch(config, digest)
-
-
-def _secret(value: SecretStr | None) -> str | None:
-    return None if value is None else value.get_secret_value()
-
-
-def smtp_options(settings: Settings) -> SmtpOptions:
-    return SmtpOptions(
-        host=settings.smtp_host,
-        port=settings.smtp_port,
-        security=settings.smtp_security,
-        username=settings.smtp_username,
-        password=_secret(settings.smtp_password),
-        sender=settings.smtp_from,
-        reply_to=settings.smtp_reply_to,
-        timeout_seconds=settings.smtp_timeout_seconds,
-    )
-
-
-def jira_options(settings: Settings) -> JiraOptions:
-    return JiraOptions(
-        url=settings.jira_url,
-        project_key=settings.jira_project_key,
-        email=settings.jira_email,
-        api_token=_secret(settings.jira_api_token),
-        personal_access_token=_secret(settings.jira_personal_access_token),
-        timeout_seconds=settings.jira_timeout_seconds,
-    )
 
 
 def _engine(settings: Settings) -> AsyncEngine:
@@ -151,53 +67,6 @@ def _channels(
         channels.whatsapp = whatsapp_channel(settings, units, clock)
         channels.senders.setdefault(WHATSAPP, channels.whatsapp.sender)
     return channels
-
-
-def telegram_options(settings: Settings) -> TelegramOptions:
-    token = settings.telegram_bot_token
-    if token is None:
-        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
-    secret = settings.telegram_webhook_secret
-    return TelegramOptions(
-        token=token.get_secret_value(),
-        api_base_url=settings.telegram_api_base_url,
-        mode=settings.telegram_mode,
-        public_url=settings.public_url,
-        webhook_secret=secret.get_secret_value() if secret else None,
-        poll_timeout=settings.telegram_poll_timeout,
-        max_per_second=settings.telegram_max_per_second,
-        private_per_second=settings.telegram_private_per_second,
-        group_per_minute=settings.telegram_group_per_minute,
-    )
-
-
-def whatsapp_options(settings: Settings) -> WhatsAppOptions:
-    token = settings.twilio_auth_token
-    return WhatsAppOptions(
-        account_sid=settings.twilio_account_sid,
-        auth_token=token.get_secret_value() if token else "",
-        whatsapp_from=settings.twilio_whatsapp_from,
-        messaging_service_sid=settings.twilio_messaging_service_sid,
-        public_url=settings.public_url,
-        api_base_url=settings.twilio_api_base_url,
-        content_api_base_url=settings.twilio_content_api_base_url,
-        max_per_second=settings.twilio_max_per_second,
-        templates={kind: settings.whatsapp_templates(kind) for kind in ("update", "team")},
-        keep_media=settings.twilio_keep_media,
-        media_max_bytes=settings.twilio_media_max_bytes,
-        media_dir=settings.media_dir,
-    )
-
-
-def whatsapp_channel(
-    settings: Settings, units: Callable[[], UnitOfWork], clock: Callable[[], datetime]
-) -> WhatsAppChannel:
-    """The WhatsApp channel, its menus to tap kept in the database (TWILIO_INTERACTIVE_MENUS)."""
-    options = whatsapp_options(settings)
-    menus = None
-    if settings.twilio_interactive_menus:
-        menus = ContentMenus(options, StoredMenus(units), clock)
-    return WhatsAppChannel(options, last_heard(units), menus, clock)
 
 
 def build(

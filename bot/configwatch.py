@@ -9,10 +9,10 @@ import asyncio
 import contextlib
 import logging
 
-from bot.build import Helpdesk
 from bot.core.config import config_digest, load_config_text
 from bot.core.configmodel import ConfigError
 from bot.core.configuse import still_in_use
+from bot.helpdesk import Helpdesk
 
 log = logging.getLogger(__name__)
 

@@ -15,8 +15,9 @@ import asyncpg
 import pytest
 
 from adapters.memory import MemoryChannel
-from bot.build import Helpdesk, build
+from bot.build import build
 from bot.core.config import HelpdeskConfig, load_config
+from bot.helpdesk import Helpdesk
 from bot.settings import ROOT, Settings
 from db.migrate import upgrade
 from tests.telegram_fake import FakeTelegram

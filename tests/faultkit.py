@@ -23,9 +23,10 @@ from pydantic import SecretStr
 from sqlalchemy import select
 
 from adapters.telegram import wire
-from bot.build import Helpdesk, build
+from bot.build import build
 from bot.core.clock import utc_now
 from bot.core.config import load_config
+from bot.helpdesk import Helpdesk
 from bot.settings import ROOT, Settings, environment_without_settings
 from db.engine import create_engine, session_factory
 from db.models import InboundMessage, OutboxMessage, Ticket

@@ -20,9 +20,9 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Select
 
-from bot.build import Helpdesk
 from bot.core.config import load_config
 from bot.core.tickets import TicketService
+from bot.helpdesk import Helpdesk
 from bot.settings import ROOT
 from db.engine import create_engine, session_factory
 from db.uow import UnitOfWork

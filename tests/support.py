@@ -10,9 +10,9 @@ import time
 from sqlalchemy import select
 
 from adapters.memory import MemoryChannel
-from bot.build import Helpdesk
 from bot.core.groupcommit import Handled
 from bot.core.outbox import LEASE
+from bot.helpdesk import Helpdesk
 from db.models import OutboxMessage
 from flows.messages import Address, Attachment, Inbound, Outbound
 

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import update
 
 from adapters.memory import MemoryChannel
-from bot.build import Helpdesk
 from bot.configwatch import ConfigWatcher
+from bot.helpdesk import Helpdesk
 from db.models import Ticket
 from tests.support import Person, file_ticket
 from tests.test_config import toml_document

@@ -8,7 +8,7 @@ import dataclasses
 import json
 
 from adapters.memory import MemoryChannel
-from bot.build import Helpdesk
+from bot.helpdesk import Helpdesk
 from flows import i18n
 from flows.messages import Address, Attachment
 from tests.helpers import submit_command

@@ -19,8 +19,9 @@ from sqlalchemy import func, select, update
 
 import db.engine
 from adapters.memory import MemoryChannel
-from bot.build import Helpdesk, build
+from bot.build import build
 from bot.core.sla import BREACHED, sla_state
+from bot.helpdesk import Helpdesk
 from db.models import OutboxMessage, ScheduledNotice, Ticket
 from db.repositories import OPEN_STATUSES
 from db.uow import UnitOfWork

@@ -12,9 +12,10 @@ import pytest
 from sqlalchemy import event, func, select
 
 from adapters.memory import MemoryChannel
-from bot.build import Helpdesk, build
+from bot.build import build
 from bot.core.config import HelpdeskConfig
 from bot.core.groupcommit import GroupCommit, Handled
+from bot.helpdesk import Helpdesk
 from bot.settings import Settings
 from db.models import Counter, InboundMessage, OutboxMessage, Ticket, TicketEvent
 from db.uow import UnitOfWork

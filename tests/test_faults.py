@@ -34,8 +34,8 @@ from sqlalchemy.engine import make_url
 
 import db.engine
 from bot.app import create_app
-from bot.build import Helpdesk
 from bot.core.config import load_config
+from bot.helpdesk import Helpdesk
 from db.models import OutboxMessage, ScheduledNotice, Ticket
 from db.uow import UnitOfWork
 from flows import i18n

@@ -29,8 +29,9 @@ from starlette.requests import Request
 
 from adapters.http import MAX_BODY_BYTES, Refused, form_fields, read_body
 from bot.app import create_app
-from bot.build import Helpdesk, build
+from bot.build import build
 from bot.core.config import HelpdeskConfig
+from bot.helpdesk import Helpdesk
 from bot.settings import Settings
 from db.engine import session_factory
 from db.models import Conversation, InboundMessage, OutboxMessage, Ticket

@@ -23,8 +23,9 @@ from pydantic import SecretStr
 from adapters.jira import wire as adf
 from adapters.memory import MemoryChannel
 from bot.app import create_app
-from bot.build import Helpdesk, build
+from bot.build import build
 from bot.core.config import HelpdeskConfig
+from bot.helpdesk import Helpdesk
 from bot.settings import ROOT, Settings
 from flows.messages import Address
 from tests.blackbox.conftest import emulator_logs, jira, jira_prism

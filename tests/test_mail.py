@@ -19,8 +19,9 @@ from sqlalchemy import func, select
 
 from adapters.mail.wire import CHANNEL, render
 from adapters.memory import MemoryChannel
-from bot.build import Helpdesk, build
+from bot.build import build
 from bot.core.config import HelpdeskConfig
+from bot.helpdesk import Helpdesk
 from bot.settings import Settings
 from db.models import OutboxMessage
 from flows import i18n

@@ -18,8 +18,9 @@ from sqlalchemy import update
 from adapters.memory import MemoryChannel
 from bot import metrics
 from bot.app import create_app
-from bot.build import Helpdesk, build
+from bot.build import build
 from bot.core.config import HelpdeskConfig
+from bot.helpdesk import Helpdesk
 from bot.settings import Settings
 from db.models import OutboxMessage
 from flows.messages import Address, Outbound

@@ -10,10 +10,11 @@ import pytest
 from sqlalchemy import select
 
 from adapters.memory import MemoryChannel
-from bot.build import Helpdesk, build
+from bot.build import build
 from bot.core.config import HelpdeskConfig
 from bot.core.groupcommit import Handled
 from bot.core.outbox import IN_FLIGHT, LEASE
+from bot.helpdesk import Helpdesk
 from bot.settings import Settings
 from db.models import OutboxMessage
 from db.repositories import decode_outbound

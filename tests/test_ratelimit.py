@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from adapters.memory import MemoryChannel
 from bot.app import create_app
-from bot.build import Helpdesk
 from bot.core.groupcommit import Handled
 from bot.core.ratelimit import DEFAULT_PER_MINUTE, InboundLimiter, Verdict
+from bot.helpdesk import Helpdesk
 from bot.settings import Settings
 from db.engine import session_factory
 from db.models import InboundMessage

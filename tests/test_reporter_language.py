@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pytest
 
 from adapters.memory import MemoryChannel
-from bot.build import Helpdesk
+from bot.helpdesk import Helpdesk
 from flows import i18n
 from tests.support import Person, latin_words, staff_person
 

@@ -41,9 +41,10 @@ import pytest
 
 from adapters.memory import MemoryChannel
 from bot import reports
-from bot.build import Helpdesk, build
+from bot.build import build
 from bot.core.config import HelpdeskConfig
 from bot.core.tickets import Done
+from bot.helpdesk import Helpdesk
 from bot.reports import Report, Week
 from bot.settings import ROOT, Settings, environment_without_settings
 from flows.commands import StaffAction, SubmitTicket

@@ -25,8 +25,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from adapters.memory import MemoryChannel
-from bot.build import Helpdesk, build
+from bot.build import build
 from bot.core.config import load_config_text
+from bot.helpdesk import Helpdesk
 from bot.settings import ROOT
 from db.models import Ticket
 from flows.messages import Address

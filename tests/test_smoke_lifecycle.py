@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from adapters.memory import MemoryChannel
-from bot.build import Helpdesk
+from bot.helpdesk import Helpdesk
 from flows.messages import Address
 from tests.support import Person, file_ticket
 

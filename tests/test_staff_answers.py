@@ -8,7 +8,7 @@ menus stay short, and the L1 chat and queue keep every open ticket in sight.
 from __future__ import annotations
 
 from adapters.memory import MemoryChannel
-from bot.build import Helpdesk
+from bot.helpdesk import Helpdesk
 from flows.messages import Address, Inbound
 from tests.support import Person, file_ticket, staff_person
 

@@ -19,8 +19,9 @@ from pydantic import SecretStr
 from sqlalchemy import func, select
 
 from bot.app import create_app
-from bot.build import Helpdesk, build
+from bot.build import build
 from bot.core.config import HelpdeskConfig
+from bot.helpdesk import Helpdesk
 from bot.settings import Settings
 from db.models import InboundMessage, OutboxMessage
 from flows.messages import Address

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from adapters.memory import MemoryChannel
 from adapters.telegram.sender import RateLimits, TelegramSender
 from adapters.telegram.wire import render
-from bot.build import Helpdesk
+from bot.helpdesk import Helpdesk
 from db.models import InboundMessage
 from flows.messages import Address, Outbound
 from tests.support import Person

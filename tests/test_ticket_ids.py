@@ -11,8 +11,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bot.build import Helpdesk
 from bot.core.tickets import TicketService
+from bot.helpdesk import Helpdesk
 from bot.settings import ROOT
 from db.models import Counter, Ticket
 from flows.messages import Address

@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from adapters.memory import MemoryChannel
-from bot.build import Helpdesk
 from bot.core.tickets import Done, Outcome, Refused
+from bot.helpdesk import Helpdesk
 from db.models import Ticket
 from flows.commands import StaffAction, SubmitTicket
 from flows.messages import Address, Attachment

@@ -14,8 +14,9 @@ from sqlalchemy import select
 
 from adapters.console import ConsoleSender
 from adapters.memory import MemoryChannel
-from bot.build import Helpdesk, build
+from bot.build import build
 from bot.core.config import HelpdeskConfig
+from bot.helpdesk import Helpdesk
 from bot.settings import Settings
 from db.models import OutboxMessage
 from flows.messages import Address, Outbound

@@ -16,8 +16,9 @@ from pydantic import SecretStr
 from sqlalchemy import select, update
 
 from adapters.memory import MemoryChannel
-from bot.build import Helpdesk, build
+from bot.build import build
 from bot.core.config import HelpdeskConfig, load_config_text
+from bot.helpdesk import Helpdesk
 from bot.settings import ROOT, Settings
 from db.models import AdminChange, OutboxMessage, Ticket
 from tests.conftest import FixedClock

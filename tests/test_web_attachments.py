@@ -10,8 +10,9 @@ import pytest
 from pydantic import SecretStr
 
 from adapters.memory import MemoryChannel
-from bot.build import Helpdesk, build
+from bot.build import build
 from bot.core.config import HelpdeskConfig
+from bot.helpdesk import Helpdesk
 from bot.settings import Settings
 from flows.commands import SubmitTicket
 from flows.messages import Address, Attachment

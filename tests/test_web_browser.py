@@ -17,7 +17,7 @@ from starlette.routing import Route
 
 from adapters.memory import MemoryChannel
 from bot.app import create_app
-from bot.build import Helpdesk
+from bot.helpdesk import Helpdesk
 from db.models import Ticket
 from flows.messages import Address
 from tests.servers import serving

@@ -10,7 +10,7 @@ import select
 import sys
 from pathlib import Path
 
-from bot.build import Helpdesk
+from bot.helpdesk import Helpdesk
 from bot.web.accounts import Accounts
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -26,7 +26,7 @@ from datetime import date, timedelta
 import pytest
 
 from adapters.memory import MemoryChannel
-from bot.build import Helpdesk
+from bot.helpdesk import Helpdesk
 from bot.web.period import choose_period
 from tests.conftest import FixedClock
 from tests.support import Person, file_ticket

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from adapters.memory import MemoryChannel
-from bot.build import Helpdesk
+from bot.helpdesk import Helpdesk
 from db.models import OutboxMessage, Ticket, TicketEvent
 from db.repositories import decode_outbound
 from flows import i18n

@@ -11,8 +11,8 @@ from datetime import UTC, date, datetime
 import pytest
 
 from adapters.memory import MemoryChannel
-from bot.build import Helpdesk
 from bot.core.config import HelpdeskConfig
+from bot.helpdesk import Helpdesk
 from bot.web.audit import AuditTrail
 from bot.web.period import choose_period
 from bot.web.strings import CATALOGS, translate

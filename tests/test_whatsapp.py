@@ -29,9 +29,11 @@ from adapters.whatsapp import sender as bot_whatsapp
 from adapters.whatsapp.channel import WhatsAppChannel, media_file_name
 from bot import logs
 from bot.app import create_app
-from bot.build import Helpdesk, build, whatsapp_options
+from bot.build import build
+from bot.channels import whatsapp_options
 from bot.core.config import HelpdeskConfig
 from bot.core.outbox import LEASE
+from bot.helpdesk import Helpdesk
 from bot.settings import Settings
 from db.models import InboundMessage, OutboxMessage
 from db.repositories import InboundRepository

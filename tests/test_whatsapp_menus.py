@@ -16,7 +16,8 @@ from pydantic import SecretStr
 from adapters.whatsapp import menus as whatsappmenus
 from adapters.whatsapp import wire
 from adapters.whatsapp.menus import ContentMenus
-from bot.build import Helpdesk, whatsapp_options
+from bot.channels import whatsapp_options
+from bot.helpdesk import Helpdesk
 from bot.settings import Settings
 from db.channel_stores import StoredMenus
 from flows.messages import Address, Choice, Outbound

@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 import httpx
 
 from bot.app import create_app
-from bot.build import Helpdesk
+from bot.helpdesk import Helpdesk
 from bot.web.accounts import Accounts
 
 PASSWORD = "correct horse battery"

@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+from bot.core.answers import REFUSED_ANSWER, await_reporter, reporter_answer
 from bot.core.config import HelpdeskConfig
 from bot.core.current import CurrentConfig
 from bot.core.groupcommit import GroupCommit, Handled
@@ -38,8 +39,6 @@ from flows.commands import (
 )
 from flows.conversation import (
     FlowContext,
-    after_closed_or_reopened,
-    confirmation_keys,
     language_of,
     may_pass_to_ticket,
     mid_report,
@@ -54,8 +53,6 @@ from flows.teamchat import card_actions, team_step
 
 log = logging.getLogger(__name__)
 
-# The kind of a reply refusing a reporter's answer about a ticket (sent like any reply).
-REFUSED_ANSWER = "refused"
 # Changes of a Problem that its linked tickets follow (and their reporters hear of).
 FOLLOWED = ("take", "escalate", "comment", "ask", "resolve", "close", "reopen")
 
@@ -337,7 +334,7 @@ class Dispatcher:
             mine = [view_of(ticket, now) for ticket in await self.service.mine(uow, address)]
             return [reply(f"{renderer.my_tickets(language, mine)}\n\n{hint}")]
         if isinstance(command, ReplyToTicket | ConfirmResolution | RateTicket):
-            return await self._reporter_answer(uow, address, language, command, now)
+            return await reporter_answer(uow, self.current.now, address, language, command, now)
         if actor is None:
             return [reply(i18n.text(language, "staff_only"))]
         if isinstance(command, ShowQueue):
@@ -384,64 +381,5 @@ class Dispatcher:
             messages += await self.notifier.changed(
                 uow, change, now, mirror=mirror or change is not outcome
             )
-            await self._await_reporter(uow, change, now)
+            await await_reporter(uow, change, now)
         return outcome, messages
-
-    async def _reporter_answer(
-        self,
-        uow: UnitOfWork,
-        address: Address,
-        language: str,
-        command: ReplyToTicket | ConfirmResolution | RateTicket,
-        now: datetime,
-    ) -> list[Outbound]:
-        """The reporter answers a question, confirms a resolution or rates the help."""
-        service = self.service
-        if isinstance(command, ReplyToTicket):
-            outcome = await service.reply(
-                uow, address, command.number, command.text, now, command.attachments
-            )
-        elif isinstance(command, ConfirmResolution):
-            outcome = await service.confirm(
-                uow, address, command.number, command.solved, command.reason, now
-            )
-        else:
-            outcome = await service.rate(uow, address, command.number, command.rating, now)
-        if not isinstance(outcome, Done):
-            key = "ticket_not_found" if outcome.reason == "not_found" else "nothing_to_confirm"
-            text = i18n.text(language, key, number=command.number)
-            return [Outbound(address, text, kind=REFUSED_ANSWER)]
-        view = view_of(outcome.ticket, now)
-        said = {
-            "reply": "reply_sent",
-            "confirm": "closed_confirmed",
-            "not_solved": "reopened_for_you",
-            "rate": "thanks_rating",
-        }[outcome.action]
-        text = i18n.text(language, said, **self.renderer.labels(language, view))
-        messages = [Outbound(address, text, ticket_number=view.number)]
-        if outcome.action != "rate":
-            files = command.attachments if isinstance(command, ReplyToTicket) else ()
-            messages += await self.notifier.changed(uow, outcome, now, attachments=files)
-        return messages
-
-    async def _await_reporter(self, uow: UnitOfWork, change: Done, now: datetime) -> None:
-        """After a question or a resolution, the reporter's next message answers it (unless
-        they are in the middle of a report, which is never interrupted)."""
-        number = change.ticket.number
-        if change.action in ("close", "reopen"):
-            # Asked "is it solved?" before: that question is settled now.
-            moved_on = after_closed_or_reopened(number, change.action == "reopen")
-            await uow.conversations.update_state(change.ticket.reporter_address, now, moved_on)
-            return
-        asks = {"resolve": "confirm_resolution", "ask": "reply_ticket"}.get(change.action)
-        if asks is None:
-            return
-        shown = confirmation_keys(number) if asks == "confirm_resolution" else ()
-
-        def wait_for_answer(state: ConversationState) -> ConversationState | None:
-            if state.draft is not None and state.step not in ("menu", "start"):
-                return None
-            return state.evolve(step=asks, ticket=number, shown=shown, action="")
-
-        await uow.conversations.update_state(change.ticket.reporter_address, now, wait_for_answer)

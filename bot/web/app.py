@@ -6,7 +6,7 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
-from bot.build import Helpdesk
+from bot.helpdesk import Helpdesk
 from bot.web import admin, dashboard, desk_routes, export, signin
 from bot.web.console import HERE, PREFIX, Console, WithConsole
 

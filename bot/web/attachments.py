@@ -15,7 +15,7 @@ from adapters.console import CHANNEL as CONSOLE
 from adapters.whatsapp.channel import WhatsAppChannel, media_file_name
 from adapters.whatsapp.media import MediaRefused
 from bot import console_media
-from bot.build import Helpdesk
+from bot.helpdesk import Helpdesk
 from flows.privacy import masked
 
 log = logging.getLogger(__name__)

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable
 from typing import TextIO
 
-from bot.build import Helpdesk
+from bot.helpdesk import Helpdesk
 from bot.web.accounts import LANGUAGES, AccountError, Accounts
 from bot.web.passwords import WeakPassword, check_strength
 from bot.web.strings import translate

@@ -23,7 +23,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from adapters.http import Refused, form_fields, read_body, storable_text
-from bot.build import Helpdesk
+from bot.helpdesk import Helpdesk
 from bot.web import sessions
 from bot.web.accounts import Accounts, staff_of
 from bot.web.loginguard import LoginGuard
