@@ -107,7 +107,9 @@ def build(
         "max_overflow": settings.database_max_overflow,
     }
     engine = create_engine(
-        settings.database_url, **({} if is_sqlite(settings.database_url) else pool)
+        settings.database_url,
+        fast_path=settings.database_sqlite_fast_path,
+        **({} if is_sqlite(settings.database_url) else pool),
     )
     sessions = session_factory(engine)
 
