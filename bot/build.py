@@ -39,7 +39,9 @@ def _engine(settings: Settings) -> AsyncEngine:
         "max_overflow": settings.database_max_overflow,
     }
     return create_engine(
-        settings.database_url, **({} if is_sqlite(settings.database_url) else pool)
+        settings.database_url,
+        fast_path=settings.database_sqlite_fast_path,
+        **({} if is_sqlite(settings.database_url) else pool),
     )
 
 

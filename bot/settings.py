@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     # PostgreSQL connections per process: kept open, and more when busy (closed after use).
     database_pool_size: int = Field(default=20, ge=1)
     database_max_overflow: int = Field(default=20, ge=0)
+    # SQLite's fast path (db.onestep, db.direct); false: SQLAlchemy's plain path, should an
+    # upgrade of SQLAlchemy or aiosqlite break the fast one, which leans on their internals.
+    database_sqlite_fast_path: bool = True
     helpdesk_config: Path = Path("config/helpdesk.toml")
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8080, ge=1, le=65535)

@@ -4,12 +4,13 @@ Through a session, a Core statement costs 0.1–0.2 ms of the event loop's CPU b
 the driver (the session's and the connection's bookkeeping, the compiled cache, parameter and
 result processing, two greenlet switches): with four of them a message, that was a third of
 what a message costs the helpdesk, and the one event loop is what sets the inbound pace. A
-`DirectStatement` is compiled once per dialect and set of keys; on SQLite it runs
+`DirectStatement` is compiled once per dialect and set of keys; on SQLite's fast path it runs
 on the session's own connection, in its transaction and after its savepoints, in one step
-(`db.engine.OneStepConnection.run`: on the event loop's thread once the transaction holds the
-write lock, else one trip to the driver's); elsewhere (PostgreSQL) it goes
-through the session as before. The rows it returns are plain tuples: it is meant for
-statements whose returned columns need no conversion (IDs, text).
+(`db.onestep.OneStepConnection.run`: on the event loop's thread once the transaction holds the
+write lock, else one trip to the driver's); elsewhere (PostgreSQL, or SQLite with the fast
+path off: `DATABASE_SQLITE_FAST_PATH=false`) it goes through the session like any statement,
+with the same SQL, results and errors. Its rows are tuples (plain ones on the fast path): it
+is meant for statements whose returned columns need no conversion (IDs, text).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import UpdateBase
 
-from db.engine import OneStepConnection
+from db.onestep import OneStepConnection
 
 Values = Mapping[str, Any]
 

@@ -27,6 +27,55 @@ POSTGRES_URL = os.environ.get(
 )
 # Per test run, so that two runs on one server never drop each other's template.
 TEMPLATE_DB = f"helpdesk_test_template_{os.getpid()}"
+# SQLite's fast path (db/onestep.py, db/direct.py) in the SQLite tests, or with
+# TEST_SQLITE_FAST_PATH=0 SQLAlchemy's plain path (what DATABASE_SQLITE_FAST_PATH=false gives a
+# deployment). Tests marked `sqlite_paths` run on both, whatever this says.
+SQLITE_FAST_PATH = os.environ.get("TEST_SQLITE_FAST_PATH", "1") != "0"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "sqlite_paths: runs on SQLite's fast path and on its plain one (ids sqlite, "
+        "sqlite-plain), and on PostgreSQL where the test takes database_url",
+    )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A test marked `sqlite_paths` takes SQLite both ways: as `sqlite` and `sqlite-plain`
+    beside `postgres` where it takes `database_url`, else as `sqlite` and `sqlite-plain`.
+    (Added as a parametrize mark, before pytest reads them, so that it takes the place of
+    `database_url`'s own params as a test's own mark would.)"""
+    if metafunc.definition.get_closest_marker("sqlite_paths") is None:
+        return
+    if "sqlite_fast_path" not in metafunc.fixturenames or _parametrized(
+        metafunc, "sqlite_fast_path"
+    ):
+        return
+    if "database_url" not in metafunc.fixturenames:
+        both = pytest.mark.parametrize(
+            "sqlite_fast_path", [True, False], ids=["sqlite", "sqlite-plain"]
+        )
+    elif not _parametrized(metafunc, "database_url"):
+        both = pytest.mark.parametrize(
+            ("database_url", "sqlite_fast_path"),
+            [("sqlite", True), ("sqlite", False), ("postgres", True)],
+            indirect=["database_url"],
+            ids=["sqlite", "sqlite-plain", "postgres"],
+        )
+    else:
+        return
+    metafunc.definition.add_marker(both)
+
+
+def _parametrized(metafunc: pytest.Metafunc, name: str) -> bool:
+    """Whether the test itself parametrizes `name` (`@pytest.mark.parametrize`)."""
+    for marker in metafunc.definition.iter_markers("parametrize"):
+        names = marker.args[0]
+        if name in (names.replace(" ", "").split(",") if isinstance(names, str) else names):
+            return True
+    return False
 
 
 class FixedClock:
@@ -81,13 +130,32 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.fixture
+def sqlite_fast_path() -> bool:
+    """Whether SQLite takes its fast path in this test (both ways if marked `sqlite_paths`).
+    A test that makes its own engine passes it on: `create_engine(url, fast_path=…)`."""
+    return SQLITE_FAST_PATH
+
+
+def _take_sqlite_path(fast_path: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every helpdesk this test builds from settings takes SQLite's path `fast_path`, set as
+    a deployment sets it."""
+    monkeypatch.setenv("DATABASE_SQLITE_FAST_PATH", "true" if fast_path else "false")
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+def database_url(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    sqlite_fast_path: bool,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[str]:
     """A fresh, migrated database of each kind."""
     if request.param == "sqlite":
         template: Path = request.getfixturevalue("sqlite_template")
         path = tmp_path / "helpdesk.db"
         shutil.copy(template, path)
+        _take_sqlite_path(sqlite_fast_path, monkeypatch)
         yield f"sqlite+aiosqlite:///{path}"
         return
     template_name: str = request.getfixturevalue("postgres_template")
@@ -100,9 +168,15 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 
 @pytest.fixture
-def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
+def sqlite_url(
+    sqlite_template: Path,
+    tmp_path: Path,
+    sqlite_fast_path: bool,
+    monkeypatch: pytest.MonkeyPatch,
+) -> str:
     path = tmp_path / "helpdesk.db"
     shutil.copy(sqlite_template, path)
+    _take_sqlite_path(sqlite_fast_path, monkeypatch)
     return f"sqlite+aiosqlite:///{path}"
 
 

@@ -29,6 +29,9 @@ from tests.conftest import FixedClock
 from tests.support import Person, file_ticket
 from tests.test_sla_and_confirmation import REMIND, advance_to, deliver, ist, sla_notices
 
+# On SQLite's fast path and its plain one (tests/conftest.py).
+pytestmark = pytest.mark.sqlite_paths
+
 
 @pytest.fixture(autouse=True)
 def _charts_in_tmp(helpdesk: Helpdesk, tmp_path: Path) -> None:

@@ -26,6 +26,9 @@ from db.uow import ReadOnlyError, UnitOfWork
 from flows.messages import Address, Attachment, Inbound, Outbound
 from tests.helpers import submit_command
 
+# On SQLite's fast path and its plain one (tests/conftest.py).
+pytestmark = pytest.mark.sqlite_paths
+
 NOW = datetime(2026, 11, 27, 5, 30, tzinfo=UTC)
 
 
@@ -46,8 +49,9 @@ async def _ticket(units: UnitOfWork) -> str:
 
 async def test_a_read_only_unit_reads_what_was_committed_and_keeps_it_loaded(
     database_url: str,
+    sqlite_fast_path: bool,
 ) -> None:
-    engine = create_engine(database_url)
+    engine = create_engine(database_url, fast_path=sqlite_fast_path)
     try:
         number = await _ticket(UnitOfWork(session_factory(engine)))
         async with UnitOfWork(session_factory(engine)).read_only() as uow:
@@ -62,8 +66,8 @@ async def test_a_read_only_unit_reads_what_was_committed_and_keeps_it_loaded(
         await engine.dispose()
 
 
-async def test_a_read_only_unit_cannot_write(database_url: str) -> None:
-    engine = create_engine(database_url)
+async def test_a_read_only_unit_cannot_write(database_url: str, sqlite_fast_path: bool) -> None:
+    engine = create_engine(database_url, fast_path=sqlite_fast_path)
     try:
         number = await _ticket(UnitOfWork(session_factory(engine)))
         async with UnitOfWork(session_factory(engine)).read_only() as uow:
@@ -95,8 +99,10 @@ async def test_a_read_only_unit_cannot_write(database_url: str) -> None:
         await engine.dispose()
 
 
-async def test_on_sqlite_reads_do_not_wait_for_a_writer(sqlite_url: str) -> None:
-    engine = create_engine(sqlite_url)
+async def test_on_sqlite_reads_do_not_wait_for_a_writer(
+    sqlite_url: str, sqlite_fast_path: bool
+) -> None:
+    engine = create_engine(sqlite_url, fast_path=sqlite_fast_path)
     try:
         number = await _ticket(UnitOfWork(session_factory(engine)))
         path = sqlite_url.split("///", 1)[1]
@@ -118,10 +124,12 @@ async def test_on_sqlite_reads_do_not_wait_for_a_writer(sqlite_url: str) -> None
 
 
 async def test_on_sqlite_a_writer_still_waits_for_the_write_lock_then_fails_cleanly(
-    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+    sqlite_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    sqlite_fast_path: bool,
 ) -> None:
     monkeypatch.setattr(db.engine, "SQLITE_BUSY_TIMEOUT_MS", 200)
-    engine = create_engine(sqlite_url)
+    engine = create_engine(sqlite_url, fast_path=sqlite_fast_path)
     try:
         path = sqlite_url.split("///", 1)[1]
         other = sqlite3.connect(path, isolation_level=None)
@@ -142,8 +150,10 @@ async def test_on_sqlite_a_writer_still_waits_for_the_write_lock_then_fails_clea
         await engine.dispose()
 
 
-async def test_on_sqlite_a_transaction_is_whole_or_nothing(sqlite_url: str) -> None:
-    engine = create_engine(sqlite_url)
+async def test_on_sqlite_a_transaction_is_whole_or_nothing(
+    sqlite_url: str, sqlite_fast_path: bool
+) -> None:
+    engine = create_engine(sqlite_url, fast_path=sqlite_fast_path)
     try:
         async with UnitOfWork(session_factory(engine)) as uow:
             await uow.session.execute(text("CREATE TABLE scratch (n INTEGER)"))
@@ -175,8 +185,10 @@ async def _count(sessions: async_sessionmaker[AsyncSession]) -> int:
         return int((await uow.session.execute(text("SELECT count(*) FROM scratch"))).scalar_one())
 
 
-async def test_on_sqlite_writers_of_one_process_take_turns(sqlite_url: str) -> None:
-    engine = create_engine(sqlite_url)
+async def test_on_sqlite_writers_of_one_process_take_turns(
+    sqlite_url: str, sqlite_fast_path: bool
+) -> None:
+    engine = create_engine(sqlite_url, fast_path=sqlite_fast_path)
     sessions = session_factory(engine)
 
     @event.listens_for(engine.sync_engine, "connect")
@@ -217,10 +229,12 @@ async def test_on_sqlite_writers_of_one_process_take_turns(sqlite_url: str) -> N
 
 
 async def test_on_sqlite_a_writer_waiting_too_long_for_its_turn_fails_like_a_busy_database(
-    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+    sqlite_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    sqlite_fast_path: bool,
 ) -> None:
     monkeypatch.setattr(db.engine, "SQLITE_BUSY_TIMEOUT_MS", 200)
-    engine = create_engine(sqlite_url)
+    engine = create_engine(sqlite_url, fast_path=sqlite_fast_path)
     sessions = session_factory(engine)
     try:
         async with UnitOfWork(sessions) as holder:
@@ -240,10 +254,11 @@ async def test_on_sqlite_a_writer_waiting_too_long_for_its_turn_fails_like_a_bus
 
 async def test_on_sqlite_a_connection_goes_from_reading_to_writing_and_back(
     sqlite_url: str,
+    sqlite_fast_path: bool,
 ) -> None:
     # One connection for everything: each read ends (its ROLLBACK is queued, not waited for)
     # before the next transaction on the same connection begins.
-    engine = create_engine(sqlite_url, pool_size=1, max_overflow=0)
+    engine = create_engine(sqlite_url, fast_path=sqlite_fast_path, pool_size=1, max_overflow=0)
     sessions = session_factory(engine)
     try:
         async with UnitOfWork(sessions) as uow:
@@ -271,10 +286,11 @@ async def test_on_sqlite_a_connection_goes_from_reading_to_writing_and_back(
 
 async def test_the_inbound_statements_share_the_transaction_and_its_savepoints(
     database_url: str,
+    sqlite_fast_path: bool,
 ) -> None:
     """The statements every message runs go straight to SQLite's driver (`db.direct`): they
     are still part of the unit of work and of a group commit's savepoints, on both databases."""
-    engine = create_engine(database_url)
+    engine = create_engine(database_url, fast_path=sqlite_fast_path)
     sessions = session_factory(engine)
     message = Inbound(Address("memory", "ramesh"), "m-1", "ହେଲୋ 'quoted'", NOW)
     try:
@@ -308,10 +324,11 @@ async def test_the_inbound_statements_share_the_transaction_and_its_savepoints(
 
 async def test_the_inbound_statements_are_heard_by_whoever_listens_to_the_engine(
     sqlite_url: str,
+    sqlite_fast_path: bool,
 ) -> None:
     """Sent straight to the driver, they still reach the engine's statement listeners (where
     SQL is timed or logged), before and after they run; without listeners they run alike."""
-    engine = create_engine(sqlite_url)
+    engine = create_engine(sqlite_url, fast_path=sqlite_fast_path)
     sessions = session_factory(engine)
     heard: list[tuple[str, str]] = []
     message = Inbound(Address("memory", "ramesh"), "m-1", "hello", NOW)
@@ -342,6 +359,7 @@ async def test_the_inbound_statements_are_heard_by_whoever_listens_to_the_engine
         await engine.dispose()
 
 
+@pytest.mark.parametrize("sqlite_fast_path", [True], ids=["sqlite"])  # the fast path's own
 async def test_on_sqlite_a_long_read_leaves_the_event_loop_free_and_writes_stay_on_it(
     sqlite_url: str,
 ) -> None:

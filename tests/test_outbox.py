@@ -24,6 +24,9 @@ from flows.messages import Address, Outbound
 from tests.conftest import FixedClock
 from tests.helpers import deliver_all, fetch, inbound
 
+# On SQLite's fast path and its plain one (tests/conftest.py).
+pytestmark = pytest.mark.sqlite_paths
+
 RAMESH, SITA = "memory:ramesh", "memory:sita"
 PROMPT = i18n.language_question("")  # the answer to a first "hi"
 # Then "1" (English) gets these two: the language set, and the first report's first question.

@@ -25,6 +25,9 @@ from flows.messages import Address, Attachment
 from tests.conftest import FixedClock
 from tests.support import Person, file_ticket, staff_person
 
+# On SQLite's fast path and its plain one (tests/conftest.py).
+pytestmark = pytest.mark.sqlite_paths
+
 IST = ZoneInfo("Asia/Kolkata")
 RAMESH = Address("memory", "ramesh")
 SITA = Address("memory", "sita")
