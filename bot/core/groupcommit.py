@@ -23,7 +23,7 @@ class Handled(StrEnum):
 
 Work = Callable[[UnitOfWork], Awaitable[Handled]]
 # Most messages one group commit takes at once (the rest go in the next). On SQLite a group's
-# statements run on the event loop's thread (db.engine), so a group is one stretch in which
+# statements run on the event loop's thread (db.onestep), so a group is one stretch in which
 # the loop does nothing else: 32 messages keep it to 10-20 ms. Each group has its own session,
 # BEGIN and COMMIT; since a group runs without savepoints, 32 a group answered ~20% more
 # messages a second than 8 at saturation, with a lower tail (measured alternately: 16 between
