@@ -65,10 +65,10 @@ from bot.core.config import load_config
 from bot.helpdesk import Helpdesk
 from bot.server import http_implementation, settle_after_start_up
 from db.models import InboundMessage, Ticket
+from tests.adapters.test_telegram_lifecycle import telegram_config
 from tests.faultkit import webhook_settings
 from tests.servers import serving
 from tests.telegram_fake import BOT_ID, BOT_USERNAME, private_text
-from tests.test_telegram_lifecycle import telegram_config
 
 BENCH = "inbound"
 SECRET = "bench-webhook-secret_1"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Make sure Debian's Chromium is installed for the web console's browser tests
-# (tests/test_web_browser.py drives /usr/bin/chromium with Playwright; browsers are not
+# (tests/web/test_web_browser.py drives /usr/bin/chromium with Playwright; browsers are not
 # downloaded). Installs the package when running as root; otherwise says how.
 set -euo pipefail
 

@@ -1,4 +1,4 @@
-"""Tools for the fault tests (tests/test_faults.py): reporters who type an intake over the
+"""Tools for the fault tests (tests/service/test_faults.py): reporters who type an intake over the
 Telegram webhook, `python -m bot serve` as a subprocess that can be killed, a Bot API fake that
 can be taken down, and checks on what the database and the chats show afterwards.
 """

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.adapters.test_mail import Mailbox, mail_server, mailbox  # noqa: F401 (a real SMTP server)
 from tests.blackbox import emulators
 from tests.blackbox.emulators import Emulator
 from tests.blackbox.jira import JiraCloud
@@ -26,7 +27,6 @@ from tests.blackbox.service import (
     TWILIO_AUTH_TOKEN,
     Service,
 )
-from tests.test_mail import Mailbox, mail_server, mailbox  # noqa: F401 (a real SMTP server)
 
 ServiceFactory = Callable[..., Service]
 

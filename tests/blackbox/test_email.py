@@ -12,12 +12,12 @@ from collections.abc import Iterator
 import pytest
 
 from flows import i18n
+from tests.adapters.test_mail import Mailbox, MailServer
 from tests.blackbox.conftest import ServiceFactory
 from tests.blackbox.console import Browser
 from tests.blackbox.service import SMTP_FROM, Service, team_chat, telegram_message
 from tests.blackbox.test_media import wait_until
 from tests.blackbox.test_outbox_timer import _epoch
-from tests.test_mail import Mailbox, MailServer
 from tests.web_support import CALL as PHONE_CALL
 
 OPERATOR, PASSWORD = "anita", "a long enough password"

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PRODUCT = ("flows", "db", "adapters", "bot")
 # What each part may import of the product's own packages (third-party libraries aside,
 # except for flows, which takes the standard library only).

@@ -13,7 +13,7 @@ from pathlib import Path
 from bot.helpdesk import Helpdesk
 from bot.web.accounts import Accounts
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 GOOD = "correct horse battery"
 
 

@@ -31,8 +31,8 @@ from flows.messages import Address
 from tests.blackbox.conftest import emulator_logs, jira, jira_prism
 from tests.blackbox.jira import SEARCH, JiraCloud, Scripted
 from tests.conftest import FixedClock
+from tests.service.test_console import bot, environment
 from tests.support import Person, file_ticket
-from tests.test_console import bot, environment
 
 __all__ = ["emulator_logs", "jira", "jira_prism"]  # fixtures
 

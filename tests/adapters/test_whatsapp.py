@@ -42,8 +42,8 @@ from flows.messages import Address, Attachment, Outbound
 from tests.conftest import FixedClock
 from tests.servers import serving
 from tests.support import Person, latin_words
-from tests.test_web_attachments import filed_with
 from tests.twilio_fake import FakeTwilio, incoming_message, signed, status_callback
+from tests.web.test_web_attachments import filed_with
 from tests.web_support import ConsoleClient, make_account
 
 PUBLIC_URL = "https://helpdesk.example.org"

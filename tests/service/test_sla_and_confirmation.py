@@ -32,8 +32,8 @@ from bot.settings import ROOT
 from db.models import Ticket
 from flows.messages import Address
 from tests.conftest import FixedClock
+from tests.service.test_config import toml_document
 from tests.support import Person, file_ticket, staff_person
-from tests.test_config import toml_document
 
 IST = ZoneInfo("Asia/Kolkata")
 RAMESH = "memory:ramesh"

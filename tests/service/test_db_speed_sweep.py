@@ -26,8 +26,8 @@ from db.models import OutboxMessage, ScheduledNotice, Ticket
 from db.repositories import OPEN_STATUSES
 from db.uow import UnitOfWork
 from tests.conftest import FixedClock
+from tests.service.test_sla_and_confirmation import REMIND, advance_to, deliver, ist, sla_notices
 from tests.support import Person, file_ticket
-from tests.test_sla_and_confirmation import REMIND, advance_to, deliver, ist, sla_notices
 
 # On SQLite's fast path and its plain one (tests/conftest.py).
 pytestmark = pytest.mark.sqlite_paths

@@ -15,9 +15,9 @@ from adapters.memory import MemoryChannel
 from bot.configwatch import ConfigWatcher
 from bot.helpdesk import Helpdesk
 from db.models import Ticket
+from tests.service.test_config import toml_document
 from tests.support import Person, file_ticket
-from tests.test_config import toml_document
-from tests.test_web_admin import KHORDHA, contents, save_configuration, signed_in_admin
+from tests.web.test_web_admin import KHORDHA, contents, save_configuration, signed_in_admin
 from tests.web_support import console_client
 
 NEW_ULB = """

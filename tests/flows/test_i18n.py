@@ -253,7 +253,7 @@ def reporter_values(language: str, config: HelpdeskConfig) -> list[dict[str, obj
 
 @pytest.fixture(scope="module")
 def shipped_config() -> HelpdeskConfig:
-    return load_config(Path(__file__).parent.parent / "config" / "helpdesk.toml")
+    return load_config(Path(__file__).resolve().parents[2] / "config" / "helpdesk.toml")
 
 
 @pytest.mark.parametrize("language", TRANSLATIONS)

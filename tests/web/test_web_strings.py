@@ -16,7 +16,7 @@ from flows.staffcommands import VERBS
 
 ENGLISH = CATALOGS["en"]
 TRANSLATIONS = [language for language in CATALOGS if language != "en"]
-TEMPLATES = Path(__file__).resolve().parents[1] / "bot" / "web" / "templates"
+TEMPLATES = Path(__file__).resolve().parents[2] / "bot" / "web" / "templates"
 
 # Proper nouns and abbreviations that read the same in every language.
 SAME_IN_EVERY_LANGUAGE = {

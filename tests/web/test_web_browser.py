@@ -233,7 +233,9 @@ async def test_the_dashboard_draws_its_charts_and_the_console_speaks_odia(
 
 SCREENS = {"desktop": (1366, 768), "phone": (390, 844)}
 # Where the screenshots are kept for people to look at (data/ is not part of the repository).
-SHOTS = Path(os.environ.get("CONSOLE_SCREENSHOTS", Path(__file__).parent.parent / "data/shots"))
+SHOTS = Path(
+    os.environ.get("CONSOLE_SCREENSHOTS", Path(__file__).resolve().parents[2] / "data/shots")
+)
 
 
 async def worked_ticket(helpdesk: Helpdesk, channel: MemoryChannel) -> str:

@@ -23,7 +23,7 @@ from db.channel_stores import StoredMenus
 from flows.messages import Address, Choice, Outbound
 from flows.staffcommands import CARD_VERBS, command_text
 from flows.teamchat import card_actions
-from tests.test_whatsapp import ServerFactory, fake, serve, wait_for_text  # noqa: F401 (fixtures)
+from tests.adapters.test_whatsapp import ServerFactory, fake, serve, wait_for_text  # noqa: F401 (fixtures)
 from tests.twilio_fake import FakeTwilio
 
 RAMESH = Address("whatsapp", "+919876543210")

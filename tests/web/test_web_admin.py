@@ -22,8 +22,8 @@ from bot.helpdesk import Helpdesk
 from bot.settings import ROOT, Settings
 from db.models import AdminChange, OutboxMessage, Ticket
 from tests.conftest import FixedClock
+from tests.service.test_config import toml_document
 from tests.support import Person, file_ticket
-from tests.test_config import toml_document
 from tests.web_support import PASSWORD, ConsoleClient, console_client, make_account, text_of
 
 ACCOUNTS = "/console/admin/accounts"
