@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.core.calendar import BusinessCalendar
 from bot.core.config import HelpdeskConfig
+from bot.core.configmodel import RemindersModel
 from bot.core.notifications import OFFLINE_CHANNELS, Notifier
 from bot.core.tickets import TicketService
+from flows.directory import Directory
 from flows.render import Renderer
 
 
@@ -51,3 +54,38 @@ class CurrentConfig:
         renderer = Renderer(config.directory, config.timezone)
         notifier = Notifier(config.directory, renderer, mirrored, self.offline_channels)
         return InUse(config, TicketService(config), renderer, notifier, digest)
+
+
+class ReadsCurrent:
+    """For a component that works with the configuration in use: its parts, read from
+    `current` at each use, never kept."""
+
+    current: CurrentConfig
+
+    @property
+    def config(self) -> HelpdeskConfig:
+        return self.current.now.config
+
+    @property
+    def directory(self) -> Directory:
+        return self.current.now.config.directory
+
+    @property
+    def calendar(self) -> BusinessCalendar:
+        return self.current.now.config.calendar
+
+    @property
+    def reminders(self) -> RemindersModel:
+        return self.current.now.config.reminders
+
+    @property
+    def service(self) -> TicketService:
+        return self.current.now.service
+
+    @property
+    def renderer(self) -> Renderer:
+        return self.current.now.renderer
+
+    @property
+    def notifier(self) -> Notifier:
+        return self.current.now.notifier

@@ -14,13 +14,12 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot.core.answers import REFUSED_ANSWER, await_reporter, reporter_answer
-from bot.core.config import HelpdeskConfig
-from bot.core.current import CurrentConfig
+from bot.core.current import CurrentConfig, ReadsCurrent
 from bot.core.groupcommit import GroupCommit, Handled
 from bot.core.links import follow_parent
-from bot.core.notifications import TEAM_KINDS, Notifier
+from bot.core.notifications import TEAM_KINDS
 from bot.core.ratelimit import InboundLimiter, Verdict
-from bot.core.tickets import Done, Outcome, TicketService
+from bot.core.tickets import Done, Outcome
 from bot.core.ticketviews import view_of
 from bot.metrics import counts_inbound
 from db.models import Ticket
@@ -44,10 +43,9 @@ from flows.conversation import (
     mid_report,
     step,
 )
-from flows.directory import Directory, Staff, Team
+from flows.directory import Staff, Team
 from flows.messages import Address, Inbound, Outbound
 from flows.privacy import masked
-from flows.render import Renderer
 from flows.state import ConversationState
 from flows.teamchat import card_actions, team_step
 
@@ -57,7 +55,7 @@ log = logging.getLogger(__name__)
 FOLLOWED = ("take", "escalate", "comment", "ask", "resolve", "close", "reopen")
 
 
-class Dispatcher:
+class Dispatcher(ReadsCurrent):
     def __init__(
         self,
         units: Callable[[], UnitOfWork],
@@ -79,26 +77,6 @@ class Dispatcher:
         # None: a transaction per message.
         # (Through `self.units`, which may be swapped for another factory.)
         self.group = GroupCommit(lambda: self.units()) if group_commit else None
-
-    @property
-    def config(self) -> HelpdeskConfig:
-        return self.current.now.config
-
-    @property
-    def directory(self) -> Directory:
-        return self.current.now.config.directory
-
-    @property
-    def service(self) -> TicketService:
-        return self.current.now.service
-
-    @property
-    def renderer(self) -> Renderer:
-        return self.current.now.renderer
-
-    @property
-    def notifier(self) -> Notifier:
-        return self.current.now.notifier
 
     @asynccontextmanager
     async def _one_at_a_time(self, key: str) -> AsyncIterator[None]:

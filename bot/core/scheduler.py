@@ -19,13 +19,8 @@ from typing import cast
 
 from sqlalchemy import select
 
-from bot.core.calendar import BusinessCalendar
-from bot.core.config import HelpdeskConfig
-from bot.core.configmodel import RemindersModel
-from bot.core.current import CurrentConfig
-from bot.core.notifications import Notifier
+from bot.core.current import CurrentConfig, ReadsCurrent
 from bot.core.sla import BREACHED, sla_state
-from bot.core.tickets import TicketService
 from bot.core.ticketviews import view_of
 from bot.core.weekly import weekly_summary
 from db.models import Ticket
@@ -33,9 +28,8 @@ from db.repositories import SlaRow
 from db.uow import UnitOfWork
 from flows import i18n
 from flows.conversation import after_closed_or_reopened
-from flows.directory import Directory, Team
+from flows.directory import Team
 from flows.messages import Outbound
-from flows.render import Renderer
 
 log = logging.getLogger(__name__)
 DIGEST_LINES = 20  # tickets a daily digest lists, those due first
@@ -57,7 +51,7 @@ class _Plan:
     auto_close: bool = False
 
 
-class Scheduler:
+class Scheduler(ReadsCurrent):
     def __init__(
         self,
         units: Callable[[], UnitOfWork],
@@ -72,34 +66,6 @@ class Scheduler:
         self.clock = clock
         self.reports_dir = reports_dir
         self.on_commit = on_commit
-
-    @property
-    def config(self) -> HelpdeskConfig:
-        return self.current.now.config
-
-    @property
-    def directory(self) -> Directory:
-        return self.current.now.config.directory
-
-    @property
-    def calendar(self) -> BusinessCalendar:
-        return self.current.now.config.calendar
-
-    @property
-    def reminders(self) -> RemindersModel:
-        return self.current.now.config.reminders
-
-    @property
-    def service(self) -> TicketService:
-        return self.current.now.service
-
-    @property
-    def notifier(self) -> Notifier:
-        return self.current.now.notifier
-
-    @property
-    def renderer(self) -> Renderer:
-        return self.current.now.renderer
 
     async def run(self, stop: asyncio.Event) -> None:
         """Sweep now (catching up on anything missed while down), then every few seconds."""
