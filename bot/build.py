@@ -120,7 +120,6 @@ def build(
         jira = JiraMirror(
             JiraClient(jira_options(settings)),
             MirrorOptions(settings.jira_project_key, settings.jira_poll_seconds),
-            lambda: current.now.config,  # the configuration in use (an admin may switch it)
             units,
             clock,
             dispatcher,

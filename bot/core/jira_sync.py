@@ -11,8 +11,8 @@ comes back through its webhook (`adapters.jira.webhook`) or the poll here.
 Creating an issue twice is impossible: the ticket stores the issue key, and a create that
 timed out is followed by a search for the ticket's own label before creating again.
 
-The mirror reads the configuration in use when it acts (`config`, a callable), so that one
-an admin switches to without a restart applies to the next change.
+The mirror reads the configuration in use when it acts (`bot.core.current`), so that one an
+admin switches to without a restart applies to the next change.
 """
 
 from __future__ import annotations
@@ -27,15 +27,15 @@ from typing import Any, Protocol
 
 from bot.core.config import HelpdeskConfig
 from bot.core.configmodel import JiraModel
+from bot.core.current import CurrentConfig, ReadsCurrent
 from bot.core.dispatcher import Dispatcher
-from bot.core.notifications import Notifier
 from bot.core.tickets import Done
 from db.models import Ticket
 from db.repositories import OPEN_STATUSES
 from db.uow import UnitOfWork
 from flows.commands import StaffAction
 from flows.delivery import RetryLater, Throttled, Undeliverable
-from flows.directory import Directory, Staff
+from flows.directory import Staff
 from flows.jira import CHANNEL, LABEL, JiraChange, label_of, number_in
 from flows.messages import Outbound
 
@@ -78,38 +78,28 @@ class MirrorOptions:
     poll_seconds: float = 0.0  # how often the poll looks at JIRA; 0: rely on the webhook
 
 
-class JiraSender:
+class JiraSender(ReadsCurrent):
     """Carries out the mirror's outbox rows: create the issue, add comments."""
 
     def __init__(
         self,
         client: JiraApi,
         options: MirrorOptions,
-        config: Callable[[], HelpdeskConfig],
+        current: CurrentConfig,
         units: Callable[[], UnitOfWork],
         clock: Callable[[], datetime],
-        notifier: Callable[[], Notifier],
     ) -> None:
         self.client = client
         self.options = options
-        self._config = config
-        self._notifier = notifier
+        self.current = current
         self.units = units
         self.clock = clock
         self._outage_told = False
 
     @property
-    def config(self) -> HelpdeskConfig:
-        return self._config()
-
-    @property
-    def directory(self) -> Directory:
-        return self._config().directory
-
-    @property
     def alert(self) -> Callable[[str, str], list[Outbound]]:
         """Tells the L1 group of the mirror's trouble, as the notifier in use now words it."""
-        return self._notifier().jira_alert
+        return self.notifier.jira_alert
 
     async def send(self, message: Outbound) -> str:
         try:
@@ -242,15 +232,14 @@ class JiraSender:
 class JiraInbound:
     """Applies JIRA's changes to tickets, once each, whether from the webhook or the poll."""
 
-    def __init__(self, dispatcher: Dispatcher, config: Callable[[], HelpdeskConfig]) -> None:
+    def __init__(self, dispatcher: Dispatcher) -> None:
         # Changes made in JIRA are staff actions like any other: linked tickets follow, the
         # reporter is asked to confirm a resolution (`Dispatcher.staff_action`).
         self.dispatcher = dispatcher
-        self._config = config
 
     @property
     def config(self) -> HelpdeskConfig:
-        return self._config()
+        return self.dispatcher.config
 
     async def apply(self, uow: UnitOfWork, changes: list[JiraChange], now: datetime) -> int:
         applied = 0
@@ -299,21 +288,19 @@ class JiraMirror:
         self,
         client: JiraApi,
         options: MirrorOptions,
-        config: Callable[[], HelpdeskConfig],
         units: Callable[[], UnitOfWork],
         clock: Callable[[], datetime],
         dispatcher: Dispatcher,
     ) -> None:
-        """`config`: the configuration in use at the time it is called."""
-        self.client, self.options, self._config = client, options, config
+        self.client, self.options = client, options
         self.units, self.clock = units, clock
-        self.sender = JiraSender(client, options, config, units, clock, lambda: dispatcher.notifier)
-        self.inbound = JiraInbound(dispatcher, config)
+        self.sender = JiraSender(client, options, dispatcher.current, units, clock)
+        self.inbound = JiraInbound(dispatcher)
         self.on_commit = dispatcher.on_commit
 
     @property
     def config(self) -> HelpdeskConfig:
-        return self._config()
+        return self.inbound.config
 
     async def receive(self, changes: list[JiraChange]) -> int:
         """Changes a webhook delivered; returns how many it made (repeats make none)."""
