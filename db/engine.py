@@ -25,7 +25,12 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import PoolResetState
 from sqlalchemy.util import await_
 
-from db.onestep import OneStepConnection, defer_savepoints, one_step_driver
+from db.onestep import (
+    OneStepConnection,
+    defer_savepoints,
+    one_step_driver,
+    run_brief_reads_on_the_loop,
+)
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 # Execution option of a connection that only reads (see `db.uow.ReadOnlyUnitOfWork`): on SQLite
@@ -63,6 +68,7 @@ def create_engine(url: str, *, fast_path: bool = True, **options: Any) -> AsyncE
     _tune_sqlite(engine)
     if one_step:
         defer_savepoints(engine)
+        run_brief_reads_on_the_loop(engine)
     return engine
 
 

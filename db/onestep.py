@@ -21,6 +21,12 @@ may read for a long while, holding up no writer). The connection is opened with
 statement runs on the loop's thread only when nothing of this connection is queued on, or
 running in, the driver's.
 
+A read's statements marked `BRIEF_READ` (a ticket by its number: a few pages by an index, a
+few tens of microseconds) run on the event loop's thread too, with the read's deferred BEGIN:
+a read waits for no writer in WAL mode, and the trip cost a status lookup more than its SQL.
+A read that made no trip ends there as well (its ROLLBACK only lets go of its snapshot).
+On the plain path the mark changes nothing: such a statement goes the ordinary way.
+
 SAVEPOINT and RELEASE SAVEPOINT (a group commit run again after a failure puts each message
 in a savepoint) go along with the next statement too, or are dropped when the next thing is
 the COMMIT or ROLLBACK (a savepoint with nothing after it changes nothing); they skip
@@ -56,6 +62,10 @@ from sqlalchemy.util import await_
 
 log = logging.getLogger(__name__)
 
+# Execution option of a statement that reads a few rows by an index (a ticket by its number):
+# in a read-only unit of work on the fast path it runs on the event loop's thread (see above).
+BRIEF_READ = "mukta_brief_read"
+
 
 def one_step_driver() -> AsyncAdapt_aiosqlite_dbapi:
     """The DB-API module an SQLite engine is given (`module=`) to take the fast path."""
@@ -70,6 +80,24 @@ def defer_savepoints(engine: AsyncEngine) -> None:
     dialect.do_release_savepoint = _deferred(  # type: ignore[method-assign]
         dialect.do_release_savepoint, "RELEASE SAVEPOINT"
     )
+
+
+def run_brief_reads_on_the_loop(engine: AsyncEngine) -> None:
+    """Statements marked `BRIEF_READ` go to the one-step cursor as such (this engine only)."""
+    dialect = engine.sync_engine.dialect
+    run = dialect.do_execute
+
+    def do_execute(cursor: Any, statement: str, parameters: Any, context: Any = None) -> None:
+        if (
+            context is not None
+            and isinstance(cursor, _OneStepCursor)
+            and context.execution_options.get(BRIEF_READ, False)
+        ):
+            cursor.execute_brief(statement, parameters)
+            return
+        run(cursor, statement, parameters, context)
+
+    dialect.do_execute = do_execute  # type: ignore[method-assign]
 
 
 def _deferred(run_now: Any, verb: str) -> Any:
@@ -152,13 +180,17 @@ class _OneStepCursor(AsyncAdapt_aiosqlite_cursor):
     def execute(self, operation: Any, parameters: Any = None) -> Any:
         return self._step(operation, parameters, many=False)
 
+    def execute_brief(self, operation: Any, parameters: Any) -> None:
+        """A statement marked `BRIEF_READ`."""
+        self._step(operation, parameters, many=False, brief=True)
+
     def executemany(self, operation: Any, seq_of_parameters: Sequence[Any]) -> Any:
         return self._step(operation, seq_of_parameters, many=True)
 
-    def _step(self, operation: Any, parameters: Any, many: bool) -> None:
+    def _step(self, operation: Any, parameters: Any, many: bool, brief: bool = False) -> None:
         adapted: OneStepConnection = self._adapt_connection  # type: ignore[assignment]
         try:
-            sent = adapted.send(operation, parameters, many)
+            sent = adapted.send(operation, parameters, many, brief)
             description, rows, rowcount, lastrowid = (
                 sent if isinstance(sent, tuple) else await_(sent)
             )
@@ -218,27 +250,36 @@ class OneStepConnection(AsyncAdapt_aiosqlite_connection):
             raise exc.DBAPIError.instance(operation, parameters, error, sqlite3.Error) from error
         return rows or []
 
-    def send(self, operation: Any, parameters: Any, many: bool) -> Ran | Coroutine[Any, Any, Ran]:
+    def send(
+        self, operation: Any, parameters: Any, many: bool, brief: bool = False
+    ) -> Ran | Coroutine[Any, Any, Ran]:
         """The next statement, after the BEGIN and savepoints put off until now: what it gave,
-        when it ran on the event loop's thread (it may, see `holds_write_lock`); otherwise the
-        trip to the driver's thread (`step`), for the caller to await in its own way."""
+        when it ran on the event loop's thread (it may, see `holds_write_lock`, and a `brief`
+        read's may); otherwise the trip to the driver's thread (`step`), for the caller to
+        await in its own way."""
         begin, self.begin_pending = self.begin_pending, None
         deferred, self.deferred = self.deferred, []
+        driver: aiosqlite.Connection = self._connection  # type: ignore[assignment]
+        if brief and self.reading and self.idle():
+            return _run(driver, begin, deferred, operation, parameters, many)
         if not self.holds_write_lock(begin):
             return self.step(begin, deferred, operation, parameters, many)
-        driver: aiosqlite.Connection = self._connection  # type: ignore[assignment]
         return _run(driver, None, deferred, operation, parameters, many)
 
     def holds_write_lock(self, begin: str | None) -> bool:
         """Whether the next statement (after `begin`, if one is due) may run on the event
         loop's thread: this connection is in a write transaction that has its write lock, and
         nothing of it is queued on or running in the driver's thread."""
-        if begin is not None or self.reading or self._execute_mutex.locked():
+        if begin is not None or self.reading or not self.idle():
             return False
         driver: aiosqlite.Connection = self._connection  # type: ignore[assignment]
-        # (A queued ROLLBACK ending a read is the one call not waited for; it ends before the
-        # next transaction's BEGIN, which goes to the driver's thread after it.)
-        return not self.ending_read() and driver._conn.in_transaction
+        return bool(driver._conn.in_transaction)
+
+    def idle(self) -> bool:
+        """Whether nothing of this connection is queued on, or running in, the driver's
+        thread. (A queued ROLLBACK ending a read is the one call not waited for; it ends
+        before the next transaction's BEGIN, which goes to the driver's thread after it.)"""
+        return not self._execute_mutex.locked() and not self.ending_read()
 
     def begin_with_next(self, statement: str) -> None:
         """Start this transaction with `statement` (BEGIN, or BEGIN IMMEDIATE), sent along
@@ -272,12 +313,20 @@ class OneStepConnection(AsyncAdapt_aiosqlite_connection):
         super().rollback()
 
     def _end_read(self) -> None:
-        """End a read transaction without waiting for it: the ROLLBACK is queued to the
-        driver's thread, which runs this connection's calls one after another in order, so
-        whatever this connection runs next runs after it. Nothing was written, nothing to
-        lose; a read transaction holds no lock another connection waits for. (The same queue
-        SQLAlchemy's adapter uses to set the isolation level.)"""
+        """End a read transaction without waiting for it: on the event loop's thread when
+        nothing of this connection is on the driver's (letting go of a snapshot waits for
+        nothing); otherwise the ROLLBACK is queued to the driver's thread, which runs this
+        connection's calls one after another in order, so whatever this connection runs next
+        runs after it. Nothing was written, nothing to lose; a read transaction holds no lock
+        another connection waits for. (The same queue SQLAlchemy's adapter uses to set the
+        isolation level.)"""
         driver = self._connection
+        if self.idle():
+            try:
+                driver._conn.rollback()
+            except sqlite3.Error:
+                log.warning("ending a read transaction failed", exc_info=True)
+            return
         future = asyncio.get_running_loop().create_future()
         future.add_done_callback(_read_ended)
         driver._tx.put_nowait((future, driver._conn.rollback))

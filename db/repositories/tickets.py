@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload, make_transient_to_detached
 
 from db.direct import DirectStatement, scalar_default
 from db.models import ACTOR_LONGEST, Counter, Ticket, TicketAttachment, TicketEvent
+from db.onestep import BRIEF_READ
 from db.repositories.shared import chunks, flush_pending
 
 OPEN_STATUSES = ("new", "in_progress", "escalated", "reopened", "waiting")
@@ -76,11 +77,14 @@ _SLA_COLUMNS = (
 )
 
 
-# A ticket and its attachments in one statement (one round trip, not two), built once.
+# A ticket and its attachments in one statement (one round trip, not two), built once; a few
+# pages by the unique index on the number, so a read on SQLite's fast path runs it on the event
+# loop's thread.
 _BY_NUMBER = (
     select(Ticket)
     .where(Ticket.number == bindparam("number"))
     .options(joinedload(Ticket.attachments))
+    .execution_options(**{BRIEF_READ: True})
 )
 
 

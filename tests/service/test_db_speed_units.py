@@ -16,6 +16,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import db.engine
+import db.onestep
 from bot.core.config import load_config
 from bot.core.tickets import TicketService
 from bot.settings import ROOT
@@ -406,5 +407,52 @@ async def test_on_sqlite_a_long_read_leaves_the_event_loop_free_and_writes_stay_
         assert count == 2_000_000 and reader != loop_thread
         # The loop went on meanwhile (a ticker every 5 ms; at least half of its ticks).
         assert took > 0.05 and ticks >= took / 0.005 / 2
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.parametrize("sqlite_fast_path", [True], ids=["sqlite"])  # the fast path's own
+async def test_on_sqlite_a_brief_read_runs_on_the_event_loop_and_ends_there(
+    sqlite_url: str,
+) -> None:
+    """A statement marked `BRIEF_READ` (a ticket by its number) runs in a read-only unit on
+    the event loop's thread, BEGIN included, and the read ends there; a read's other
+    statements still go to the driver's thread, and the connection goes on to write."""
+    engine = create_engine(sqlite_url, pool_size=1, max_overflow=0)
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def where_statements_run(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.run_async(
+            lambda driver: driver.create_function("thread_id", 0, threading.get_ident)
+        )
+
+    loop_thread = threading.get_ident()
+    brief = text("SELECT thread_id()").execution_options(**{db.onestep.BRIEF_READ: True})
+    sessions = session_factory(engine)
+    try:
+        number = await _ticket(UnitOfWork(sessions))
+        for _ in range(3):
+            async with UnitOfWork(sessions).read_only() as reading:
+                assert (await reading.session.execute(brief)).scalar_one() == loop_thread
+                ticket = await reading.tickets.by_number(number)
+                plain = (await reading.session.execute(text("SELECT thread_id()"))).scalar_one()
+                after = (await reading.session.execute(brief)).scalar_one()
+            assert ticket is not None
+            assert [item.ref for item in ticket.attachments] == ["file-1", "file-2"]
+            assert plain != loop_thread and after == loop_thread
+            async with UnitOfWork(sessions) as uow:  # the same connection, the read ended
+                ticket = await uow.tickets.by_number(number)
+                assert ticket is not None
+                ticket.status = "in_progress"
+                await uow.commit()
+        async with UnitOfWork(sessions).read_only() as uow:  # begun by the brief read itself
+            ticket = await uow.tickets.by_number(number)
+        assert ticket is not None and ticket.status == "in_progress"
+        path = sqlite_url.split("///", 1)[1]
+        other = sqlite3.connect(path, isolation_level=None, timeout=0)
+        try:  # no read is left open: the WAL can be reset
+            assert other.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0] == 0
+        finally:
+            other.close()
     finally:
         await engine.dispose()
