@@ -123,19 +123,20 @@ class Scheduler(ReadsCurrent):
             day_end = datetime.combine(tomorrow, time(0), self.calendar.zone)
             figures = await uow.tickets.open_figures(now, day_start, day_end)
             listed = await uow.tickets.first_due(now, DIGEST_LINES)
-        wanted = set(pending) | {
-            ticket_id for team in digests_due for ticket_id in listed.get(team.key, [])
-        }
-        tickets = {ticket.id: ticket for ticket in await uow.tickets.by_ids(sorted(wanted))}
-        labels: _Labels = {}
-        for ticket_id in sorted(pending):
-            ticket = tickets[ticket_id]
-            for key, kind in pending[ticket_id]:
-                messages = self._notice(kind, ticket, now, labels)
-                if messages:
-                    plan.notices.append(_Notice(key, messages, ticket_id))
+        listed_ids = {ticket_id for team in digests_due for ticket_id in listed.get(team.key, [])}
+        digest_tickets: dict[int, Ticket] = {}
+        # Worded a chunk of tickets at a time: a catch-up after downtime words thousands.
+        async for tickets in uow.tickets.by_ids_in_chunks(sorted(set(pending) | listed_ids)):
+            labels: _Labels = {}
+            for ticket in tickets:
+                for key, kind in pending.get(ticket.id, ()):
+                    messages = self._notice(kind, ticket, now, labels)
+                    if messages:
+                        plan.notices.append(_Notice(key, messages, ticket.id))
+                if ticket.id in listed_ids:
+                    digest_tickets[ticket.id] = ticket
         for team in digests_due:
-            mine = [tickets[ticket_id] for ticket_id in listed.get(team.key, [])]
+            mine = [digest_tickets[ticket_id] for ticket_id in listed.get(team.key, [])]
             notice = self._digest(team, figures.get(team.key, (0, 0, 0)), mine, now)
             if notice is not None:
                 plan.notices.append(notice)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any, Protocol, cast
 
@@ -125,6 +125,12 @@ class TicketRepository:
             )
             tickets += result.scalars().all()
         return tickets
+
+    async def by_ids_in_chunks(self, ids: Sequence[int]) -> AsyncIterator[list[Ticket]]:
+        """`by_ids`, a chunk at a time: whoever goes through thousands of tickets need not hold
+        them all at once (a loaded ticket takes ~6 KB)."""
+        for chunk in chunks(ids):
+            yield await self.by_ids(chunk)
 
     async def sla_rows(
         self,

@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 import db.engine
+import db.repositories.shared
 from adapters.memory import MemoryChannel
 from bot.build import build
 from bot.core.sla import BREACHED, sla_state
@@ -189,3 +190,32 @@ async def test_the_digest_figures_counted_by_the_database_match_the_sla_clock(
         assert listed[team] == [t.id for t in first], team
     assert figures == expected
     assert sum(late for _, _, late in figures.values()) == 3
+
+
+async def test_a_catch_up_words_its_tickets_a_chunk_at_a_time_all_of_them_in_order(
+    helpdesk: Helpdesk,
+    channel: MemoryChannel,
+    clock: FixedClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The tickets a sweep words are loaded a chunk at a time (here 2), not all at once; every
+    one of them is told of, in ticket order, and the daily summary still lists them."""
+    numbers = await _tickets(helpdesk, channel, 5)
+    monkeypatch.setattr(db.repositories.shared, "CHUNK", 2)
+    async with helpdesk.unit_of_work().read_only() as uow:
+        ids = (await uow.session.execute(select(Ticket.id).order_by(Ticket.id))).scalars().all()
+        chunks = [
+            [ticket.id for ticket in tickets]
+            async for tickets in uow.tickets.by_ids_in_chunks(list(ids))
+        ]
+    assert chunks == [list(ids[:2]), list(ids[2:4]), list(ids[4:])]
+    advance_to(clock, ist(2026, 12, 2, 11))  # breached yesterday; this morning's repeat due
+    assert await helpdesk.scheduler.sweep() > 0
+    await deliver(helpdesk)
+    told: dict[str, list[str]] = {}  # chat: the tickets its breach notices were about
+    for chat, text in sla_notices(channel):
+        if text.startswith("SLA breached: "):
+            told.setdefault(chat, []).extend(n for n in numbers if f"{n} " in text)
+    assert told and all(about == numbers for about in told.values()), told
+    for number in numbers:
+        assert any(number in text for text in _digests(channel)), number
