@@ -40,7 +40,7 @@ def _engine(settings: Settings) -> AsyncEngine:
     }
     return create_engine(
         settings.database_url,
-        fast_path=settings.database_sqlite_fast_path,
+        fast_path=settings.database_fast_path,
         **({} if is_sqlite(settings.database_url) else pool),
     )
 

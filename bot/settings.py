@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
@@ -34,9 +34,14 @@ class Settings(BaseSettings):
     # PostgreSQL connections per process: kept open, and more when busy (closed after use).
     database_pool_size: int = Field(default=20, ge=1)
     database_max_overflow: int = Field(default=20, ge=0)
-    # SQLite's fast path (db.onestep, db.direct); false: SQLAlchemy's plain path, should an
-    # upgrade of SQLAlchemy or aiosqlite break the fast one, which leans on their internals.
-    database_sqlite_fast_path: bool = True
+    # The fast path: SQLite's one-step driver (db.onestep) and the statements every message
+    # runs sent straight to the driver (db.direct, SQLite and PostgreSQL); false: SQLAlchemy's
+    # plain path, should an upgrade of SQLAlchemy, aiosqlite or asyncpg break the fast one,
+    # which leans on their internals. Its first name, DATABASE_SQLITE_FAST_PATH, still counts.
+    database_fast_path: bool = Field(
+        default=True,
+        validation_alias=AliasChoices("database_fast_path", "database_sqlite_fast_path"),
+    )
     helpdesk_config: Path = Path("config/helpdesk.toml")
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8080, ge=1, le=65535)
@@ -229,5 +234,15 @@ def environment_without_settings(*also: str) -> dict[str, str]:
     """This process's environment less every helpdesk setting (and the variables named in
     `also`): the base for starting a helpdesk command whose settings are all given
     explicitly, so that nothing set in the caller's shell leaks into it."""
-    left_out = {name.upper() for name in Settings.model_fields} | {name.upper() for name in also}
+    left_out = _setting_names() | {name.upper() for name in also}
     return {key: value for key, value in os.environ.items() if key.upper() not in left_out}
+
+
+def _setting_names() -> set[str]:
+    """Every name a setting is read by: its own, and a former one still honoured."""
+    names = set()
+    for name, field in Settings.model_fields.items():
+        names.add(name.upper())
+        if isinstance(field.validation_alias, AliasChoices):
+            names |= {str(choice).upper() for choice in field.validation_alias.choices}
+    return names

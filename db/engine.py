@@ -2,7 +2,8 @@
 
 What differs between the two databases is decided here, for the engine (SQLite: WAL, the
 write lock taken at BEGIN, the writers' queue, the fast path; PostgreSQL: closed connections
-replaced), and in `db.dialect` for the statements the repositories write.
+replaced, the direct statements), and in `db.dialect` for the statements the repositories
+write.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import PoolResetState
 from sqlalchemy.util import await_
 
+from db.direct import ASYNCPG_DIRECT
 from db.onestep import (
     OneStepConnection,
     defer_savepoints,
@@ -46,12 +48,19 @@ def is_sqlite(url: str) -> bool:
 
 
 def create_engine(url: str, *, fast_path: bool = True, **options: Any) -> AsyncEngine:
-    """The engine for `url`. On SQLite through aiosqlite, `fast_path` (the setting
-    `DATABASE_SQLITE_FAST_PATH`) takes the one-step driver (`db.onestep`), and `db.direct`'s
-    statements go straight to it; without it aiosqlite is driven as SQLAlchemy drives it, with
-    the same SQL, results and errors, and more of the event loop's time a statement. Both lean
-    on the same SQLite settings below (WAL, BEGIN IMMEDIATE, the writers' queue)."""
+    """The engine for `url`. `fast_path` (the setting `DATABASE_FAST_PATH`): on SQLite through
+    aiosqlite the one-step driver (`db.onestep`), and `db.direct`'s statements go straight to
+    it; on PostgreSQL through asyncpg `db.direct`'s statements go straight to asyncpg. Both
+    lean on private attributes of SQLAlchemy's adapters; without the fast path the driver is
+    driven as SQLAlchemy drives it, with the same SQL, results and errors, and more of the
+    event loop's time a statement. SQLite's two paths lean on the same settings below (WAL,
+    BEGIN IMMEDIATE, the writers' queue)."""
     if not is_sqlite(url):
+        if fast_path and make_url(url).get_driver_name() == "asyncpg":
+            options["execution_options"] = {
+                **options.get("execution_options", {}),
+                ASYNCPG_DIRECT: True,
+            }
         engine = create_async_engine(url, **options)
         _replace_closed(engine)
         return engine

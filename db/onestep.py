@@ -1,4 +1,4 @@
-"""SQLite statements in one step each: the fast path's driver (`DATABASE_SQLITE_FAST_PATH`).
+"""SQLite statements in one step each: the fast path's driver (`DATABASE_FAST_PATH`).
 
 aiosqlite runs the sqlite3 connection on a thread of its own; every call is a trip there and
 back (a queue put, a thread wake-up, a wake-up of the event loop). SQLAlchemy's adapter makes
@@ -36,7 +36,7 @@ ROLLBACK TO SAVEPOINT is a statement like any other (what was put off runs first
 
 All this leans on private attributes of SQLAlchemy's aiosqlite adapter and of aiosqlite
 (`_connection`, `_execute_mutex`, `_conn`, `_execute`, `_tx`): should an upgrade of either
-break it, `DATABASE_SQLITE_FAST_PATH=false` leaves it out (`db.engine.create_engine`), and
+break it, `DATABASE_FAST_PATH=false` leaves it out (`db.engine.create_engine`), and
 SQLite is driven the plain way, with the same SQL and results.
 """
 

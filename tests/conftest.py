@@ -27,9 +27,9 @@ POSTGRES_URL = os.environ.get(
 )
 # Per test run, so that two runs on one server never drop each other's template.
 TEMPLATE_DB = f"helpdesk_test_template_{os.getpid()}"
-# SQLite's fast path (db/onestep.py, db/direct.py) in the SQLite tests, or with
-# TEST_SQLITE_FAST_PATH=0 SQLAlchemy's plain path (what DATABASE_SQLITE_FAST_PATH=false gives a
-# deployment). Tests marked `sqlite_paths` run on both, whatever this says.
+# The fast path (db/onestep.py on SQLite, db/direct.py on SQLite and PostgreSQL) in the database
+# tests, or with TEST_SQLITE_FAST_PATH=0 SQLAlchemy's plain path (what DATABASE_FAST_PATH=false
+# gives a deployment). Tests marked `sqlite_paths` run on both, whatever this says.
 SQLITE_FAST_PATH = os.environ.get("TEST_SQLITE_FAST_PATH", "1") != "0"
 
 
@@ -37,14 +37,16 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "sqlite_paths: runs on SQLite's fast path and on its plain one (ids sqlite, "
-        "sqlite-plain), and on PostgreSQL where the test takes database_url",
+        "sqlite-plain), and on PostgreSQL's two where the test takes database_url "
+        "(postgres, postgres-plain)",
     )
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """A test marked `sqlite_paths` takes SQLite both ways: as `sqlite` and `sqlite-plain`
-    beside `postgres` where it takes `database_url`, else as `sqlite` and `sqlite-plain`.
+    """A test marked `sqlite_paths` takes each database both ways: as `sqlite`, `sqlite-plain`,
+    `postgres` and `postgres-plain` where it takes `database_url`, else as `sqlite` and
+    `sqlite-plain`.
     (Added as a parametrize mark, before pytest reads them, so that it takes the place of
     `database_url`'s own params as a test's own mark would.)"""
     if metafunc.definition.get_closest_marker("sqlite_paths") is None:
@@ -60,9 +62,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     elif not _parametrized(metafunc, "database_url"):
         both = pytest.mark.parametrize(
             ("database_url", "sqlite_fast_path"),
-            [("sqlite", True), ("sqlite", False), ("postgres", True)],
+            [("sqlite", True), ("sqlite", False), ("postgres", True), ("postgres", False)],
             indirect=["database_url"],
-            ids=["sqlite", "sqlite-plain", "postgres"],
+            ids=["sqlite", "sqlite-plain", "postgres", "postgres-plain"],
         )
     else:
         return
@@ -132,15 +134,16 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def sqlite_fast_path() -> bool:
-    """Whether SQLite takes its fast path in this test (both ways if marked `sqlite_paths`).
-    A test that makes its own engine passes it on: `create_engine(url, fast_path=…)`."""
+    """Whether the database takes its fast path in this test (both ways if marked
+    `sqlite_paths`). A test that makes its own engine passes it on: `create_engine(url,
+    fast_path=…)`."""
     return SQLITE_FAST_PATH
 
 
-def _take_sqlite_path(fast_path: bool, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every helpdesk this test builds from settings takes SQLite's path `fast_path`, set as
-    a deployment sets it."""
-    monkeypatch.setenv("DATABASE_SQLITE_FAST_PATH", "true" if fast_path else "false")
+def _take_path(fast_path: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every helpdesk this test builds from settings takes the database's path `fast_path`,
+    set as a deployment sets it."""
+    monkeypatch.setenv("DATABASE_FAST_PATH", "true" if fast_path else "false")
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -155,10 +158,11 @@ def database_url(
         template: Path = request.getfixturevalue("sqlite_template")
         path = tmp_path / "helpdesk.db"
         shutil.copy(template, path)
-        _take_sqlite_path(sqlite_fast_path, monkeypatch)
+        _take_path(sqlite_fast_path, monkeypatch)
         yield f"sqlite+aiosqlite:///{path}"
         return
     template_name: str = request.getfixturevalue("postgres_template")
+    _take_path(sqlite_fast_path, monkeypatch)
     name = f"helpdesk_test_{uuid.uuid4().hex[:12]}"
     asyncio.run(_admin(f'CREATE DATABASE "{name}" TEMPLATE "{template_name}"'))
     try:
@@ -176,7 +180,7 @@ def sqlite_url(
 ) -> str:
     path = tmp_path / "helpdesk.db"
     shutil.copy(sqlite_template, path)
-    _take_sqlite_path(sqlite_fast_path, monkeypatch)
+    _take_path(sqlite_fast_path, monkeypatch)
     return f"sqlite+aiosqlite:///{path}"
 
 

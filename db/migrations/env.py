@@ -31,8 +31,8 @@ def run_sync(connection: Connection) -> None:
 
 
 async def run_online() -> None:
-    # SQLite's plain path: a migration gains nothing from the fast one, and so it runs
-    # whatever DATABASE_SQLITE_FAST_PATH says (even when an upgrade broke the fast path).
+    # The plain path: a migration gains nothing from the fast one, and so it runs whatever
+    # DATABASE_FAST_PATH says (even when an upgrade broke the fast path).
     url = context.config.get_main_option("sqlalchemy.url") or ""
     engine = create_engine(url, fast_path=False)
     async with engine.connect() as connection:

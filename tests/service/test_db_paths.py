@@ -1,20 +1,23 @@
-"""SQLite's two paths give the same outcome: the fast one (`db/onestep.py`, and `db/direct.py`'s
-statements sent straight to the driver) and SQLAlchemy's plain one, which
-`DATABASE_SQLITE_FAST_PATH=false` takes should an upgrade of SQLAlchemy or aiosqlite break the
-fast one. The repositories' key operations run on a SQLite file each way: the same answers,
-the same errors, the same SQL, the same rows left in every table."""
+"""Each database's two paths give the same outcome: the fast one (on SQLite `db/onestep.py`;
+on SQLite and PostgreSQL `db/direct.py`'s statements sent straight to the driver) and
+SQLAlchemy's plain one, which `DATABASE_FAST_PATH=false` takes should an upgrade of
+SQLAlchemy, aiosqlite or asyncpg break the fast one. The repositories' key operations run on a
+fresh database each way: the same answers, the same errors, the same SQL, the same rows left
+in every table."""
 
 from __future__ import annotations
 
 import shutil
 import sqlite3
+import uuid
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 
+import asyncpg
 import pytest
-from sqlalchemy import event
+from sqlalchemy import Table, bindparam, event, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -22,15 +25,17 @@ from bot.core.config import load_config
 from bot.core.tickets import TicketService
 from bot.helpdesk import Helpdesk
 from bot.settings import ROOT
+from db.direct import DirectStatement
 from db.engine import create_engine, session_factory
-from db.models import Ticket
+from db.models import Counter, Ticket
 from db.onestep import OneStepConnection
 from db.uow import UnitOfWork
 from flows.messages import Address, Attachment, Inbound, Outbound
 from flows.state import ConversationState, Profile
+from tests.conftest import POSTGRES_URL, _admin
 from tests.helpers import submit_command
 
-pytestmark = pytest.mark.sqlite_paths  # (the first test runs both paths itself)
+pytestmark = pytest.mark.sqlite_paths  # (the first two tests run both paths themselves)
 
 NOW = datetime(2026, 11, 27, 5, 30, tzinfo=UTC)
 RAMESH, SITA = Address("memory", "ramesh"), Address("memory", "sita")
@@ -42,9 +47,27 @@ async def _takes_fast_path(engine: AsyncEngine) -> bool:
         return isinstance(raw.dbapi_connection, OneStepConnection)
 
 
+_COUNTERS = cast(Table, Counter.__table__)
+_READ_COUNTER = DirectStatement(
+    update(_COUNTERS)
+    .where(_COUNTERS.c.name == bindparam("counter"))
+    .values(value=_COUNTERS.c.value)
+    .returning(_COUNTERS.c.value)
+)
+
+
+async def _direct_rows(engine: AsyncEngine) -> str:
+    """Where a direct statement's rows come from: plain tuples from SQLite's one-step driver
+    ("builtins"), records from asyncpg itself ("asyncpg"), or SQLAlchemy's rows through the
+    session ("sqlalchemy")."""
+    async with UnitOfWork(session_factory(engine)) as uow:  # rolled back
+        rows = await _READ_COUNTER.rows(uow.session, {"counter": "ticket"})
+    return type(rows[0]).__module__.split(".")[0]
+
+
 async def _inbound(units: UnitOfWork) -> list[Any]:
     """A message kept once, however often it is delivered; a refused one fails as SQLAlchemy
-    says."""
+    says (in a savepoint: on PostgreSQL an error ends what a transaction can do)."""
     message = Inbound(RAMESH, "m-1", "ହେଲୋ 'quoted'", NOW, attachments=(Attachment("photo", "f"),))
     async with units as uow:
         outcome: list[Any] = [await uow.inbound.record(message), await uow.inbound.record(message)]
@@ -52,7 +75,8 @@ async def _inbound(units: UnitOfWork) -> list[Any]:
     async with units as uow:
         outcome.append(await uow.inbound.record(message))
         try:
-            await uow.inbound.record(replace(message, provider_id=cast(str, None)))
+            async with uow.session.begin_nested():
+                await uow.inbound.record(replace(message, provider_id=cast(str, None)))
         except IntegrityError as error:
             outcome.append((type(error).__name__, str(error.orig)))
         outcome.append(await uow.inbound.last_from(str(RAMESH)))
@@ -120,7 +144,8 @@ async def _ticket(units: UnitOfWork) -> list[Any]:
         ]
         missing = Ticket(id=999_999, status="new")
         try:
-            await uow.tickets.record_event(missing, NOW, "someone", "memory", "note", "new", {})
+            async with uow.session.begin_nested():
+                await uow.tickets.record_event(missing, NOW, "someone", "memory", "note", "new", {})
         except IntegrityError as error:
             outcome.append((type(error).__name__, str(error.orig)))
     return outcome
@@ -150,16 +175,15 @@ async def _run(url: str, fast_path: bool) -> tuple[list[Any], list[Any]]:
 
     @event.listens_for(engine.sync_engine, "before_cursor_execute")
     def heard(_c: Any, _cursor: Any, statement: str, parameters: Any, *_rest: Any) -> None:
-        # Savepoints go along with the next statement on the fast path, unheard; one row
-        # given as a list of one goes as executemany there, as a plain execute here.
+        # Savepoints go along with the next statement on SQLite's fast path, unheard.
         if "SAVEPOINT" in statement:
             return
-        if isinstance(parameters, list) and len(parameters) == 1:
-            parameters = parameters[0]
         sent.append((statement, parameters))
 
     try:
-        assert await _takes_fast_path(engine) == fast_path
+        assert await _takes_fast_path(engine) == (fast_path and url.startswith("sqlite"))
+        direct = ("builtins" if url.startswith("sqlite") else "asyncpg") if fast_path else None
+        assert await _direct_rows(engine) == (direct or "sqlalchemy")
         units = UnitOfWork(session_factory(engine))
         steps = (_inbound, _conversation, _outbox, _ticket, _savepoints)
         return [await step(units) for step in steps], sent
@@ -186,7 +210,7 @@ def _tables(path: Path) -> dict[str, list[dict[str, Any]]]:
         connection.close()
 
 
-async def test_both_paths_give_the_same_answers_errors_sql_and_rows(
+async def test_on_sqlite_both_paths_give_the_same_answers_errors_sql_and_rows(
     sqlite_template: Path, tmp_path: Path
 ) -> None:
     seen = {}
@@ -219,7 +243,52 @@ async def test_both_paths_give_the_same_answers_errors_sql_and_rows(
 async def test_the_helpdesk_takes_the_path_its_settings_name(
     helpdesk: Helpdesk, database_url: str, sqlite_fast_path: bool
 ) -> None:
-    """`DATABASE_SQLITE_FAST_PATH` reaches the engine (the fixtures set it for sqlite-plain)."""
-    fast = await _takes_fast_path(helpdesk.engine)
-    assert helpdesk.settings.database_sqlite_fast_path == sqlite_fast_path
-    assert fast == (database_url.startswith("sqlite") and sqlite_fast_path)
+    """`DATABASE_FAST_PATH` reaches the engine (the fixtures set it as a deployment does)."""
+    sqlite = database_url.startswith("sqlite")
+    assert helpdesk.settings.database_fast_path == sqlite_fast_path
+    assert await _takes_fast_path(helpdesk.engine) == (sqlite and sqlite_fast_path)
+    direct = ("builtins" if sqlite else "asyncpg") if sqlite_fast_path else "sqlalchemy"
+    assert await _direct_rows(helpdesk.engine) == direct
+
+
+async def _postgres_tables(url: str) -> dict[str, list[dict[str, Any]]]:
+    """Every row of every table, by column name, in the order of its first column."""
+    connection = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        names = await connection.fetch(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename"
+        )
+        return {
+            name: [
+                dict(row) for row in await connection.fetch(f'SELECT * FROM "{name}" ORDER BY 1')
+            ]
+            for (name,) in names
+        }
+    finally:
+        await connection.close()
+
+
+async def test_on_postgresql_both_paths_give_the_same_answers_errors_sql_and_rows(
+    postgres_template: str,
+) -> None:
+    seen = {}
+    for fast_path in (True, False):
+        name = f"helpdesk_test_{uuid.uuid4().hex[:12]}"
+        await _admin(f'CREATE DATABASE "{name}" TEMPLATE "{postgres_template}"')
+        try:
+            url = POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
+            outcome, sent = await _run(url, fast_path)
+            seen[fast_path] = (outcome, sent, await _postgres_tables(url))
+        finally:
+            await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    (fast, fast_sql, fast_rows), (plain, plain_sql, plain_rows) = seen[True], seen[False]
+    inbound, _conversation, outbox, ticket, savepoints = fast
+    assert inbound[:3] == [True, False, False]
+    assert inbound[3][0] == "IntegrityError" and "null value" in inbound[3][1]
+    assert [row_id for row_id, *_ in outbox[0]] == [6, 1, 2, 3, 4, 5]  # the answer first
+    assert len(ticket[1]) == 2 and ticket[3][0] == "IntegrityError"
+    assert savepoints[0] is True
+    assert plain == fast
+    assert plain_sql == fast_sql
+    assert plain_rows == fast_rows
+    assert [row["provider_id"] for row in fast_rows["inbound_messages"]] == ["m-1", "s-1"]
