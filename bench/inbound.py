@@ -81,7 +81,6 @@ SCRIPT = ("hi", "1", "1", "1", "5", "2", DESCRIPTION, "1")
 MESSAGES_PER_REPORTER = len(SCRIPT)
 
 THROUGHPUT = Target("min", 1000, ">= 1,000 msg/s")
-SHARE = Target("min", 0.40, ">= 40% of the ceiling", on="ratio")
 P99 = Target("max", 50, "< 50 ms")
 
 
@@ -518,7 +517,9 @@ def report_run(
         baseline=ceiling,
         baseline_name="ceiling msg/s",
         ratio=load.rate / ceiling,
-        target=SHARE,
+        note="reported without a verdict: how fast the machine runs the helpdesk's varied work "
+        "against the baselines' tight loops moves it from one run to the next; the target is "
+        "on the share counted in instructions (instructions' sqlite.share_of_ceiling)",
     )
     report.add(
         BENCH,
