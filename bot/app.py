@@ -22,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from adapters.http import Endpoint
 from adapters.jira import webhook as jira_webhook
 from adapters.jira.wire import changes_in
 from adapters.telegram.webhook import webhook_endpoint as telegram_webhook
@@ -37,7 +38,7 @@ from bot.helpdesk import Helpdesk
 from bot.metrics import RequestTimer
 from bot.web.app import console_mount
 from bot.web.console import PREFIX as CONSOLE
-from bot.webhooklane import Endpoint, WebhookLane
+from bot.webhooklane import WebhookLane
 
 log = logging.getLogger(__name__)
 METRICS = "/metrics"

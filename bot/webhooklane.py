@@ -10,13 +10,12 @@ paths, and a request under a root path (left to the router's own matching).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 
 from starlette.requests import Request
-from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-Endpoint = Callable[[Request], Awaitable[Response]]
+from adapters.http import Endpoint
 
 
 class WebhookLane:
