@@ -11,12 +11,15 @@ the wire go another way, with the same timeouts and the same errors (`TimedOut`,
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
+
+FORM = "application/x-www-form-urlencoded"
 
 
 class AiohttpRequest(BaseRequest):
@@ -71,7 +74,10 @@ class AiohttpRequest(BaseRequest):
         assert self._session is not None
         files = request_data.multipart_data if request_data else None
         fields = request_data.json_parameters if request_data else None
-        data: Any = fields
+        # A form encoded here, at once: aiohttp given the dict builds a FormData object, with
+        # its checks, for every send (a fifth of the event loop's CPU a sent reply).
+        data: Any = urlencode(fields).encode() if fields else None
+        headers = {"Content-Type": FORM} if fields else None
         if files:
             # Names as PTB's own transport sends them (aiohttp would percent-encode them).
             form = aiohttp.FormData(quote_fields=False)
@@ -79,7 +85,7 @@ class AiohttpRequest(BaseRequest):
                 form.add_field(name, value)
             for name, (filename, content, mimetype) in files.items():
                 form.add_field(name, content, filename=filename, content_type=mimetype)
-            data = form
+            data, headers = form, None
         read = self._read if isinstance(read_timeout, DefaultValue) else read_timeout
         write = self._write if isinstance(write_timeout, DefaultValue) else write_timeout
         if files and isinstance(write_timeout, DefaultValue):
@@ -95,7 +101,9 @@ class AiohttpRequest(BaseRequest):
             sock_read=_sum(read, write),
         )
         try:
-            async with self._session.request(method, url, data=data, timeout=timeout) as response:
+            async with self._session.request(
+                method, url, data=data, headers=headers, timeout=timeout
+            ) as response:
                 return response.status, await response.read()
         except TimeoutError as error:
             raise TimedOut from error

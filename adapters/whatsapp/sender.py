@@ -26,6 +26,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, NoReturn
+from urllib.parse import urlencode
 
 import aiohttp
 from twilio.base.exceptions import TwilioException, TwilioRestException
@@ -81,6 +82,11 @@ class TwilioHttp(AsyncTwilioHttpClient):  # type: ignore[misc]  # (twilio is unt
     """The twilio library's HTTP client, keeping what its errors drop: a 429's `Retry-After`."""
 
     async def request(self, *args: Any, **kwargs: Any) -> Any:
+        form = kwargs.get("data")
+        if isinstance(form, dict):
+            # Encoded here, at once (lists as repeated fields, as Twilio reads them): aiohttp
+            # given the dict builds a FormData object, with its checks, for every send.
+            kwargs["data"] = urlencode(form, doseq=True).encode()
         response = await super().request(*args, **kwargs)
         if response.status_code == 429:
             try:
