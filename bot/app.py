@@ -39,6 +39,7 @@ from bot.metrics import RequestTimer
 from bot.web.app import console_mount
 from bot.web.console import PREFIX as CONSOLE
 from bot.webhooklane import WebhookLane
+from db.checkpoint import WalCheckpointer, database_file
 
 log = logging.getLogger(__name__)
 METRICS = "/metrics"
@@ -118,13 +119,17 @@ def channel_webhooks(helpdesk: Helpdesk) -> dict[str, Endpoint]:
 
 
 def _background(helpdesk: Helpdesk, stop: asyncio.Event) -> list[asyncio.Task[None]]:
-    """The relay, the scheduler, the configuration watcher and the JIRA poll, in that order."""
+    """The relay, the scheduler, the configuration watcher, the JIRA poll and SQLite's WAL
+    checkpoints."""
     settings = helpdesk.settings
     work = [helpdesk.relay.run(stop), helpdesk.scheduler.run(stop)]
     if settings.config_check_seconds > 0:
         work.append(ConfigWatcher(helpdesk, settings.config_check_seconds).run(stop))
     if helpdesk.jira is not None and settings.jira_poll_seconds > 0:
         work.append(helpdesk.jira.run_poll(stop))
+    sqlite_file = database_file(settings.database_url)
+    if sqlite_file is not None:
+        work.append(WalCheckpointer(sqlite_file).run(stop))
     return [asyncio.create_task(job) for job in work]
 
 

@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import PoolResetState
 from sqlalchemy.util import await_
 
+from db.checkpoint import WAL_AUTOCHECKPOINT_PAGES
 from db.direct import ASYNCPG_DIRECT
 from db.onestep import (
     OneStepConnection,
@@ -104,6 +105,8 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # Checkpoints are `serve`'s checkpointer's to make, not a commit's (db.checkpoint).
+        cursor.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
         cursor.close()
 
     queue = _WriterQueue()
