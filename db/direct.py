@@ -22,16 +22,19 @@ from typing import Any
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import UpdateBase
+from sqlalchemy.sql.selectable import Select
 
 from db.onestep import OneStepConnection
 
 Values = Mapping[str, Any]
+# A statement to send this way: an INSERT, UPDATE or DELETE, or a query for IDs or text.
+Sendable = UpdateBase | Select[Any]
 
 
 class _Compiled:
     """One statement's SQL for one dialect, and how to turn named values into its parameters."""
 
-    def __init__(self, statement: UpdateBase, keys: Sequence[str], dialect: Dialect) -> None:
+    def __init__(self, statement: Sendable, keys: Sequence[str], dialect: Dialect) -> None:
         compiled = statement.compile(dialect=dialect, column_keys=list(keys))
         self.sql = compiled.string
         names = compiled.positiontup or []
@@ -99,14 +102,14 @@ class DirectStatement:
     """`rows = await statement.rows(session, values)` (a list of values: executemany). The
     statement is compiled for the keys of the values it is given (as SQLAlchemy would)."""
 
-    def __init__(self, statement: UpdateBase | Mapping[str, UpdateBase]) -> None:
+    def __init__(self, statement: Sendable | Mapping[str, Sendable]) -> None:
         # One statement for every database, or by dialect name ("sqlite", "postgresql") where
         # each needs its own.
         self.statements = statement
         self._compiled: dict[tuple[str, tuple[str, ...]], _Compiled] = {}
 
-    def _statement(self, dialect: str) -> UpdateBase:
-        if isinstance(self.statements, UpdateBase):
+    def _statement(self, dialect: str) -> Sendable:
+        if isinstance(self.statements, UpdateBase | Select):
             return self.statements
         return self.statements[dialect]
 
