@@ -27,6 +27,7 @@ from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import UpdateBase
+from sqlalchemy.sql.selectable import Select
 
 from db.onestep import OneStepConnection
 
@@ -34,13 +35,15 @@ Values = Mapping[str, Any]
 # Engine execution option (`db.engine.create_engine`, PostgreSQL's fast path): direct
 # statements go straight to asyncpg on its connections.
 ASYNCPG_DIRECT = "mukta_asyncpg_direct"
+# A statement to send this way: an INSERT, UPDATE or DELETE, or a query for IDs or text.
+Sendable = UpdateBase | Select[Any]
 
 
 class _Compiled:
     """One statement's SQL for one dialect, and how to turn named values into its parameters."""
 
     def __init__(
-        self, statement: UpdateBase, keys: Sequence[str], dialect: Dialect, many: bool
+        self, statement: Sendable, keys: Sequence[str], dialect: Dialect, many: bool
     ) -> None:
         # As SQLAlchemy compiles it for one row or for many: for one row PostgreSQL's INSERT
         # returns the new row's primary key, which an executemany does without.
@@ -112,14 +115,14 @@ class DirectStatement:
     statement is compiled for the keys of the values it is given, and for one row or many
     (as SQLAlchemy would)."""
 
-    def __init__(self, statement: UpdateBase | Mapping[str, UpdateBase]) -> None:
+    def __init__(self, statement: Sendable | Mapping[str, Sendable]) -> None:
         # One statement for every database, or by dialect name ("sqlite", "postgresql") where
         # each needs its own.
         self.statements = statement
         self._compiled: dict[tuple[str, tuple[str, ...], bool], _Compiled] = {}
 
-    def _statement(self, dialect: str) -> UpdateBase:
-        if isinstance(self.statements, UpdateBase):
+    def _statement(self, dialect: str) -> Sendable:
+        if isinstance(self.statements, UpdateBase | Select):
             return self.statements
         return self.statements[dialect]
 

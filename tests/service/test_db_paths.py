@@ -124,8 +124,8 @@ async def _outbox(units: UnitOfWork) -> list[Any]:
 
 
 async def _ticket(units: UnitOfWork) -> list[Any]:
-    """A ticket filed with its number, attachments and audit trail; a line of a trail for a
-    ticket that is not there is refused."""
+    """A ticket filed with its number, attachments and audit trail, found as its reporter's; a
+    line of a trail for a ticket that is not there is refused."""
     service = TicketService(load_config(ROOT / "config" / "helpdesk.toml"))
     photos = (Attachment("photo", "file-1", "image/jpeg", "a.jpg"), Attachment("photo", "f-2"))
     async with units as uow:
@@ -148,6 +148,11 @@ async def _ticket(units: UnitOfWork) -> list[Any]:
                 await uow.tickets.record_event(missing, NOW, "someone", "memory", "note", "new", {})
         except IntegrityError as error:
             outcome.append((type(error).__name__, str(error.orig)))
+    async with units as uow:
+        # A reporter's tickets, looked for first by a statement of the fast path's own.
+        mine = [await uow.tickets.for_reporter(str(RAMESH), still_open=o) for o in (False, True)]
+        outcome += [[item.number for item in tickets] for tickets in mine]
+        outcome.append(list(await uow.tickets.for_reporter(str(SITA), still_open=True)))
     return outcome
 
 
@@ -229,6 +234,7 @@ async def test_on_sqlite_both_paths_give_the_same_answers_errors_sql_and_rows(
     assert [row_id for row_id, *_ in outbox[0]] == [6, 1, 2, 3, 4, 5]  # the answer first
     assert outbox[1] == [3, 4, 5] and outbox[3] == ["a", "b"]
     assert len(ticket[1]) == 2 and ticket[3][0] == "IntegrityError"
+    assert ticket[4:] == [[ticket[0]], [ticket[0]], []]
     assert savepoints[0] is True
     assert plain == fast
     assert plain_sql == fast_sql
