@@ -56,11 +56,11 @@ class _Channels:
 
 def _channels(
     settings: Settings,
+    served: frozenset[str],
     senders: Mapping[str, Sender] | None,
     units: Callable[[], UnitOfWork],
     clock: Callable[[], datetime],
 ) -> _Channels:
-    served = served_channels(settings)
     channels = _Channels(dict(senders or {}), OFFLINE_CHANNELS)
     if MAIL in served:
         channels.senders.setdefault(MAIL, MailSender(smtp_options(settings), clock))
@@ -83,7 +83,8 @@ def build(
     def units() -> UnitOfWork:
         return UnitOfWork(sessions)
 
-    channels = _channels(settings, senders, units, clock)
+    served = served_channels(settings)
+    channels = _channels(settings, served, senders, units, clock)
     current = CurrentConfig(
         config or load_config(settings.helpdesk_config),
         jira_on=bool(settings.jira_url),
@@ -112,11 +113,11 @@ def build(
         group_commit=is_sqlite(settings.database_url),
     )
     telegram = None
-    if TELEGRAM in served_channels(settings):
+    if TELEGRAM in served:
         telegram = TelegramChannel(telegram_options(settings), dispatcher.handle, clock)
         relay.senders = {TELEGRAM: telegram.sender, **relay.senders}  # the caller's first
     jira = None
-    if JIRA in served_channels(settings):
+    if JIRA in served:
         jira = JiraMirror(
             JiraClient(jira_options(settings)),
             MirrorOptions(settings.jira_project_key, settings.jira_poll_seconds),

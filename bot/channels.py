@@ -48,16 +48,15 @@ def jira_options(settings: Settings) -> JiraOptions:
 
 
 def telegram_options(settings: Settings) -> TelegramOptions:
-    token = settings.telegram_bot_token
+    token = _secret(settings.telegram_bot_token)
     if token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
-    secret = settings.telegram_webhook_secret
     return TelegramOptions(
-        token=token.get_secret_value(),
+        token=token,
         api_base_url=settings.telegram_api_base_url,
         mode=settings.telegram_mode,
         public_url=settings.public_url,
-        webhook_secret=secret.get_secret_value() if secret else None,
+        webhook_secret=_secret(settings.telegram_webhook_secret) or None,
         poll_timeout=settings.telegram_poll_timeout,
         max_per_second=settings.telegram_max_per_second,
         private_per_second=settings.telegram_private_per_second,
@@ -66,10 +65,9 @@ def telegram_options(settings: Settings) -> TelegramOptions:
 
 
 def whatsapp_options(settings: Settings) -> WhatsAppOptions:
-    token = settings.twilio_auth_token
     return WhatsAppOptions(
         account_sid=settings.twilio_account_sid,
-        auth_token=token.get_secret_value() if token else "",
+        auth_token=_secret(settings.twilio_auth_token) or "",
         whatsapp_from=settings.twilio_whatsapp_from,
         messaging_service_sid=settings.twilio_messaging_service_sid,
         public_url=settings.public_url,
