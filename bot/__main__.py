@@ -18,7 +18,7 @@ import uvicorn
 from pydantic import ValidationError
 
 from adapters import console
-from bot import logs, reports
+from bot import logs, relay_process, reports
 from bot import server as http_server
 from bot.app import create_app
 from bot.build import build
@@ -28,6 +28,7 @@ from bot.core.configmodel import ConfigError
 from bot.core.outbox import OutboxRelay
 from bot.helpdesk import Helpdesk
 from bot.reach import served_channels, unserved
+from bot.relay_process import RelayProcess, run_relay
 from bot.settings import ROOT, Settings
 from bot.web.cli import add_account_commands, run_account
 from flows.directory import Directory
@@ -67,6 +68,11 @@ def parser_of(prog: str) -> argparse.ArgumentParser:
     )
     chat.add_argument("--name", default="", help="the name a chat app would show for you")
     commands.add_parser("serve", help="run the HTTP server and the outbox relay")
+    commands.add_parser(
+        "relay",
+        help="deliver the outbox until standard input closes (serve starts this itself: "
+        "RELAY_PROCESS)",
+    )
     commands.add_parser("migrate", help="bring the database schema up to date")
     commands.add_parser("check-config", help="validate the configuration file and exit")
     report = commands.add_parser(
@@ -171,6 +177,8 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m bot") -> int:
         return asyncio.run(built(settings, config, lambda h: run_account(h, arguments)))
     if arguments.command == "report":
         return asyncio.run(built(settings, config, lambda h: run_report(h, arguments)))
+    if arguments.command == "relay":
+        return asyncio.run(built(settings, config, run_relay))
     return http_server.run(built(settings, config, lambda h: serve(settings, h)))
 
 
@@ -224,7 +232,8 @@ class _Server(uvicorn.Server):
 async def serve(settings: Settings, helpdesk: Helpdesk) -> int:
     await helpdesk.migrate()
     http_server.settle_after_start_up()
-    server = _Server(http_server.uvicorn_config(create_app(helpdesk), settings))
+    relay = RelayProcess() if relay_process.wanted(settings.relay_process) else None
+    server = _Server(http_server.uvicorn_config(create_app(helpdesk, relay=relay), settings))
     loop = asyncio.get_running_loop()
     for stop_signal in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(stop_signal, lambda: setattr(server, "should_exit", True))

@@ -36,6 +36,7 @@ from bot.core.ratelimit import InboundLimiter
 from bot.core.receipts import take_receipt
 from bot.helpdesk import Helpdesk
 from bot.metrics import RequestTimer
+from bot.relay_process import RelayProcess
 from bot.web.app import console_mount
 from bot.web.console import PREFIX as CONSOLE
 from bot.webhooklane import WebhookLane
@@ -79,7 +80,9 @@ async def metrics_page(request: Request) -> Response:
     return Response(metrics.exposition(taken), media_type=metrics.CONTENT_TYPE)
 
 
-def _whatsapp_webhooks(helpdesk: Helpdesk, whatsapp: WhatsAppChannel) -> dict[str, Endpoint]:
+def _whatsapp_webhooks(
+    helpdesk: Helpdesk, whatsapp: WhatsAppChannel, relay: RelayProcess | None
+) -> dict[str, Endpoint]:
     async def on_receipt(receipt: whatsapp_wire.Receipt) -> bool:
         # The notifier of the configuration in use now (an admin may reload it).
         again = await take_receipt(
@@ -88,7 +91,12 @@ def _whatsapp_webhooks(helpdesk: Helpdesk, whatsapp: WhatsAppChannel) -> dict[st
             helpdesk.clock(),
             helpdesk.dispatcher.notifier.undeliverable,
         )
-        helpdesk.relay.wake()
+        if relay is None:
+            helpdesk.relay.wake()  # the webhook pauses this process's sender itself
+            return again
+        if receipt.code in whatsapp_wire.THROTTLED:
+            relay.pause(whatsapp_wire.CHANNEL, receipt.code)
+        relay.wake()
         return again
 
     return whatsapp_endpoints(whatsapp, helpdesk.dispatcher.handle, on_receipt, helpdesk.clock)
@@ -105,24 +113,27 @@ def _jira_webhooks(helpdesk: Helpdesk, jira: JiraMirror) -> dict[str, Endpoint]:
     return {jira_webhook.WEBHOOK_PATH: endpoint}
 
 
-def channel_webhooks(helpdesk: Helpdesk) -> dict[str, Endpoint]:
-    """The providers' POST endpoints, by path, of the channels this helpdesk serves."""
+def channel_webhooks(helpdesk: Helpdesk, relay: RelayProcess | None = None) -> dict[str, Endpoint]:
+    """The providers' POST endpoints, by path, of the channels this helpdesk serves (`relay`:
+    the process sending its messages, when not this one)."""
     webhooks: dict[str, Endpoint] = {}
     telegram = helpdesk.telegram
     if telegram is not None and telegram.options.mode == "webhook":
         webhooks[telegram.webhook_path] = telegram_webhook(telegram)
     if helpdesk.whatsapp is not None:
-        webhooks.update(_whatsapp_webhooks(helpdesk, helpdesk.whatsapp))
+        webhooks.update(_whatsapp_webhooks(helpdesk, helpdesk.whatsapp, relay))
     if helpdesk.jira is not None:
         webhooks.update(_jira_webhooks(helpdesk, helpdesk.jira))
     return webhooks
 
 
-def _background(helpdesk: Helpdesk, stop: asyncio.Event) -> list[asyncio.Task[None]]:
-    """The relay, the scheduler, the configuration watcher, the JIRA poll and SQLite's WAL
-    checkpoints."""
+def _background(
+    helpdesk: Helpdesk, stop: asyncio.Event, relay: RelayProcess | None
+) -> list[asyncio.Task[None]]:
+    """The relay (or its process), the scheduler, the configuration watcher, the JIRA poll
+    and SQLite's WAL checkpoints."""
     settings = helpdesk.settings
-    work = [helpdesk.relay.run(stop), helpdesk.scheduler.run(stop)]
+    work = [(relay or helpdesk.relay).run(stop), helpdesk.scheduler.run(stop)]
     if settings.config_check_seconds > 0:
         work.append(ConfigWatcher(helpdesk, settings.config_check_seconds).run(stop))
     if helpdesk.jira is not None and settings.jira_poll_seconds > 0:
@@ -134,12 +145,12 @@ def _background(helpdesk: Helpdesk, stop: asyncio.Event) -> list[asyncio.Task[No
 
 
 def lifespan_of(
-    helpdesk: Helpdesk, run_relay: bool
+    helpdesk: Helpdesk, run_relay: bool, relay: RelayProcess | None = None
 ) -> Callable[[Starlette], contextlib.AbstractAsyncContextManager[None]]:
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         stop = asyncio.Event()
-        running = _background(helpdesk, stop) if run_relay else []
+        running = _background(helpdesk, stop, relay) if run_relay else []
         telegram = helpdesk.telegram
         if telegram is not None:
             await telegram.start_when_reachable(stop)
@@ -160,13 +171,20 @@ def lifespan_of(
     return lifespan
 
 
-def create_app(helpdesk: Helpdesk, run_relay: bool = True) -> Starlette:
+def create_app(
+    helpdesk: Helpdesk, run_relay: bool = True, relay: RelayProcess | None = None
+) -> Starlette:
+    """The server's app; `relay`: the outbox is sent by that process, not by this one."""
     # Every channel's messages come in through this app (webhooks, and Telegram polling
     # started by its lifespan), so this is where the per-chat limit is switched on.
     if helpdesk.dispatcher.limiter is None:
         helpdesk.dispatcher.limiter = InboundLimiter(helpdesk.settings.inbound_per_minute)
+    if relay is not None:  # what is committed to the outbox wakes the relay process
+        helpdesk.dispatcher.on_commit = helpdesk.scheduler.on_commit = relay.wake
+        if helpdesk.jira is not None:
+            helpdesk.jira.on_commit = relay.wake
     # Providers' POSTs, routed as usual and also taken straight to their endpoints (WebhookLane).
-    webhooks = channel_webhooks(helpdesk)
+    webhooks = channel_webhooks(helpdesk, relay)
     routes: list[BaseRoute] = [
         Route("/healthz", healthz),
         Route(METRICS, metrics_page),
@@ -176,7 +194,7 @@ def create_app(helpdesk: Helpdesk, run_relay: bool = True) -> Starlette:
     ]
     app = Starlette(
         routes=routes,
-        lifespan=lifespan_of(helpdesk, run_relay),
+        lifespan=lifespan_of(helpdesk, run_relay, relay),
         middleware=[
             Middleware(RequestTimer, paths=["/healthz", METRICS, *webhooks]),
             Middleware(WebhookLane, endpoints=webhooks),

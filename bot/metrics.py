@@ -132,6 +132,22 @@ def counts_sends(
     return counted
 
 
+def sends_counted() -> dict[tuple[str, str], int]:
+    """The sends counted in this process so far, by channel and result (what a relay in a
+    process of its own reports to `serve`: `bot.relay_process`)."""
+    return {
+        (sample.labels["channel"], sample.labels["result"]): int(sample.value)
+        for family in SENDS.collect()
+        for sample in family.samples
+        if sample.name.endswith("_total")
+    }
+
+
+def count_sends(channel: str, result: str, count: int) -> None:
+    """Add sends counted in another process (the relay's) to this one's."""
+    SENDS.labels(channel, result).inc(count)
+
+
 class RequestTimer:
     """ASGI middleware: each HTTP request's time to its answer, by a route of a few: the paths
     it is told (webhooks, /healthz, /metrics) by name, the console's pages as one, and

@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     # How long `serve` keeps a message for a chat no channel of it sends to (console chats,
     # read by `python -m bot chat` sessions) before it is marked expired.
     outbox_unserved_minutes: float = Field(default=60, gt=0)
+    # `serve`'s relay in a process of its own (bot.relay_process); auto: with two cores or more.
+    relay_process: Literal["auto", "on", "off"] = "auto"
     # Messages one chat may send in a minute; more are kept but not answered (bot.core.ratelimit).
     inbound_per_minute: int = Field(default=DEFAULT_PER_MINUTE, ge=1)
 
