@@ -268,6 +268,7 @@ def serve_env(
         TWILIO_AUTH_TOKEN=TWILIO_TOKEN,
         TWILIO_WHATSAPP_FROM=HELPDESK_WHATSAPP,
         TWILIO_API_BASE_URL=provider,
+        TWILIO_CONTENT_API_BASE_URL=provider,
     )
     if not limited:
         env.update(

@@ -1,6 +1,6 @@
 """The providers' side of the capacity benchmark, in a process of its own: the few Bot API
-methods and Twilio's Messages create that `python -m bot serve` calls, answered at once,
-and the time each reply arrived.
+methods, Twilio's Messages create and its Content API's create (the menus to tap) that
+`python -m bot serve` calls, answered at once, and the time each reply arrived.
 
 Kept minimal on purpose (aiohttp, no validation): it has to stay far cheaper than the helpdesk
 it measures, on the same two cores. The emulators and fakes of the test suite check what is
@@ -63,6 +63,10 @@ class StandIn:
             status=201,
         )
 
+    async def content(self, _request: web.Request) -> web.Response:
+        """Twilio's Content API: a menu made (once per menu for the whole run)."""
+        return web.json_response({"sid": f"HX{next(self.ids):032x}"}, status=201)
+
     async def listing(self, request: web.Request) -> web.Response:
         start = int(request.query.get("from", "0"))
         return web.json_response(self.arrivals[start:])
@@ -73,6 +77,7 @@ async def _serve() -> None:
     app = web.Application()
     app.router.add_post("/bot{token}/{method}", stand_in.telegram)
     app.router.add_post("/2010-04-01/Accounts/{sid}/Messages.json", stand_in.twilio)
+    app.router.add_post("/v1/Content", stand_in.content)
     app.router.add_get("/_bench/arrivals", stand_in.listing)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()

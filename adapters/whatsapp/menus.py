@@ -67,6 +67,10 @@ class ContentMenus:
         known = self._known.get(digest)
         if known:
             return known
+        if time.monotonic() < self._down_until:
+            # Not asked of the database at every send meanwhile: a menu another process
+            # made shows as a list until then.
+            return None
         async with self._making:
             known = await self.store.content_sid(digest)
             if not known:

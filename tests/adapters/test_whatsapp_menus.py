@@ -182,6 +182,33 @@ async def test_a_refused_menu_is_not_asked_for_again_for_a_while(
     assert await menus.content_sid(menu) == f"HX{1:032x}"
 
 
+async def test_while_the_content_api_is_down_sends_do_not_look_up_menus_in_the_database(
+    helpdesk: Helpdesk,
+) -> None:
+    """Every send of a question with choices asks for its menu: while none can be made, it
+    goes as a numbered list without a database read (one at a time, under the lock that
+    makes each menu once) before each send."""
+    api = ContentApi()
+    api.status = 500
+    menus = api.menus(helpdesk)
+    stored = menus.store
+    lookups: list[str] = []
+
+    class CountingStore:
+        async def content_sid(self, digest: str) -> str | None:
+            lookups.append(digest)
+            return await stored.content_sid(digest)
+
+        async def keep(self, digest: str, language: str, content_sid: str, now: datetime) -> str:
+            return await stored.keep(digest, language, content_sid, now)
+
+    menus.store = CountingStore()
+    menu = (wire.menu_of(asking("Yes", "No")) or pytest.fail("no menu")).menu
+    for _ in range(5):
+        assert await menus.content_sid(menu) is None
+    assert len(lookups) == 1
+
+
 async def test_a_menu_twilio_refuses_to_send_goes_as_a_numbered_list(
     serve: ServerFactory,  # noqa: F811 (the fixture imported above)
     fake: FakeTwilio,  # noqa: F811
