@@ -57,6 +57,9 @@ async def healthz(request: Request) -> JSONResponse:
         "status": "ok" if healthy else "unavailable",
         "database": "ok" if healthy else "unreachable",
     }
+    relay: RelayProcess | None = request.app.state.relay
+    if relay is not None:  # messages are taken meanwhile; they wait to be sent
+        body["relay"] = "running" if relay.running else "restarting"
     return JSONResponse(body, status_code=200 if healthy else 503)
 
 
@@ -201,4 +204,5 @@ def create_app(
         ],
     )
     app.state.helpdesk = helpdesk
+    app.state.relay = relay
     return app

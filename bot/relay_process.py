@@ -65,6 +65,11 @@ class RelayProcess:
         self.command = command or [sys.executable, "-m", "bot", "relay"]
         self._process: asyncio.subprocess.Process | None = None
 
+    @property
+    def running(self) -> bool:
+        """Whether a relay process runs now (not between one stopping and the next)."""
+        return self._process is not None and self._process.returncode is None
+
     def wake(self) -> None:
         """Messages were committed to the outbox. A wake-up still unread in the pipe wakes
         the relay for these ones too, so none is added behind it."""

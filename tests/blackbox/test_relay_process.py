@@ -71,6 +71,11 @@ def test_replies_go_out_through_a_relay_process_restarted_when_it_dies(
     helpdesk = service(RELAY_PROCESS="on").start()
     wait_until(lambda: len(relay_children(helpdesk)) == 1)
     [first] = relay_children(helpdesk)
+    assert helpdesk.http.get("/healthz").json() == {
+        "status": "ok",
+        "database": "ok",
+        "relay": "running",
+    }
 
     answered(helpdesk, telegram, MEENA)
     # Sent by the child, counted where Prometheus scrapes: serve's /metrics.
@@ -102,6 +107,7 @@ def test_with_the_relay_process_off_serve_sends_itself(
     helpdesk = service(RELAY_PROCESS="off").start()
     answered(helpdesk, telegram, MEENA)
     assert relay_children(helpdesk) == []
+    assert helpdesk.http.get("/healthz").json() == {"status": "ok", "database": "ok"}
     assert helpdesk.stop() == 0
 
 
