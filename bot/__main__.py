@@ -178,7 +178,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m bot") -> int:
     if arguments.command == "report":
         return asyncio.run(built(settings, config, lambda h: run_report(h, arguments)))
     if arguments.command == "relay":
-        return asyncio.run(built(settings, config, run_relay))
+        return http_server.run(built(settings, config, run_relay))
     return http_server.run(built(settings, config, lambda h: serve(settings, h)))
 
 

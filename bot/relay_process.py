@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Literal
 
 from bot import metrics
+from bot import server as http_server
 from bot.configwatch import ConfigWatcher
 from bot.helpdesk import Helpdesk
 
@@ -184,6 +185,7 @@ async def run_relay(helpdesk: Helpdesk) -> int:
     reporting = None
     if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
         reporting = asyncio.create_task(_report_sends(_to_serve, sent))
+    http_server.settle_after_start_up()
     log.info("outbox relay running", extra={"senders": sorted(helpdesk.relay.senders)})
     try:
         await asyncio.gather(*work)
