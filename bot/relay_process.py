@@ -171,6 +171,8 @@ async def run_relay(helpdesk: Helpdesk) -> int:
     """`python -m bot relay`: deliver the outbox until stdin closes, taking `serve`'s lines."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+    for handler in logging.getLogger().handlers:  # its lines beside serve's, told apart
+        handler.addFilter(_from_relay)
     # Ctrl-C reaches the whole process group: `serve` stops its relay itself, by closing
     # its stdin once its own requests are done.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -199,6 +201,11 @@ async def run_relay(helpdesk: Helpdesk) -> int:
             await helpdesk.whatsapp.close()
         await helpdesk.close()
     return 0
+
+
+def _from_relay(record: logging.LogRecord) -> bool:
+    record.relay_process = True
+    return True
 
 
 async def _obey(reader: asyncio.StreamReader, helpdesk: Helpdesk, stop: asyncio.Event) -> None:

@@ -78,6 +78,9 @@ def test_replies_go_out_through_a_relay_process_restarted_when_it_dies(
     }
 
     answered(helpdesk, telegram, MEENA)
+    # Its log lines go where serve's go, marked as the relay process's.
+    running = [e for e in helpdesk.log_entries() if e.get("message") == "outbox relay running"]
+    assert running and all(entry.get("relay_process") is True for entry in running)
     # Sent by the child, counted where Prometheus scrapes: serve's /metrics.
     wait_until(lambda: sends_counted(helpdesk) >= 1)
 
