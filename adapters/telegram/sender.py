@@ -17,7 +17,7 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlparse
 
-from telegram import Bot, ForceReply, InlineKeyboardMarkup
+from telegram import Bot, ForceReply
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from adapters.pace import INTERACTIVE_URGENCY, Pace
@@ -185,9 +185,9 @@ class TelegramSender:
             and await self._edit(chat_id, int(message.replaces), rendered)
         ):
             return message.replaces
-        last = len(rendered.chunks) - 1
+        last, buttons = len(rendered.chunks) - 1, rendered.markup_json
         texts = [
-            functools.partial(self._text, chat_id, chunk, rendered.markup if i == last else None)
+            functools.partial(self._text, chat_id, chunk, buttons if i == last else None)
             for i, chunk in enumerate(rendered.chunks)
         ]
         caption = message.ticket_number or None
@@ -197,11 +197,11 @@ class TelegramSender:
         ]
         return await send_parts(message, [*texts, *files])
 
-    async def _text(
-        self, chat_id: int, text: str, markup: InlineKeyboardMarkup | ForceReply | None
-    ) -> str:
+    async def _text(self, chat_id: int, text: str, markup_json: str | None) -> str:
+        # The buttons as made once (`wire.render`), handed over as the Bot API takes them.
+        extra = {"reply_markup": markup_json} if markup_json else None
         async with self.limits.slot(chat_id):
-            sent = await self.bot.send_message(chat_id, text, reply_markup=markup)
+            sent = await self.bot.send_message(chat_id, text, api_kwargs=extra)
         return str(sent.message_id)
 
     async def _file(self, chat_id: int, item: Attachment, caption: str | None) -> str:

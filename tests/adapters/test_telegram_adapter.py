@@ -4,6 +4,7 @@ the real python-telegram-bot, translated by `adapters.telegram.wire` (no network
 from __future__ import annotations
 
 import itertools
+import json
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -454,11 +455,25 @@ def test_choices_become_one_button_rows_carrying_the_key() -> None:
 
     assert rendered.chunks == ("Which language?",)
     assert keyboard(rendered) == [[("English", "en")], [("ଓଡ଼ିଆ", "or")], [("हिन्दी", "hi")]]
+    # What the Bot API is sent: the same keyboard, as PTB would serialise it.
+    assert rendered.markup is not None
+    assert json.loads(rendered.markup_json or "") == rendered.markup.to_dict()
+
+
+def test_the_same_buttons_are_made_once_for_every_message_that_carries_them() -> None:
+    """The language menu goes with every new chat's first reply: its keyboard (and its
+    JSON) is made the first time and reused."""
+    choices = (Choice("en", "English"), Choice("or", "ଓଡ଼ିଆ"), Choice("hi", "हिन्दी"))
+    first = render(Outbound(telegram(USER), "Which language?", choices))
+    again = render(Outbound(telegram(USER + 1), "ଭାଷା ବାଛନ୍ତୁ", choices))
+
+    assert again.markup is first.markup
+    assert again.markup_json is first.markup_json
 
 
 def test_a_reply_without_choices_has_no_keyboard() -> None:
     rendered = render(Outbound(telegram(USER), "Thank you."))
-    assert rendered == Rendered(("Thank you.",), None)
+    assert rendered == Rendered(("Thank you.",), None, None)
 
 
 @pytest.mark.parametrize("kind", ["team_card", "card"])
