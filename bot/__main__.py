@@ -232,7 +232,8 @@ class _Server(uvicorn.Server):
 async def serve(settings: Settings, helpdesk: Helpdesk) -> int:
     await helpdesk.migrate()
     http_server.settle_after_start_up()
-    relay = RelayProcess() if relay_process.wanted(settings.relay_process) else None
+    sends = bool(helpdesk.relay.senders)
+    relay = RelayProcess() if relay_process.wanted(settings.relay_process, sends) else None
     server = _Server(http_server.uvicorn_config(create_app(helpdesk, relay=relay), settings))
     loop = asyncio.get_running_loop()
     for stop_signal in (signal.SIGTERM, signal.SIGINT):

@@ -49,14 +49,17 @@ STOP_SECONDS = 45.0
 REPORT_SECONDS = 1.0
 
 
-def wanted(setting: Literal["auto", "on", "off"], cores: int | None = None) -> bool:
-    """Whether `serve` runs its relay in a process of its own: "auto" when there is a second
-    core for it (on one core the two processes would only take turns)."""
+def wanted(
+    setting: Literal["auto", "on", "off"], sends: bool = True, cores: int | None = None
+) -> bool:
+    """Whether `serve` runs its relay in a process of its own: "auto" when it `sends` on some
+    channel (not only to console chats, which chat sessions read) and there is a second core
+    for it (on one core the two processes would only take turns)."""
     if setting != "auto":
         return setting == "on"
     if cores is None:
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
-    return cores >= 2
+    return sends and cores >= 2
 
 
 class RelayProcess:
