@@ -11,6 +11,8 @@ import signal
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.blackbox.conftest import ServiceFactory
 from tests.blackbox.recorder import Recorder
 from tests.blackbox.service import Service, telegram_message
@@ -140,3 +142,22 @@ def test_a_receipt_asking_to_slow_down_pauses_the_relay_process_whatsapp_sends(
     twilio.wait_for(lambda calls: any(c.form().get("To") == [LATA] for c in calls))
     [to_lata] = [c for c in twilio.calls() if c.form().get("To") == [LATA]]
     assert to_lata.at - paused_at > 2.5
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_two_serve_processes_on_postgresql_send_each_reply_once(
+    service: ServiceFactory, telegram: Recorder, database_url: str
+) -> None:
+    """Two `serve` on one PostgreSQL database, each with its relay process: every chat is
+    answered once, whichever server took its message and whichever relay sent the reply."""
+    first = service(RELAY_PROCESS="on", DATABASE_URL=database_url).start()
+    second = service(RELAY_PROCESS="on", DATABASE_URL=database_url).start()
+    chats = range(7201, 7221)
+    for index, chat in enumerate(chats):
+        helpdesk = first if index % 2 else second
+        assert helpdesk.telegram_update(telegram_message(chat, "/start")).status_code == 200
+
+    telegram.wait_for(lambda _: all(telegram.texts_to(chat) for chat in chats))
+    time.sleep(1.0)  # a reply sent twice would come by now
+    assert all(len(telegram.texts_to(chat)) == 1 for chat in chats)
+    assert first.stop() == 0 and second.stop() == 0
