@@ -229,13 +229,12 @@ class WhatsAppSender:
     async def _create(self, **fields: str) -> str:
         await self.pace.acquire(self._urgency())
         try:
-            # The twilio library passes no timeout to aiohttp: bound the call here.
-            created = await asyncio.wait_for(
-                self._async_client().messages.create_async(
+            # The twilio library passes no timeout to aiohttp: bound the call here (in this
+            # task: `wait_for` would make another for every send).
+            async with asyncio.timeout(REQUEST_TIMEOUT):
+                created = await self._async_client().messages.create_async(
                     **fields, **self._sending_from(), **self._callback()
-                ),
-                REQUEST_TIMEOUT,
-            )
+                )
         except TwilioThrottled as error:
             self._slow_down(error.code, error.retry_after)
         except TwilioRestException as error:

@@ -37,7 +37,7 @@ from bot.helpdesk import Helpdesk
 from bot.settings import Settings
 from db.models import InboundMessage, OutboxMessage
 from db.repositories import InboundRepository
-from flows.delivery import BULK, HEARD_AT, INTERACTIVE, LANE, Throttled
+from flows.delivery import BULK, HEARD_AT, INTERACTIVE, LANE, RetryLater, Throttled
 from flows.messages import Address, Attachment, Outbound
 from tests.conftest import FixedClock
 from tests.servers import serving
@@ -469,14 +469,17 @@ async def no_lookups(_address: Address) -> datetime | None:
     raise AssertionError("the sender looked up when the chat last wrote")
 
 
-def sending_only(fake: FakeTwilio, clock: FixedClock) -> WhatsAppChannel:
-    """The channel with default settings, sending to `fake`, with no database to look in."""
+def sending_only(
+    fake: FakeTwilio, clock: FixedClock, base_url: str | None = None
+) -> WhatsAppChannel:
+    """The channel with default settings, sending to `fake` (or `base_url`), with no
+    database to look in."""
     settings = Settings(  # type: ignore[call-arg]
         _env_file=None,
         twilio_account_sid=fake.account_sid,
         twilio_auth_token=SecretStr(fake.auth_token),
         twilio_whatsapp_from=HELPDESK_NUMBER,
-        twilio_api_base_url=fake.base_url,
+        twilio_api_base_url=base_url or fake.base_url,
         twilio_interactive_menus=False,
         public_url=PUBLIC_URL,
     )
@@ -540,6 +543,30 @@ async def test_a_message_that_would_wait_long_for_its_turn_is_handed_back(
         await channel.close()
     assert raised.value.retry_after is not None and 59 < raised.value.retry_after <= 60
     assert fake.messages == []
+
+
+async def test_a_send_twilio_never_answers_is_given_up_and_tried_again_later(
+    fake: FakeTwilio, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Twilio takes the connection and never answers: the send ends after REQUEST_TIMEOUT
+    as one to try again (the relay backs off), not a relay waiting for ever."""
+
+    async def never(_request: Request) -> Response:
+        await asyncio.sleep(60)
+        return Response(status_code=201)
+
+    monkeypatch.setattr(bot_whatsapp, "REQUEST_TIMEOUT", 0.3)
+    app = Starlette(routes=[Route("/{path:path}", never, methods=["POST"])])
+    async with serving(app) as silent:
+        channel = sending_only(fake, clock, base_url=silent)
+        try:
+            HEARD_AT.set(clock.now)
+            started = time.monotonic()
+            with pytest.raises(RetryLater, match="unreachable"):
+                await channel.sender.send(Outbound(Address.parse(RAMESH), "hello"))
+        finally:
+            await channel.close()
+    assert time.monotonic() - started < 5
 
 
 async def test_what_the_sender_remembers_of_the_window_stays_bounded(
