@@ -5,8 +5,8 @@ process runs on one core: with the relay beside the webhooks, a busy helpdesk ac
 messages twice as fast as it answers them. So `serve` (where RELAY_PROCESS says so) starts
 `python -m bot relay` as its child, and the two talk over the child's standard streams:
 
-- down its stdin, one line each: `wake` after a commit put messages in the outbox (at most
-  one waiting at a time: one wakes the relay for all the commits before it), and
+- down its stdin, one line each: `wake` after a commit put messages in the outbox (none while
+  one is still waiting to be written: it wakes the relay for all the commits before it), and
   `pause whatsapp <code>` when Twilio's receipt asked to slow down (error 63018);
 - up its stdout, once a second when there were sends: `sends <channel> <result> <count>`,
   the sends it counted, which `serve` adds to its /metrics (unless PROMETHEUS_MULTIPROC_DIR
@@ -39,7 +39,8 @@ from bot.helpdesk import Helpdesk
 log = logging.getLogger(__name__)
 
 WAKE = b"wake\n"
-# After this long without a word from its child, `serve` counts a restart as a fresh start.
+# A child that ran this long before it stopped was steady: the next starts after the first
+# pause again, not after one doubled at each restart.
 STEADY_SECONDS = 60.0
 FIRST_RESTART_SECONDS = 1.0
 LONGEST_RESTART_SECONDS = 30.0
@@ -101,7 +102,10 @@ class RelayProcess:
         loop = asyncio.get_running_loop()
         while not stop.is_set():
             started = loop.time()
-            code = await self._run_once(stop)
+            try:
+                code: int | str | None = await self._run_once(stop)
+            except OSError as error:  # it could not be started (the interpreter gone?)
+                code = repr(error)
             if stop.is_set():
                 return
             if loop.time() - started > STEADY_SECONDS:
