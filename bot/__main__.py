@@ -18,7 +18,7 @@ import uvicorn
 from pydantic import ValidationError
 
 from adapters import console
-from bot import logs, relay_process, reports
+from bot import logs, reports
 from bot import server as http_server
 from bot.app import create_app
 from bot.build import build
@@ -28,7 +28,7 @@ from bot.core.configmodel import ConfigError
 from bot.core.outbox import OutboxRelay
 from bot.helpdesk import Helpdesk
 from bot.reach import served_channels, unserved
-from bot.relay_process import RelayProcess, run_relay
+from bot.relay_process import RelayProcess, run_relay, wanted
 from bot.settings import ROOT, Settings
 from bot.web.cli import add_account_commands, run_account
 from flows.directory import Directory
@@ -233,7 +233,7 @@ async def serve(settings: Settings, helpdesk: Helpdesk) -> int:
     await helpdesk.migrate()
     http_server.settle_after_start_up()
     sends = bool(helpdesk.relay.senders)
-    relay = RelayProcess() if relay_process.wanted(settings.relay_process, sends) else None
+    relay = RelayProcess() if wanted(settings.relay_process, sends) else None
     server = _Server(http_server.uvicorn_config(create_app(helpdesk, relay=relay), settings))
     loop = asyncio.get_running_loop()
     for stop_signal in (signal.SIGTERM, signal.SIGINT):
