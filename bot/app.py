@@ -165,10 +165,6 @@ def lifespan_of(
                 await telegram.stop()  # no more updates; its connections close last
             for task in running:
                 await task
-            if helpdesk.jira is not None:
-                await helpdesk.jira.close()
-            if helpdesk.whatsapp is not None:
-                await helpdesk.whatsapp.close()
             await helpdesk.close()
 
     return lifespan

@@ -63,6 +63,11 @@ class Helpdesk:
         return True
 
     async def close(self) -> None:
+        """Close every channel's connections, then the database's."""
+        if self.jira is not None:
+            await self.jira.close()
+        if self.whatsapp is not None:
+            await self.whatsapp.close()
         if self.telegram is not None:
             await self.telegram.close()
         await self.engine.dispose()

@@ -202,10 +202,6 @@ async def run_relay(helpdesk: Helpdesk) -> int:
         sent.set()
         if reporting is not None:
             await reporting
-        if helpdesk.jira is not None:
-            await helpdesk.jira.close()
-        if helpdesk.whatsapp is not None:
-            await helpdesk.whatsapp.close()
         await helpdesk.close()
     return 0
 
