@@ -6,9 +6,12 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import os
 import re
+import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
+from pathlib import Path
 
 import httpx
 from twilio.request_validator import RequestValidator
@@ -82,7 +85,7 @@ class WhatsAppChannel:
             try:
                 media = await self.media.fetch(url)
                 folder.mkdir(parents=True, exist_ok=True)
-                await asyncio.to_thread((folder / media_file_name(url)).write_bytes, media.content)
+                await asyncio.to_thread(_write_whole, folder / media_file_name(url), media.content)
             except (MediaRefused, httpx.HTTPError, OSError) as error:
                 log.warning(
                     "media copy not kept",
@@ -93,6 +96,19 @@ class WhatsAppChannel:
         if self._downloads:
             await asyncio.gather(*self._downloads, return_exceptions=True)
         await self.sender.close()
+
+
+def _write_whole(path: Path, content: bytes) -> None:
+    """Write the copy under a hidden name and rename it into place: the web console (or a
+    backup) finds the whole file or none, never one still being written."""
+    handle, partial = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(content)
+        os.replace(partial, path)
+    except BaseException:
+        Path(partial).unlink(missing_ok=True)
+        raise
 
 
 def media_file_name(url: str) -> str:
