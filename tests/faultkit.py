@@ -53,9 +53,18 @@ REGISTERED = "registered as ticket"
 # -- configuration ----------------------------------------------------------------------------
 
 
-def telegram_toml(directory: Path) -> Path:
-    """The shipped configuration with every team's chat a Telegram group (HELPDESK_CONFIG)."""
+def telegram_toml(directory: Path, *, timed_notices: bool = True) -> Path:
+    """The shipped configuration with every team's chat a Telegram group (HELPDESK_CONFIG).
+    Without `timed_notices`, no daily digest and no weekly summary: a `serve` started by the
+    real clock sends them from the time of day they are due (09:30 and Monday 10:00, office
+    time) on, which a test counting what waits in the outbox would count too."""
     text = (ROOT / "config" / "helpdesk.toml").read_text(encoding="utf-8")
+    if not timed_notices:
+        for setting, off in (("daily_digest", "false"), ("weekly_summary_team", '""')):
+            line = re.search(rf"^{setting} = .*$", text, re.MULTILINE)
+            if line is None:
+                raise AssertionError(f"config/helpdesk.toml no longer sets {setting}")
+            text = text.replace(line.group(0), f"{setting} = {off}")
     for key, chat_id in TEAM_GROUPS.items():
         console = f'chats = ["console:team-{key.replace("_", "-")}"]'
         if console not in text:

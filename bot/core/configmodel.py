@@ -121,6 +121,7 @@ class RemindersModel(_Model):
     due_soon_share: float = Field(default=0.75, gt=0, lt=1)
     morning_reminder: time = time(10, 30)
     digest_time: time = time(9, 30)
+    daily_digest: bool = True  # false: no daily summary to any team
     breach_escalation_team: str = ""
     auto_close_business_days: float = Field(default=3, gt=0)
     weekly_summary_team: str = ""

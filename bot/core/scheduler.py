@@ -246,7 +246,7 @@ class Scheduler(ReadsCurrent):
     def _digest_keys(self, now: datetime) -> dict[str, Team]:
         """Today's digest key of each team with a chat, once the digest time has come."""
         local = self._local(now)
-        if not self.calendar.is_business_day(local.date()):
+        if not self.reminders.daily_digest or not self.calendar.is_business_day(local.date()):
             return {}
         if now < self._today_at(now, self.reminders.digest_time):
             return {}

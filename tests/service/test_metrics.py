@@ -104,7 +104,7 @@ SENDS = "helpdesk_outbox_sends_total"
 async def test_metrics_count_messages_and_show_the_outbox_held_up_by_an_outage(
     tmp_path: Path,
 ) -> None:
-    config = telegram_toml(tmp_path)
+    config = telegram_toml(tmp_path, timed_notices=False)
     async with FlakyTelegram() as telegram:
         env = serve_env(
             f"sqlite+aiosqlite:///{tmp_path / 'helpdesk.db'}",
@@ -158,7 +158,7 @@ async def test_metrics_count_messages_and_show_the_outbox_held_up_by_an_outage(
 
 
 async def test_two_processes_on_one_database_are_counted_as_one_service(tmp_path: Path) -> None:
-    config = telegram_toml(tmp_path)
+    config = telegram_toml(tmp_path, timed_notices=False)
     shared = tmp_path / "prometheus"
     shared.mkdir()
     servers = []

@@ -980,6 +980,24 @@ async def test_each_team_gets_one_daily_digest_on_business_days(
     assert texts(channel, EGOV_TECH, DIGEST_PREFIX)[-1] == egov_friday
 
 
+async def test_a_helpdesk_without_daily_digests_sends_none(
+    helpdesk: Helpdesk, channel: MemoryChannel, clock: FixedClock
+) -> None:
+    """`daily_digest = false`: the teams are told of their tickets as they come and go,
+    and get no summary each morning."""
+    data = tomllib.loads((ROOT / "config" / "helpdesk.toml").read_text(encoding="utf-8"))
+    data["reminders"]["daily_digest"] = False
+    helpdesk.reconfigure(load_config_text(toml_document(data)))
+    await reporter_with_ticket(helpdesk, channel, RAMESH)
+
+    for moment in (ist(2026, 11, 27, 11), ist(2026, 11, 30, 9, 30), ist(2026, 11, 30, 16)):
+        advance_to(clock, moment)
+        await sweep(helpdesk)
+
+    assert digests(channel) == []
+    assert card_of(channel.texts(L1), "MK-1001")  # told of the ticket itself
+
+
 async def test_the_weekly_summary_chart_reaches_the_admins_once_on_monday_morning(
     helpdesk: Helpdesk, channel: MemoryChannel, clock: FixedClock
 ) -> None:
