@@ -53,6 +53,16 @@ REGISTERED = "registered as ticket"
 # -- configuration ----------------------------------------------------------------------------
 
 
+def without_timed_notices(text: str) -> str:
+    """A configuration's text with no daily digest and no weekly summary."""
+    for setting, off in (("daily_digest", "false"), ("weekly_summary_team", '""')):
+        line = re.search(rf"^{setting} = .*$", text, re.MULTILINE)
+        if line is None:
+            raise AssertionError(f"the configuration no longer sets {setting}")
+        text = text.replace(line.group(0), f"{setting} = {off}")
+    return text
+
+
 def telegram_toml(directory: Path, *, timed_notices: bool = True) -> Path:
     """The shipped configuration with every team's chat a Telegram group (HELPDESK_CONFIG).
     Without `timed_notices`, no daily digest and no weekly summary: a `serve` started by the
@@ -60,11 +70,7 @@ def telegram_toml(directory: Path, *, timed_notices: bool = True) -> Path:
     time) on, which a test counting what waits in the outbox would count too."""
     text = (ROOT / "config" / "helpdesk.toml").read_text(encoding="utf-8")
     if not timed_notices:
-        for setting, off in (("daily_digest", "false"), ("weekly_summary_team", '""')):
-            line = re.search(rf"^{setting} = .*$", text, re.MULTILINE)
-            if line is None:
-                raise AssertionError(f"config/helpdesk.toml no longer sets {setting}")
-            text = text.replace(line.group(0), f"{setting} = {off}")
+        text = without_timed_notices(text)
     for key, chat_id in TEAM_GROUPS.items():
         console = f'chats = ["console:team-{key.replace("_", "-")}"]'
         if console not in text:
