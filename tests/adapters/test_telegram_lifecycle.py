@@ -20,11 +20,12 @@ from sqlalchemy import func, select
 
 from bot.app import create_app
 from bot.build import build
-from bot.core.config import HelpdeskConfig
+from bot.core.config import HelpdeskConfig, load_config_text
 from bot.helpdesk import Helpdesk
-from bot.settings import Settings
+from bot.settings import ROOT, Settings
 from db.models import InboundMessage, OutboxMessage
 from flows.messages import Address
+from tests.faultkit import without_timed_notices
 from tests.telegram_fake import (
     FakeTelegram,
     callback,
@@ -59,6 +60,15 @@ def telegram_config(config: HelpdeskConfig) -> HelpdeskConfig:
         for team in directory.teams
     )
     return dataclasses.replace(config, directory=dataclasses.replace(directory, teams=teams))
+
+
+@pytest.fixture
+def config() -> HelpdeskConfig:
+    """The shipped configuration without the daily digest and the weekly summary: these
+    helpdesks' schedulers go by the real clock, and would send them at start-up from their
+    time of day on (09:30, and Monday 10:00, office time)."""
+    text = (ROOT / "config" / "helpdesk.toml").read_text(encoding="utf-8")
+    return load_config_text(without_timed_notices(text))
 
 
 @pytest.fixture
