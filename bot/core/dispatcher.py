@@ -64,7 +64,6 @@ class Dispatcher(ReadsCurrent):
         on_commit: Callable[[], None] = lambda: None,
         limiter: InboundLimiter | None = None,
         group_commit: bool = False,
-        groups_at_once: int = 1,
     ) -> None:
         self.units = units
         # The configuration in use and its services, read at each use (an admin may switch it).
@@ -77,9 +76,7 @@ class Dispatcher(ReadsCurrent):
         self.limiter = limiter
         # None: a transaction per message.
         # (Through `self.units`, which may be swapped for another factory.)
-        self.group = (
-            GroupCommit(lambda: self.units(), at_once=groups_at_once) if group_commit else None
-        )
+        self.group = GroupCommit(lambda: self.units()) if group_commit else None
 
     @asynccontextmanager
     async def _one_at_a_time(self, key: str) -> AsyncIterator[None]:
@@ -168,9 +165,7 @@ class Dispatcher(ReadsCurrent):
 
     async def _process(self, inbound: Inbound) -> Handled:
         if self.group is not None:
-            return await self.group.run(
-                lambda uow: self._work(uow, inbound), key=str(inbound.address)
-            )
+            return await self.group.run(lambda uow: self._work(uow, inbound))
         async with self.units() as uow:
             outcome = await self._work(uow, inbound)
             if outcome is Handled.PROCESSED:
