@@ -52,7 +52,9 @@ class Pace:
             raise
         now = time.monotonic()
         if self._granted_at is not None and now - self._granted_at > TIMER_SLACK:
-            self.last_start = now  # held up between its turn and its start
+            # Held up between its turn and its start: the next is timed from now, unless a
+            # pause asked for meanwhile (`hold`) ends later.
+            self.last_start = max(self.last_start, now)
         self._granted_at = None
         self._next()
 

@@ -59,6 +59,12 @@ def answered(helpdesk: Service, telegram: Recorder, chat: int) -> None:
     assert "Choose your language" in telegram.texts_to(chat)[-1]
 
 
+def message_id(helpdesk: Service, address: str) -> str | None:
+    """The provider's ID of the message sent to `address` (None: not kept yet)."""
+    [(sid,)] = helpdesk.sql("SELECT provider_message_id FROM outbox WHERE address = ?", address)
+    return str(sid) if sid else None
+
+
 def sends_counted(helpdesk: Service) -> float:
     page = helpdesk.http.get("/metrics").text
     found = re.search(
@@ -125,7 +131,9 @@ def test_a_receipt_asking_to_slow_down_pauses_the_relay_process_whatsapp_sends(
     helpdesk = service(RELAY_PROCESS="on").start()
     assert helpdesk.whatsapp(RAMESH, "hi").status_code == 200
     twilio.wait_for(lambda calls: len(calls) >= 1)
-    [(sid,)] = helpdesk.sql("SELECT provider_message_id FROM outbox WHERE address = ?", RAMESH)
+    # The relay keeps the message's ID a moment after Twilio answered it.
+    wait_until(lambda: message_id(helpdesk, RAMESH) is not None)
+    sid = str(message_id(helpdesk, RAMESH))
 
     receipt = {
         "MessageSid": sid,
