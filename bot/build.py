@@ -32,6 +32,10 @@ from db.uow import UnitOfWork
 from flows.delivery import Sender
 from flows.jira import CHANNEL as JIRA
 
+# Inbound groups in their transactions at once on PostgreSQL: a group's statements each wait a
+# round trip to the server, meanwhile the next group goes ahead (4 connections of the pool).
+POSTGRES_GROUPS_AT_ONCE = 4
+
 
 def _engine(settings: Settings) -> AsyncEngine:
     pool = {
@@ -102,15 +106,16 @@ def build(
         # Told through the notifier of the configuration in use when it happens.
         on_undeliverable=lambda row, error: current.now.notifier.undeliverable(row, error),
     )
-    # Group commit on SQLite, whose writers take turns at one write lock. On PostgreSQL a
-    # transaction per message: a group would hold many conversations' row locks at once, in
-    # an order another process could take them in the other way round.
+    # Messages arriving together share a transaction (`bot.core.groupcommit`): on SQLite one
+    # group at a time, as its writers take turns at one write lock anyway; on PostgreSQL
+    # several, so that a group waiting on the server does not hold up the next.
     dispatcher = Dispatcher(
         units,
         current,
         clock,
         on_commit=relay.wake,
-        group_commit=is_sqlite(settings.database_url),
+        group_commit=True,
+        groups_at_once=1 if is_sqlite(settings.database_url) else POSTGRES_GROUPS_AT_ONCE,
     )
     telegram = None
     if TELEGRAM in served:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import replace
@@ -23,6 +24,7 @@ from bot.core.tickets import Done, Outcome
 from bot.core.ticketviews import view_of
 from bot.metrics import counts_inbound
 from db.models import Ticket
+from db.transient import is_transient
 from db.uow import UnitOfWork
 from flows import i18n
 from flows.commands import (
@@ -53,6 +55,11 @@ log = logging.getLogger(__name__)
 
 # Changes of a Problem that its linked tickets follow (and their reporters hear of).
 FOLLOWED = ("take", "escalate", "comment", "ask", "resolve", "close", "reopen")
+# A message whose transaction PostgreSQL ended as one side of a deadlock, or refused as a
+# serialization failure (`db.transient`), is tried again, after a pause doubled each time
+# (and varied, so that two processes do not meet again in step), before it is kept as failed.
+TRANSIENT_TRIES = 4
+TRANSIENT_PAUSE_SECONDS = 0.05
 
 
 class Dispatcher(ReadsCurrent):
@@ -64,6 +71,7 @@ class Dispatcher(ReadsCurrent):
         on_commit: Callable[[], None] = lambda: None,
         limiter: InboundLimiter | None = None,
         group_commit: bool = False,
+        groups_at_once: int = 1,
     ) -> None:
         self.units = units
         # The configuration in use and its services, read at each use (an admin may switch it).
@@ -76,7 +84,9 @@ class Dispatcher(ReadsCurrent):
         self.limiter = limiter
         # None: a transaction per message.
         # (Through `self.units`, which may be swapped for another factory.)
-        self.group = GroupCommit(lambda: self.units()) if group_commit else None
+        self.group = (
+            GroupCommit(lambda: self.units(), at_once=groups_at_once) if group_commit else None
+        )
 
     @asynccontextmanager
     async def _one_at_a_time(self, key: str) -> AsyncIterator[None]:
@@ -111,7 +121,7 @@ class Dispatcher(ReadsCurrent):
     async def _take(self, inbound: Inbound) -> Handled:
         async with self._one_at_a_time(str(inbound.address)):
             try:
-                outcome = await self._process(inbound)
+                outcome = await self._process_until_not_transient(inbound)
             except Exception as error:
                 log.exception(
                     "inbound message failed",
@@ -163,9 +173,32 @@ class Dispatcher(ReadsCurrent):
             self.on_commit()
         return Handled.RATE_LIMITED
 
+    async def _process_until_not_transient(self, inbound: Inbound) -> Handled:
+        tries = 1
+        while True:
+            try:
+                return await self._process(inbound)
+            except Exception as error:
+                if tries >= TRANSIENT_TRIES or not is_transient(error):
+                    raise
+                log.warning(
+                    "inbound message met another transaction's locks; trying it again",
+                    extra={
+                        "address": masked(inbound.address),
+                        "provider_id": inbound.provider_id,
+                        "tries": tries,
+                        "error": type(error).__name__,
+                    },
+                )
+                pause = TRANSIENT_PAUSE_SECONDS * 2 ** (tries - 1)
+                await asyncio.sleep(random.uniform(0.5, 1.5) * pause)
+                tries += 1
+
     async def _process(self, inbound: Inbound) -> Handled:
         if self.group is not None:
-            return await self.group.run(lambda uow: self._work(uow, inbound))
+            return await self.group.run(
+                lambda uow: self._work(uow, inbound), key=str(inbound.address)
+            )
         async with self.units() as uow:
             outcome = await self._work(uow, inbound)
             if outcome is Handled.PROCESSED:

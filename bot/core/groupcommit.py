@@ -1,5 +1,5 @@
 """Group commit: messages of different conversations that arrive together, handled in one
-transaction (SQLite, whose writers take turns at one write lock)."""
+transaction (one BEGIN, one COMMIT and one connection for many messages)."""
 
 from __future__ import annotations
 
@@ -47,37 +47,60 @@ class GroupCommit:
     running it a second time after a rollback is running it once. A message that
     arrives while a group is being handled goes in the next group; a message alone is handled
     alone (no savepoint), as before. Callers keep their conversation's lock while they wait,
-    so a group never holds two messages of one conversation, and groups run one after another.
+    so a group never holds two messages of one conversation, nor two groups one conversation.
 
     On SQLite every write transaction waits its turn for the one write lock and holds it across
     its round trips to the driver's thread: one transaction for many messages takes that turn,
-    and its commit, once instead of once each.
+    and its commit, once instead of once each. On PostgreSQL a group saves each message its
+    own BEGIN, COMMIT and pooled connection (at a busy time, a connection opened beyond the
+    pool and closed again). Its row locks are held until the group commits: the conversations'
+    are taken in the order of their addresses in every process; should two processes still
+    wait on each other (the same conversation in both, one of them also numbering a ticket),
+    PostgreSQL ends one wait as a deadlock and that group runs again with savepoints; a
+    message that meets one there too is handed back with it, and the dispatcher tries it
+    again (`bot.core.dispatcher.TRANSIENT_TRIES`).
     """
 
-    def __init__(self, units: Callable[[], UnitOfWork], limit: int = GROUP_LIMIT) -> None:
+    def __init__(
+        self, units: Callable[[], UnitOfWork], limit: int = GROUP_LIMIT, at_once: int = 1
+    ) -> None:
+        """`at_once`: how many groups may be in their transactions at the same time (1 on
+        SQLite, whose writers take turns anyway; more on PostgreSQL, so that one group's
+        round trips to the server do not hold up the next)."""
         self.units = units
         self.limit = limit
-        self._pending: deque[tuple[Work, asyncio.Future[Handled]]] = deque()
-        self._running: asyncio.Task[None] | None = None
+        self.at_once = at_once
+        self._pending: deque[tuple[str, Work, asyncio.Future[Handled]]] = deque()
+        self._running: set[asyncio.Task[None]] = set()
 
-    async def run(self, work: Work) -> Handled:
+    async def run(self, work: Work, key: str = "") -> Handled:
         """`work` done and committed with the group it joined; what it raised, if it did (or
-        what the group's commit raised: then nothing of the group was kept)."""
+        what the group's commit raised: then nothing of the group was kept). A group does its
+        messages in the order of their `key` (the conversation's address): every process
+        then takes the conversations' row locks in one order, never the other way round."""
         future: asyncio.Future[Handled] = asyncio.get_running_loop().create_future()
-        self._pending.append((work, future))
-        if self._running is None or self._running.done():
-            self._running = asyncio.create_task(self._drain())
+        self._pending.append((key, work, future))
+        if len(self._running) < self.at_once:
+            self._running.add(asyncio.create_task(self._drain()))
         return await future
 
     async def _drain(self) -> None:
-        while self._pending:
-            group: list[tuple[Work, asyncio.Future[Handled]]] = []
-            while self._pending and len(group) < self.limit:
-                work, future = self._pending.popleft()
-                if not future.done():  # its caller gave up waiting (cancelled): not handled
-                    group.append((work, future))
-            if group:
-                await self._handle(group)
+        try:
+            while self._pending:
+                taken: list[tuple[str, Work, asyncio.Future[Handled]]] = []
+                while self._pending and len(taken) < self.limit:
+                    key, work, future = self._pending.popleft()
+                    if not future.done():  # its caller gave up waiting (cancelled)
+                        taken.append((key, work, future))
+                taken.sort(key=lambda item: item[0])
+                if taken:
+                    await self._handle([(work, future) for _key, work, future in taken])
+        finally:
+            # Gone from the count in the same step as the last look at `_pending` (a done
+            # callback would come later: a message arriving in between would wait for good).
+            this = asyncio.current_task()
+            if this is not None:
+                self._running.discard(this)
 
     async def _handle(self, group: list[tuple[Work, asyncio.Future[Handled]]]) -> None:
         try:

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import logging
 from datetime import datetime
 from typing import Any
 
+import asyncpg
 import pytest
 from sqlalchemy import event, func, select
 
 from adapters.memory import MemoryChannel
 from bot.build import build
 from bot.core.config import HelpdeskConfig
-from bot.core.groupcommit import GroupCommit, Handled
+from bot.core.groupcommit import Handled
 from bot.helpdesk import Helpdesk
 from bot.settings import Settings
 from db.models import Counter, InboundMessage, OutboxMessage, Ticket, TicketEvent
@@ -285,14 +287,6 @@ async def test_two_processes_take_one_message_at_a_time_per_conversation(
 # -- group commit -----------------------------------------------------------------------------
 
 
-def grouped(helpdesk: Helpdesk) -> Helpdesk:
-    """The dispatcher with group commit, whichever the database (it is on for SQLite)."""
-    if helpdesk.dispatcher.group is None:
-        dispatcher = helpdesk.dispatcher
-        dispatcher.group = GroupCommit(lambda: dispatcher.units())
-    return helpdesk
-
-
 def counting_commits(helpdesk: Helpdesk) -> list[int]:
     commits: list[int] = []
     event.listen(helpdesk.engine.sync_engine, "commit", lambda _connection: commits.append(1))
@@ -302,7 +296,6 @@ def counting_commits(helpdesk: Helpdesk) -> list[int]:
 async def test_messages_of_different_conversations_arriving_together_share_one_commit(
     helpdesk: Helpdesk, channel: MemoryChannel
 ) -> None:
-    grouped(helpdesk)
     people = [Person(helpdesk, channel, f"memory:person{n}") for n in range(5)]
     commits = counting_commits(helpdesk)
 
@@ -319,12 +312,107 @@ async def test_messages_of_different_conversations_arriving_together_share_one_c
         assert (row.text, row.status) == ("hi", "processed")
 
 
+async def test_two_processes_grouping_the_same_conversations_never_wait_on_each_other(
+    helpdesk: Helpdesk,
+    channel: MemoryChannel,
+    config: HelpdeskConfig,
+    clock: FixedClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Two processes each take a message from the same twelve people at the same moment, in
+    opposite orders: each process's group locks the conversations in one order, so neither
+    waits for a row the other holds while it holds one the other waits for (PostgreSQL
+    would end that as a deadlock: a second's wait, and the group run again)."""
+    settings = Settings(database_url=helpdesk.settings.database_url, _env_file=None)  # type: ignore[call-arg]
+    other = build(
+        settings, senders={"memory": channel, "console": channel}, clock=clock, config=config
+    )
+    try:
+        people = [Person(helpdesk, channel, f"memory:person{n:02d}") for n in range(12)]
+        for person in people:
+            await person.say("hi")
+        forwards = [inbound(helpdesk, str(p.address), "1") for p in people]
+        backwards = [inbound(other, str(p.address), "menu") for p in reversed(people)]
+
+        with caplog.at_level(logging.WARNING, logger="bot.core.groupcommit"):
+            outcomes = await asyncio.gather(
+                *(helpdesk.dispatcher.handle(message) for message in forwards),
+                *(other.dispatcher.handle(message) for message in backwards),
+            )
+
+        assert outcomes == [Handled.PROCESSED] * 24
+        assert not [r for r in caplog.records if r.msg.startswith("a message failed")]
+        for person in people:
+            rows = await inbound_rows(helpdesk, str(person.address))
+            assert [row.status for row in rows] == ["processed"] * 3
+    finally:
+        await other.close()
+
+
+@pytest.mark.parametrize(
+    ("database_url", "sqlite_fast_path"),
+    [("postgres", True), ("postgres", False)],
+    indirect=["database_url"],
+    ids=["postgres", "postgres-plain"],
+)
+async def test_a_message_postgresql_ends_as_a_deadlock_is_tried_again_not_failed(
+    helpdesk: Helpdesk,
+    channel: MemoryChannel,
+    database_url: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Another process holds the ticket counter, then waits for the reporter's conversation,
+    which the helpdesk locked while submitting their report and now waits for the counter:
+    PostgreSQL ends the helpdesk's transaction as a deadlock. The report is submitted on the
+    next try, and the reporter gets their ticket number, not an apology."""
+    reporter = Person(helpdesk, channel, "memory:deadlocked")
+    await reach_summary(reporter)
+    dsn = database_url.replace("postgresql+asyncpg://", "postgresql://")
+    other = await asyncpg.connect(dsn, timeout=10)
+    try:
+        holding = other.transaction()
+        await holding.start()
+        await other.execute("UPDATE counters SET value = value WHERE name = 'ticket'")
+        with caplog.at_level(logging.WARNING, logger="bot.core.dispatcher"):
+            submitting = asyncio.create_task(reporter.say("1"))
+            await waiting_for_a_lock(other)
+            # The wait the other way round: PostgreSQL ends the helpdesk's, the longer one.
+            with contextlib.suppress(asyncpg.DeadlockDetectedError):
+                await other.execute(
+                    "UPDATE conversations SET updated_at = updated_at WHERE address = $1",
+                    "memory:deadlocked",
+                )
+            await holding.rollback()
+            replies = await submitting
+    finally:
+        await other.close()
+
+    assert outcome(reporter) is Handled.PROCESSED
+    assert created_number(replies) == "MK-1001"
+    assert [row.status for row in await inbound_rows(helpdesk, "memory:deadlocked")][-1] == (
+        "processed"
+    )
+    assert any(r.msg.startswith("inbound message met another") for r in caplog.records)
+
+
+async def waiting_for_a_lock(other: asyncpg.Connection) -> None:
+    """Until a session of the helpdesk waits for a row lock (`other`'s)."""
+    for _ in range(500):
+        waiting = await other.fetchval(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+            "AND datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        if waiting:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the helpdesk never waited for the counter")
+
+
 async def test_a_ticket_rolled_back_with_its_message_is_out_of_the_next_ones_way(
     helpdesk: Helpdesk, clock: FixedClock
 ) -> None:
     """A ticket written by a message that then fails is rolled back with it; the next message
     of the group may be given the same row ID for its own ticket, and gets its ticket."""
-    grouped(helpdesk)
     dispatcher = helpdesk.dispatcher
     assert dispatcher.group is not None
     command = submit_command()
@@ -359,7 +447,6 @@ async def test_a_message_failing_in_a_group_is_kept_as_failed_and_the_rest_commi
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    grouped(helpdesk)
     dispatcher = helpdesk.dispatcher
     people = [Person(helpdesk, channel, f"memory:person{n}") for n in range(3)]
     for person in people:
