@@ -60,6 +60,8 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.util import await_
 
+from db.writelock import begin_writing
+
 log = logging.getLogger(__name__)
 
 # Execution option of a statement that reads a few rows by an index (a ticket by its number):
@@ -128,7 +130,9 @@ def _run(
     """On the driver's thread (or the event loop's, see above): BEGIN if due, the savepoint
     statements put off until now, the statement, and everything it returned."""
     connection = driver._conn
-    if begin is not None:
+    if begin == "BEGIN IMMEDIATE":
+        begin_writing(connection, begin)
+    elif begin is not None:
         connection.execute(begin)
     for statement in deferred:
         connection.execute(statement)

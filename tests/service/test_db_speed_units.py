@@ -151,6 +151,37 @@ async def test_on_sqlite_a_writer_still_waits_for_the_write_lock_then_fails_clea
         await engine.dispose()
 
 
+async def test_on_sqlite_a_writer_gets_the_write_lock_another_process_lets_go_of(
+    sqlite_url: str, sqlite_fast_path: bool
+) -> None:
+    """Another process (here a connection of its own) holds the write lock for a while: the
+    ticket is written once it commits, and the waiting connection keeps its busy timeout for
+    the statements after."""
+    engine = create_engine(sqlite_url, fast_path=sqlite_fast_path)
+    try:
+        path = sqlite_url.split("///", 1)[1]
+        other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("INSERT INTO counters (name, value) VALUES ('elsewhere', 1)")
+        letting_go = threading.Timer(0.3, other.execute, ["COMMIT"])
+        letting_go.start()
+        try:
+            number = await _ticket(UnitOfWork(session_factory(engine)))
+        finally:
+            letting_go.join()
+            other.close()
+        async with UnitOfWork(session_factory(engine)) as uow:
+            timeout = (await uow.session.execute(text("PRAGMA busy_timeout"))).scalar_one()
+            elsewhere = await uow.session.execute(
+                text("SELECT value FROM counters WHERE name = 'elsewhere'")
+            )
+            assert await uow.tickets.by_number(number) is not None
+        assert elsewhere.scalar_one() == 1
+        assert timeout == db.engine.SQLITE_BUSY_TIMEOUT_MS
+    finally:
+        await engine.dispose()
+
+
 async def test_on_sqlite_a_transaction_is_whole_or_nothing(
     sqlite_url: str, sqlite_fast_path: bool
 ) -> None:
