@@ -24,7 +24,7 @@ from db.uow import UnitOfWork
 from flows import i18n
 from flows.commands import SubmitTicket
 from flows.messages import Address, Inbound
-from tests.conftest import FixedClock
+from tests.conftest import FixedClock, _raw_dsn
 from tests.helpers import deliver_all, fetch, inbound, scalar, submit_command
 from tests.support import Person, file_ticket
 
@@ -367,8 +367,7 @@ async def test_a_message_postgresql_ends_as_a_deadlock_is_tried_again_not_failed
     next try, and the reporter gets their ticket number, not an apology."""
     reporter = Person(helpdesk, channel, "memory:deadlocked")
     await reach_summary(reporter)
-    dsn = database_url.replace("postgresql+asyncpg://", "postgresql://")
-    other = await asyncpg.connect(dsn, timeout=10)
+    other = await asyncpg.connect(_raw_dsn(database_url), timeout=10)
     try:
         holding = other.transaction()
         await holding.start()
