@@ -7,10 +7,10 @@ lock for a group of messages at a time with short gaps between groups, so a rela
 50-100 ms between tries found it taken again most times: at 1,500 messages a second its
 driver's thread spent more than a third of its time waiting there while the relay's event
 loop sat idle half the time, and the replies fell behind although neither process used its
-core (bench/README.md, 2026-12-07). So the lock is
-tried every millisecond instead, without the busy handler, for as long as the busy timeout
-set on the connection allows; a try costs a few microseconds. (The plain path,
-`DATABASE_FAST_PATH=false`, keeps SQLite's own handler.)
+core (bench/README.md, 2026-12-07). So the lock is tried every millisecond instead, without
+the busy handler, for as long as the busy timeout set on the connection allows; a try costs
+a few microseconds. (The plain path, `DATABASE_FAST_PATH=false`, keeps SQLite's own
+handler.)
 """
 
 from __future__ import annotations
