@@ -37,6 +37,15 @@ class Attachment:
     content_type: str = ""
     filename: str = ""
 
+    def as_dict(self) -> dict[str, str]:
+        """Its fields, as saved (in a conversation's state, in a queued message)."""
+        return {
+            "kind": self.kind,
+            "ref": self.ref,
+            "content_type": self.content_type,
+            "filename": self.filename,
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class Inbound:

@@ -3,37 +3,11 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, fields, is_dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from flows.messages import Attachment
-
-_SCALARS = (str, int, float, bool, type(None))
-_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
-
-
-def plain(value: Any) -> Any:
-    """`dataclasses.asdict` for JSON (a tuple becomes a list, which JSON writes alike), without
-    its deep copy of every value: this runs for every message saved and every reply queued."""
-    kind = value.__class__
-    if kind in _SCALARS:
-        return value
-    names = _FIELD_NAMES.get(kind)
-    if names is None and is_dataclass(value) and not isinstance(value, type):
-        names = _FIELD_NAMES[kind] = tuple(item.name for item in fields(value))
-    if names is not None:
-        data = {}
-        for name in names:
-            item = getattr(value, name)
-            # (Most fields are text: not worth a call each.)
-            data[name] = item if item.__class__ in _SCALARS else plain(item)
-        return data
-    if isinstance(value, tuple | list):
-        return [item if item.__class__ in _SCALARS else plain(item) for item in value]
-    if isinstance(value, dict):
-        return {key: plain(item) for key, item in value.items()}
-    return value
 
 
 @dataclass(frozen=True)
@@ -81,7 +55,7 @@ class ConversationState:
         """A copy with `changes`, as `dataclasses.replace` makes it, at a third of its cost
         (a message evolves its state several times): the fields are copied as they are, with
         no call of `__init__`, which has nothing to check or compute."""
-        unknown = changes.keys() - _STATE_FIELDS
+        unknown = changes.keys() - _STATE_DEFAULTS.keys()
         if unknown:
             raise TypeError(f"ConversationState has no field {', '.join(sorted(unknown))}")
         evolved = object.__new__(ConversationState)
@@ -89,36 +63,62 @@ class ConversationState:
         return evolved
 
     def to_json(self) -> str:
-        data = plain(self)
+        """The state as JSON: every field, as `dataclasses.asdict` gives them."""
+        data = dict(self.__dict__)
+        data["profile"] = self.profile.__dict__
+        if self.draft is not None:
+            attachments = [item.as_dict() for item in self.draft.attachments]
+            data["draft"] = {**self.draft.__dict__, "attachments": attachments}
+        data["held_files"] = [item.as_dict() for item in self.held_files]
         data["last_seen"] = self.last_seen.isoformat() if self.last_seen else None
-        return json.dumps(data, ensure_ascii=False)
+        return _ENCODE(data)
 
     @classmethod
     def from_json(cls, text: str | None) -> ConversationState:
+        """The state `to_json` saved (a field it lacks has its default)."""
         if not text:
             return cls()
         data = json.loads(text)
+        data["profile"] = _restored(Profile, _PROFILE_DEFAULTS, data.get("profile") or {})
         draft = data.get("draft")
         if draft is not None:
-            draft["attachments"] = tuple(
-                Attachment(**item) for item in draft.get("attachments", ())
-            )
-            draft = Draft(**draft)
+            draft["attachments"] = _attachments(draft.get("attachments", ()))
+            data["draft"] = _restored(Draft, _DRAFT_DEFAULTS, draft)
+        if "shown" in data:
+            data["shown"] = tuple(data["shown"])
+        if "held_files" in data:
+            data["held_files"] = _attachments(data["held_files"])
         last_seen = data.get("last_seen")
-        return cls(
-            profile=Profile(**data.get("profile", {})),
-            step=data.get("step", "start"),
-            draft=draft,
-            shown=tuple(data.get("shown", ())),
-            page=data.get("page", 0),
-            return_to=data.get("return_to", ""),
-            ticket=data.get("ticket", ""),
-            action=data.get("action", ""),
-            last_seen=datetime.fromisoformat(last_seen) if last_seen else None,
-            held=data.get("held", ""),
-            held_files=tuple(Attachment(**item) for item in data.get("held_files", ())),
-            back_to=data.get("back_to", ""),
-        )
+        data["last_seen"] = datetime.fromisoformat(last_seen) if last_seen else None
+        return _restored(cls, _STATE_DEFAULTS, data)
 
 
-_STATE_FIELDS = frozenset(item.name for item in fields(ConversationState))
+# Saving and loading a state runs for every message: both work on the instances' fields as
+# they are, without `dataclasses.asdict` (which deep-copies every value) or `__init__` (which
+# has nothing to check or compute). Writing every field costs less than leaving out those at
+# their defaults: the comparisons cost more than the JSON encoder's writing them.
+T = TypeVar("T")
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def _defaults(kind: type) -> dict[str, Any]:
+    return dict(kind().__dict__)
+
+
+_PROFILE_DEFAULTS = _defaults(Profile)
+_DRAFT_DEFAULTS = _defaults(Draft)
+_STATE_DEFAULTS = _defaults(ConversationState)
+
+
+def _restored(kind: type[T], defaults: dict[str, Any], data: dict[str, Any]) -> T:
+    """A `kind` with `data`'s fields and the defaults for the rest."""
+    unknown = data.keys() - defaults.keys()
+    if unknown:
+        raise TypeError(f"{kind.__name__} has no field {', '.join(sorted(unknown))}")
+    restored: T = object.__new__(kind)
+    restored.__dict__.update(defaults, **data)
+    return restored
+
+
+def _attachments(items: Any) -> tuple[Attachment, ...]:
+    return tuple(Attachment(**item) for item in items)

@@ -38,6 +38,7 @@ class BusinessCalendar:
         self.public_holidays = holidays.country_holidays(country, subdiv=subdivision)
         self.extra_holidays = frozenset(extra_holidays)
         self.day_length = datetime.combine(date.min, closes) - datetime.combine(date.min, opens)
+        self._business_days: dict[date, bool] = {}
 
     def years_lacking_extra_holidays(self, today: date) -> list[int]:
         """This year, and from October on the next (the state notifies its holidays late in
@@ -48,11 +49,16 @@ class BusinessCalendar:
         return [year for year in years if year not in listed]
 
     def is_business_day(self, day: date) -> bool:
-        return (
-            day.weekday() in self.workdays
-            and day not in self.extra_holidays
-            and day not in self.public_holidays
-        )
+        # Asked several times for each ticket filed (its due times), mostly of the same few
+        # days; asking the holiday calendar costs ten times asking a dict.
+        known = self._business_days.get(day)
+        if known is None:
+            known = self._business_days[day] = (
+                day.weekday() in self.workdays
+                and day not in self.extra_holidays
+                and day not in self.public_holidays
+            )
+        return known
 
     def _open_at(self, day: date) -> datetime:
         return datetime.combine(day, self.opens, self.zone)

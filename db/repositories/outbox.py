@@ -21,7 +21,6 @@ from db.repositories.notices import NoticeClaims
 from db.repositories.shared import chunks, flush_pending
 from flows.delivery import BULK, INTERACTIVE
 from flows.messages import Inbound, Outbound
-from flows.state import plain
 
 # An outbox row's statuses but "sent": waiting to be sent, or given up.
 UNSENT_STATUSES = ("pending", "failed", "undeliverable", "expired")
@@ -246,10 +245,30 @@ def _outbox_row(message: Outbound, now: datetime, answering: Inbound | None) -> 
 
 
 def encode_outbound(message: Outbound) -> str:
-    """The outbox payload: the message's fields as JSON, its address as text."""
-    data = plain(message)
-    data["address"] = str(message.address)
-    return json.dumps(data, ensure_ascii=False)
+    """The outbox payload: the message's fields as JSON, its address as text, and of the
+    rest only what differs from the default (`decode_outbound` fills those in). It is written
+    for every reply queued, so it reads the fields as they are, without `dataclasses.asdict`."""
+    data: dict[str, Any] = {"address": str(message.address), "text": message.text}
+    if message.choices:
+        data["choices"] = [{"key": item.key, "label": item.label} for item in message.choices]
+    if message.ticket_number:
+        data["ticket_number"] = message.ticket_number
+    if message.kind != "reply":
+        data["kind"] = message.kind
+    if message.attachments:
+        data["attachments"] = [item.as_dict() for item in message.attachments]
+    if message.replaces:
+        data["replaces"] = message.replaces
+    if message.language:
+        data["language"] = message.language
+    if message.template_only:
+        data["template_only"] = True
+    if message.sent_parts:
+        data["sent_parts"] = message.sent_parts
+    return _ENCODE(data)
+
+
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def decode_outbound(payload: str) -> Outbound:

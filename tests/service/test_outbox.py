@@ -4,10 +4,12 @@ undeliverable chats, a limit on attempts, and rows left behind by a crashed send
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import json
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from adapters.memory import MemoryChannel
 from bot.build import build
@@ -65,6 +67,28 @@ async def test_replies_are_delivered_only_after_commit(
     assert texts(channel, RAMESH) == [PROMPT]
     assert await helpdesk.relay.deliver_due() == 0
     assert texts(channel, RAMESH) == [PROMPT]
+
+
+async def test_a_reply_queued_with_every_field_before_an_upgrade_is_delivered_unchanged(
+    helpdesk: Helpdesk, channel: MemoryChannel
+) -> None:
+    # Until 2026-12-07 a queued message was saved with every field, the defaults too; now
+    # only what differs from them. What was queued before an upgrade goes out after it.
+    await say(helpdesk, RAMESH, "hi")
+    [row] = await outbox(helpdesk, RAMESH)
+    queued = decode_outbound(row.payload)
+    assert queued.choices and queued.text == PROMPT
+    every_field = {**dataclasses.asdict(queued), "address": RAMESH}
+    assert len(row.payload) < len(json.dumps(every_field, ensure_ascii=False))
+    async with helpdesk.unit_of_work() as uow:
+        await uow.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == row.id)
+            .values(payload=json.dumps(every_field, ensure_ascii=False))
+        )
+        await uow.commit()
+    await deliver_all(helpdesk)
+    assert channel.sent == [queued]
 
 
 async def test_replies_of_a_transaction_that_never_commits_are_never_sent(
