@@ -7,6 +7,7 @@ webhook endpoint wrapped in `guarded` turns it into the answer.
 
 from __future__ import annotations
 
+import codecs
 import functools
 import json
 import logging
@@ -39,6 +40,7 @@ FORM = "application/x-www-form-urlencoded"
 # U+FFFD, so the rest of the message is kept as sent.
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 _LENGTH = re.compile(r"\d{1,18}")
+_DECODE = json.JSONDecoder().decode
 # How long a provider should wait before delivering again after a 503.
 RETRY_AFTER_SECONDS = 30
 
@@ -86,13 +88,19 @@ async def read_body(request: Request) -> bytes:
 
 def json_object(body: bytes) -> dict[str, Any]:
     """The body as a JSON object whose strings can be stored; 400 for anything else."""
+    plainly = _plainly_storable(body)
     try:
-        data = json.loads(body)
-    except (ValueError, RecursionError) as error:
+        # A plain body is UTF-8 or not JSON at all: decoded as such, without `json.loads`
+        # working out its encoding first (byte-order mark aside, which it takes off).
+        if plainly and not body.startswith(codecs.BOM_UTF8):
+            data = _DECODE(body.decode())
+        else:
+            data = json.loads(body)
+    except (ValueError, RecursionError) as error:  # (a UnicodeDecodeError is a ValueError)
         raise Refused(400, "not JSON") from error
     if not isinstance(data, dict):
         raise Refused(400, "not a JSON object")
-    if _plainly_storable(body):
+    if plainly:
         return data
     cleaned: dict[str, Any] = storable(data)
     return cleaned

@@ -21,6 +21,8 @@ KEYWORDS: dict[str, frozenset[str]] = {
     "language": frozenset({"language", "lang", "ଭାଷା", "भाषा"}),
     "mine": frozenset({"my tickets", "mytickets", "tickets", "ମୋ ଟିକେଟ", "ମୋର ଟିକେଟ", "मेरे टिकट"}),
 }
+# Each keyword's intent, looked up at once (the first intent listing a word has it).
+_INTENT_OF = {word: intent for intent, words in reversed(KEYWORDS.items()) for word in words}
 STATUS_WORDS = frozenset({"status", "ସ୍ଥିତି", "स्थिति"})
 
 # Weekdays (Monday first), months (January first) and the forenoon / afternoon words, so
@@ -81,7 +83,7 @@ def keyword(message: str) -> str | None:
     if raw in ("?", "？"):
         return "help"
     answer = normalise(message)
-    return next((intent for intent, words in KEYWORDS.items() if answer in words), None)
+    return _INTENT_OF.get(answer)
 
 
 def when(language: str, moment: datetime, timezone: str) -> str:

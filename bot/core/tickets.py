@@ -19,6 +19,7 @@ from bot.core.ticketrules import (
 )
 from bot.core.ticketviews import stored
 from db.models import Ticket
+from db.repositories import new_ticket
 from db.uow import UnitOfWork
 from flows.choosing import normalise, ticket_number
 from flows.commands import StaffAction, SubmitTicket
@@ -79,7 +80,7 @@ class TicketService:
     ) -> Ticket:
         priority = self.propose_priority(command.category, command.module)
         number = self.format_number(await uow.tickets.next_number())
-        ticket = Ticket(
+        ticket = new_ticket(
             number=number,
             status="new",
             priority=priority,
@@ -100,8 +101,8 @@ class TicketService:
             updated_at=now,
             team_since=now,
             last_note="",
-            attachments=stored(command.attachments),
         )
+        ticket.attachments = stored(command.attachments)
         self.clock.start(ticket, now)
         await uow.tickets.insert(ticket)
         await uow.tickets.record_event(

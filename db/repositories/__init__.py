@@ -17,7 +17,7 @@ from db.repositories.outbox import (
     lane_of,
 )
 from db.repositories.shared import CHUNK
-from db.repositories.tickets import OPEN_STATUSES, SlaRow, TicketRepository
+from db.repositories.tickets import OPEN_STATUSES, SlaRow, TicketRepository, new_ticket
 
 __all__ = [
     "CARD_KINDS",
@@ -34,4 +34,5 @@ __all__ = [
     "decode_outbound",
     "encode_outbound",
     "lane_of",
+    "new_ticket",
 ]

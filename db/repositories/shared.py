@@ -18,5 +18,9 @@ def chunks(items: Sequence[Any]) -> list[Sequence[Any]]:
 async def flush_pending(session: AsyncSession) -> None:
     """Write what was added or changed through the ORM, before a Core statement that must
     come after it (a Core statement does not flush the session)."""
-    if session.new or session.dirty or session.deleted:
+    # What the session's own flush looks at first (`session.new` and `.dirty` build sets of
+    # their objects, twice a message's cost of this): a changed object that is also deleted
+    # flushes too, which is harmless.
+    sync = session.sync_session
+    if sync._new or sync._deleted or sync.identity_map._modified:
         await session.flush()

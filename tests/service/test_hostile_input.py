@@ -396,10 +396,15 @@ async def test_telegram_text_the_database_cannot_store_is_kept_readable(served: 
     wide = json.dumps(update(private_text(REPORTER, "wide \u0000 \udc00")))
     answer = await served.telegram(content=wide.encode("utf-16"))
     assert answer.status_code == 200
+    # (And UTF-8 that starts with a byte-order mark, as JSON parsers take it.)
+    marked = json.dumps(update(private_text(REPORTER, "marked")), ensure_ascii=False)
+    answer = await served.telegram(content=marked.encode("utf-8-sig"))
+    assert answer.status_code == 200
     assert await inbound_texts(served.helpdesk) == [
         ("bill\ufffd 42 \ufffd ok", "processed"),
         ("raw \ufffd bytes", "processed"),
         ("wide \ufffd \ufffd", "processed"),
+        ("marked", "processed"),
     ]
 
 
