@@ -205,15 +205,16 @@ async def _connection(session: AsyncSession) -> tuple[Connection | None, Any, Di
     session), and its dialect."""
     sync_session = session.sync_session
     found = sync_session.info.get(_CONNECTION)
-    # A savepoint opened since (a group commit's next message) is begun by asking the session.
-    current = (sync_session.get_transaction(), sync_session.get_nested_transaction())
-    if found is not None and found[0] == current:
+    # The session's innermost transaction: a savepoint opened since (a group commit's next
+    # message) is another, and is begun by asking the session. (What `get_transaction()` and
+    # `get_nested_transaction()` would tell apart, at a third of their cost.)
+    current = sync_session._transaction
+    if found is not None and current is not None and found[0] is current:
         return found[1], found[2], found[3]
     connection = await session.connection()
     sync = connection.sync_connection
     adapted = _direct_driver(sync)
-    current = (sync_session.get_transaction(), sync_session.get_nested_transaction())
-    sync_session.info[_CONNECTION] = (current, sync, adapted, connection.dialect)
+    sync_session.info[_CONNECTION] = (sync_session._transaction, sync, adapted, connection.dialect)
     return sync, adapted, connection.dialect
 
 

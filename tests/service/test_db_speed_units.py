@@ -7,11 +7,13 @@ import sqlite3
 import threading
 import time
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, cast
+from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import event, select, text, update
+from sqlalchemy import TypeDecorator, event, select, text, update
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -21,7 +23,7 @@ from bot.core.config import load_config
 from bot.core.tickets import TicketService
 from bot.settings import ROOT
 from db.engine import create_engine, session_factory
-from db.models import InboundMessage, OutboxMessage, Ticket
+from db.models import InboundMessage, OutboxMessage, Ticket, UTCDateTime
 from db.repositories import decode_outbound
 from db.uow import ReadOnlyError, UnitOfWork
 from flows.messages import Address, Attachment, Inbound, Outbound
@@ -487,3 +489,29 @@ async def test_on_sqlite_a_brief_read_runs_on_the_event_loop_and_ends_there(
             other.close()
     finally:
         await engine.dispose()
+
+
+# -- a time as SQLite keeps it --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(2026, 12, 7, 9, 30, tzinfo=UTC),  # no microseconds: still written
+        datetime(2026, 12, 7, 15, 0, 0, 250, tzinfo=ZoneInfo("Asia/Kolkata")),  # to UTC
+        datetime(2027, 1, 1, 4, 59, 59, 999999, tzinfo=timezone(timedelta(hours=5))),
+        datetime(999, 3, 1, 0, 0, tzinfo=UTC),  # a four-digit year
+    ],
+)
+def test_on_sqlite_a_time_is_written_as_sqlalchemy_writes_it(moment: datetime) -> None:
+    # The text is what SQL compares and sorts by (due reminders, the outbox's next try):
+    # UTCDateTime writes it its own, cheaper way, and must write the same text.
+    dialect = sqlite.dialect()
+    column_type = UTCDateTime().dialect_impl(dialect)  # as a statement binds it
+    ours = column_type.bind_processor(dialect)
+    sqlalchemys = TypeDecorator.bind_processor(column_type, dialect)
+    assert ours is not None and sqlalchemys is not None
+    assert ours(moment) == sqlalchemys(moment)
+    assert ours(None) is None
+    with pytest.raises(ValueError, match="naive"):
+        ours(moment.replace(tzinfo=None))
