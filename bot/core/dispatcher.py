@@ -11,7 +11,6 @@ import logging
 import random
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot.core.answers import REFUSED_ANSWER, await_reporter, reporter_answer
@@ -50,6 +49,7 @@ from flows.messages import Address, Inbound, Outbound
 from flows.privacy import masked
 from flows.state import ConversationState
 from flows.teamchat import card_actions, team_step
+from flows.views import TicketView
 
 log = logging.getLogger(__name__)
 
@@ -221,13 +221,16 @@ class Dispatcher(ReadsCurrent):
             await uow.outbox.add_many(messages, now, answering=inbound)
         return Handled.PROCESSED
 
-    def _context(self, actor: Staff | None, now: datetime) -> FlowContext:
+    def _context(
+        self, actor: Staff | None, now: datetime, open_tickets: tuple[TicketView, ...] = ()
+    ) -> FlowContext:
         return FlowContext(
             directory=self.directory,
             now=now,
             actor=actor,
             timezone=self.config.timezone,
             resume_after=timedelta(hours=self.config.resume_after_hours),
+            open_tickets=open_tickets,
         )
 
     async def _conversation(
@@ -240,12 +243,12 @@ class Dispatcher(ReadsCurrent):
         claimed: Sequence[Ticket] = ()
         if inbound.handle:
             claimed = await self.service.claim_by_handle(uow, inbound.address, inbound.handle, now)
-        context = self._context(actor, now)
+        open_tickets: tuple[TicketView, ...] = ()
         if actor is None and may_pass_to_ticket(state):
             # What a reporter writes outside a report may be for a ticket of theirs.
             mine = await self.service.open_for_reporter(uow, inbound.address)
-            context = replace(context, open_tickets=tuple(view_of(t) for t in mine))
-        result = step(state, inbound, context)
+            open_tickets = tuple(view_of(t) for t in mine)
+        result = step(state, inbound, self._context(actor, now, open_tickets))
         language = language_of(result.state, actor)
         answers = [self._linked(inbound.address, ticket, now) for ticket in claimed]
         for command in result.commands:

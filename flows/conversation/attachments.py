@@ -3,8 +3,6 @@ describing the problem), or passed to the open ticket they answer."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from flows.choosing import normalise
 from flows.conversation.answers import NO_WORDS
 from flows.conversation.chat import INTAKE_STEPS
@@ -24,7 +22,7 @@ def take_attachments(turn: Turn) -> bool:
     if (answering or not had_draft) and pass_to_ticket(turn):
         return True
     draft = turn.state.draft or Draft(ulb=turn.state.profile.last_ulb)
-    draft = replace(draft, attachments=draft.attachments + turn.inbound.attachments)
+    draft = draft.evolve(attachments=draft.attachments + turn.inbound.attachments)
     caption = turn.inbound.text.strip()
     if in_intake and turn.state.step == "description" and caption:
         # The caption answers the description question: let that step take it.
@@ -43,7 +41,7 @@ def take_attachments(turn: Turn) -> bool:
     if caption:
         # A caption describes the problem; nothing typed is dropped.
         description = f"{draft.description}\n{caption}" if draft.description else caption
-        draft = replace(draft, description=description)
+        draft = draft.evolve(description=description)
     turn.state = turn.state.evolve(draft=draft)
     if in_intake:
         turn.say(turn.t("attachment_added", count=len(draft.attachments)))

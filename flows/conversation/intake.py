@@ -3,8 +3,6 @@ reporter's role and name, the module, the category and the description."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from flows import i18n
 from flows.choosing import Candidate, NoMatch, normalise, pick
 from flows.conversation.chat import INTAKE_STEPS
@@ -44,7 +42,7 @@ def continue_intake(turn: Turn) -> None:
     asked_again = turn.state.return_to or turn.state.step == "name"  # (a change of name)
     if missing["name"] and 2 <= len(sender) <= 80 and not asked_again:
         # The name the chat app shows is known: not asked, shown on the summary to change.
-        turn.state = turn.state.evolve(profile=replace(profile, name=sender))
+        turn.state = turn.state.evolve(profile=profile.evolve(name=sender))
         missing["name"] = False
     upcoming = [name for name in INTAKE_STEPS if missing.get(name)]
     if upcoming:
@@ -103,7 +101,7 @@ def on_role(turn: Turn) -> None:
     ]
     picked = pick_from(turn, candidates)
     if picked:
-        turn.state = turn.state.evolve(profile=replace(turn.state.profile, role=picked))
+        turn.state = turn.state.evolve(profile=turn.state.profile.evolve(role=picked))
         continue_intake(turn)
 
 
@@ -123,7 +121,7 @@ def on_name(turn: Turn) -> None:
     if not 2 <= len(name) <= 80 or name.isdigit():
         turn.say(turn.t("name_invalid"))
         return
-    turn.state = turn.state.evolve(profile=replace(turn.state.profile, name=name))
+    turn.state = turn.state.evolve(profile=turn.state.profile.evolve(name=name))
     continue_intake(turn)
 
 

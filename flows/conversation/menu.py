@@ -3,8 +3,6 @@ question for a ticket's ID."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from flows import i18n
 from flows.choosing import Candidate, ticket_number
 from flows.commands import ListMyTickets, ShowQueue
@@ -47,7 +45,7 @@ def on_language(turn: Turn) -> None:
     if picked is None:
         return
     first_time = not turn.state.profile.language
-    profile = replace(turn.state.profile, language=picked)
+    profile = turn.state.profile.evolve(language=picked)
     turn.state = turn.state.evolve(profile=profile)
     if first_time and turn.context.actor is None and turn.state.draft is None:
         # Someone new to the helpdesk has come to report a problem: start at once (the

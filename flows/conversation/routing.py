@@ -3,8 +3,6 @@ and which function takes its answer."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from flows import i18n
 from flows.conversation import answers, attachments, intake, menu, passing, staff, summary
 from flows.conversation.answers import answer_about_ticket
@@ -62,7 +60,7 @@ def run(turn: Turn) -> Step:
         # Someone whose ticket was logged for them (a phone call) writes for the first
         # time: they are written to in its language already, and what they say may be
         # about it.
-        profile = replace(turn.state.profile, language=known[0])
+        profile = turn.state.profile.evolve(language=known[0])
         turn.state = turn.state.evolve(profile=profile, step="menu")
     if not turn.state.profile.language and turn.context.actor is None:
         # Until a language is chosen, the language question stands: a second "hi" asks

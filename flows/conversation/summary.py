@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from flows.choosing import Candidate, Picked, pick
 from flows.commands import SubmitTicket
 from flows.conversation.intake import MIN_DESCRIPTION, continue_intake
@@ -67,7 +65,7 @@ def on_confirm(turn: Turn) -> None:
 def edit(turn: Turn, field: str) -> None:
     """An edit empties the field, asks it again, then comes back to the summary."""
     if field == "contact":
-        profile = replace(turn.state.profile, role="", name="")
+        profile = turn.state.profile.evolve(role="", name="")
         turn.state = turn.state.evolve(profile=profile)
     else:
         turn.update_draft(**{field: ""})
@@ -90,5 +88,5 @@ def submit(turn: Turn) -> None:
         )
     )
     turn.state = turn.state.evolve(
-        draft=None, step="menu", shown=(), profile=replace(profile, last_ulb=draft.ulb)
+        draft=None, step="menu", shown=(), profile=profile.evolve(last_ulb=draft.ulb)
     )

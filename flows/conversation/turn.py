@@ -9,7 +9,7 @@ per concept; `Turn.prompt` and `Turn.respond` reach them through the route table
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -118,4 +118,4 @@ class Turn:
         return self.state.draft or Draft()
 
     def update_draft(self, **changes: Any) -> None:
-        self.state = self.state.evolve(draft=replace(self.draft, **changes))
+        self.state = self.state.evolve(draft=self.draft.evolve(**changes))
