@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -12,8 +13,11 @@ _DIGITS = str.maketrans("୦୧୨୩୪୫୬୭୮୯०१२३४५६७�
 _TICKET = re.compile(r"^([A-Z]{2,4})[\s\-_#.]*0*(\d{1,9})$")
 
 
+@functools.lru_cache(maxsize=256)
 def normalise(text: str) -> str:
-    """Case-, space- and digit-script-insensitive form of a short answer."""
+    """Case-, space- and digit-script-insensitive form of a short answer. (Remembered for the
+    last few texts: a message is normalised several times on its way, by the keywords, the
+    commands and the options, and the same short answers come from many people.)"""
     text = unicodedata.normalize("NFC", text).translate(_DIGITS).casefold().strip()
     text = text.lstrip("/").rstrip(".!?।")
     return " ".join(text.split())

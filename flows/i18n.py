@@ -12,6 +12,7 @@ from flows.locales import or_ as odia
 CATALOGS: dict[str, dict[str, str]] = {"en": en.MESSAGES, "or": odia.MESSAGES, "hi": hi.MESSAGES}
 LANGUAGE_NAMES: dict[str, str] = {"en": "English", "or": "ଓଡ଼ିଆ (Odia)", "hi": "हिन्दी (Hindi)"}
 DEFAULT_LANGUAGE = "en"
+_DEFAULT_CATALOG = CATALOGS[DEFAULT_LANGUAGE]
 
 # Whole-message keywords that work at any step, in any language (people mix them).
 KEYWORDS: dict[str, frozenset[str]] = {
@@ -72,8 +73,7 @@ def supported(language: str) -> bool:
 
 
 def text(language: str, key: str, **values: object) -> str:
-    catalog = CATALOGS.get(language, CATALOGS[DEFAULT_LANGUAGE])
-    template = catalog.get(key) or CATALOGS[DEFAULT_LANGUAGE][key]
+    template = CATALOGS.get(language, _DEFAULT_CATALOG).get(key) or _DEFAULT_CATALOG[key]
     return template.format(**values)
 
 

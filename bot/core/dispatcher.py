@@ -91,7 +91,9 @@ class Dispatcher(ReadsCurrent):
     @asynccontextmanager
     async def _one_at_a_time(self, key: str) -> AsyncIterator[None]:
         """In-process lock per conversation (the database row lock covers other processes)."""
-        lock = self._locks.setdefault(key, asyncio.Lock())
+        lock = self._locks.get(key)
+        if lock is None:  # (not `setdefault`: that would make a lock every time)
+            lock = self._locks[key] = asyncio.Lock()
         self._waiting[key] = self._waiting.get(key, 0) + 1
         try:
             async with lock:
