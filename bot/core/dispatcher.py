@@ -332,8 +332,9 @@ class Dispatcher(ReadsCurrent):
             ticket = await self.service.create(uow, address, command, now)
             filed = {"ticket": ticket.number, "priority": ticket.priority}
             uow.after_commit(lambda: log.info("ticket created", extra=filed))
-            created = reply(renderer.created(language, view_of(ticket, now)), ticket.number)
-            return [created, *self.notifier.created(ticket, now)]
+            view = view_of(ticket, now)
+            created = reply(renderer.created(language, view), ticket.number)
+            return [created, *self.notifier.created(ticket, view)]
         if isinstance(command, ShowTicket):
             found = await self.service.find(uow, command.number, address, actor)
             if found is None:

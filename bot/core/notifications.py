@@ -44,9 +44,15 @@ class Notifier:
         self.offline_channels = offline_channels
 
     def team_cards(
-        self, ticket: Ticket, *team_keys: str, now: datetime | None = None
+        self,
+        ticket: Ticket,
+        *team_keys: str,
+        now: datetime | None = None,
+        view: TicketView | None = None,
     ) -> list[Outbound]:
-        view = view_of(ticket, now)
+        """The ticket's card for each team's chats (`view`: the ticket's view at `now`, if
+        the caller has it)."""
+        view = view or view_of(ticket, now)
         attachments = tuple(
             Attachment(item.kind, item.ref, item.content_type, item.filename)
             for item in ticket.attachments
@@ -162,8 +168,9 @@ class Notifier:
         channel, _, chat_id = ticket.reporter_address.partition(":")
         return channel in self.offline_channels or chat_id.startswith("@")
 
-    def created(self, ticket: Ticket, now: datetime) -> list[Outbound]:
-        return self.team_cards(ticket, ticket.team, now=now)
+    def created(self, ticket: Ticket, view: TicketView) -> list[Outbound]:
+        """The intake team's card of a new ticket (`view`: as the reporter's reply shows it)."""
+        return self.team_cards(ticket, ticket.team, view=view)
 
     async def changed(
         self,

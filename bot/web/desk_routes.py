@@ -341,9 +341,10 @@ async def new_ticket(request: Request, visit: Visit) -> Response:
         await uow.tickets.record_event(
             ticket, now, f"staff:{staff.key}", "web", "logged", "", {"source": ticket.source}
         )
-        messages = dispatcher.notifier.created(ticket, now)
+        view = view_of(ticket, now)
+        messages = dispatcher.notifier.created(ticket, view)
         if not dispatcher.notifier.offline(ticket):
-            text = dispatcher.renderer.created(command.language, view_of(ticket, now))
+            text = dispatcher.renderer.created(command.language, view)
             messages.append(
                 Outbound(
                     address,

@@ -220,7 +220,10 @@ def lane_of(message: Outbound, answering: Inbound | None) -> tuple[int, datetime
     to the chat that just wrote (`answering`) is interactive, and that chat wrote then.
     Cards stay bulk whatever caused them: a chat's cards go out in order, as each edits the
     one sent before it (see `OutboxRepository.latest_cards`)."""
-    if answering is None or message.address != answering.address:
+    if answering is None:
+        return BULK, None
+    # (A reply mostly carries the very address it answers, found the same without comparing.)
+    if message.address is not answering.address and message.address != answering.address:
         return BULK, None
     return (BULK if message.kind in CARD_KINDS else INTERACTIVE), answering.received_at
 
