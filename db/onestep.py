@@ -274,7 +274,11 @@ class OneStepConnection(AsyncAdapt_aiosqlite_connection):
         """Whether the next statement (after `begin`, if one is due) may run on the event
         loop's thread: this connection is in a write transaction that has its write lock, and
         nothing of it is queued on or running in the driver's thread."""
-        if begin is not None or self.reading or not self.idle():
+        # (`idle()` spelled out: this is asked for every statement.)
+        if begin is not None or self.reading or self._execute_mutex.locked():
+            return False
+        ending = self.read_ending
+        if ending is not None and not ending.done():
             return False
         driver: aiosqlite.Connection = self._connection  # type: ignore[assignment]
         return bool(driver._conn.in_transaction)
