@@ -30,8 +30,11 @@ import re
 import shutil
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
+from typing import Any
 
 from bench.common import ROOT, Report, Target, progress
 
@@ -193,12 +196,19 @@ def probe(kind: str, size: int, work: Path) -> None:
         from bot import server
 
         (work / f"{kind}-{size}").mkdir()
-        server.run(_served(kind, _bodies(work)[:size], work / f"{kind}-{size}"))
+        server.run(served(kind, _bodies(work)[:size], work / f"{kind}-{size}"))
     else:
         raise SystemExit(f"unknown probe {kind!r}")
 
 
-async def _served(kind: str, conversations: list[list[bytes]], work: Path) -> None:
+async def served(
+    kind: str,
+    conversations: list[list[bytes]],
+    work: Path,
+    tracer: Callable[[FrameType, str, Any], Any] | None = None,
+) -> None:
+    """(c)'s server or the helpdesk, in `work`, driven with `conversations`; `tracer` is set
+    (`sys.settrace`) on this thread while the load runs (`bench.opcodes`)."""
     from bench.fakeproc import fake_telegram_process
     from bench.inbound import (
         SECRET,
@@ -225,7 +235,11 @@ async def _served(kind: str, conversations: list[list[bytes]], work: Path) -> No
         app = create_app(helpdesk, run_relay=False)
         settle_after_start_up()
         async with serving(app, http=http_implementation()) as base:
-            load = await drive(base, WEBHOOK, conversations, headers, 50, PROBE_TIMEOUT_S)
+            sys.settrace(tracer)
+            try:
+                load = await drive(base, WEBHOOK, conversations, headers, 50, PROBE_TIMEOUT_S)
+            finally:
+                sys.settrace(None)
         await helpdesk.close()
     if set(load.statuses) != {200}:  # a refused update is not a message's cost
         raise SystemExit(f"the helpdesk answered {dict(load.statuses)}")

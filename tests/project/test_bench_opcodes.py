@@ -1,0 +1,25 @@
+"""`python -m bench.opcodes`: where the helpdesk's Python work goes, on a small real load."""
+
+from __future__ import annotations
+
+from bench.opcodes import count, report
+
+
+def test_the_count_follows_a_message_from_the_webhook_to_the_saved_conversation() -> None:
+    counted, messages = count(reporters=2)
+    own, inclusive, total = counted.by_function()
+    assert messages == 16
+
+    def inclusive_of(function: str) -> int:
+        return sum(number for name, number in inclusive.items() if function in name)
+
+    # The webhook's work (PTB's parse in it) and the conversation's, each a part of the whole.
+    webhook = inclusive_of("webhook_endpoint.<locals>.telegram_webhook")
+    parse = inclusive_of("(Update.de_json)")
+    conversation = inclusive_of("Dispatcher._conversation")
+    assert 0 < parse < webhook < total
+    assert 0 < conversation < total
+    assert sum(own.values()) == total  # every bytecode counted once as some function's own
+    assert any(name.startswith("flows/state.py:") for name in own)  # the project's paths
+    printed = report(counted, messages, top=5)
+    assert printed.splitlines()[0] == f"bytecodes a message: {total / messages:,.0f} (16 messages)"
