@@ -507,7 +507,7 @@ def test_on_sqlite_a_time_is_written_as_sqlalchemy_writes_it(moment: datetime) -
     # The text is what SQL compares and sorts by (due reminders, the outbox's next try):
     # UTCDateTime writes it its own, cheaper way, and must write the same text.
     dialect = sqlite.dialect()
-    column_type = UTCDateTime().dialect_impl(dialect)  # as a statement binds it
+    column_type = cast(UTCDateTime, UTCDateTime().dialect_impl(dialect))  # as bound
     ours = column_type.bind_processor(dialect)
     sqlalchemys = TypeDecorator.bind_processor(column_type, dialect)
     assert ours is not None and sqlalchemys is not None
