@@ -82,8 +82,7 @@ class Dispatcher(ReadsCurrent):
         self._waiting: dict[str, int] = {}
         # None: no limit (tests and the console); the served app always sets one.
         self.limiter = limiter
-        # None: a transaction per message.
-        # (Through `self.units`, which may be swapped for another factory.)
+        # None: a transaction per message. (Through `self.units`: it may be swapped.)
         self.group = (
             GroupCommit(lambda: self.units(), at_once=groups_at_once) if group_commit else None
         )
@@ -91,9 +90,8 @@ class Dispatcher(ReadsCurrent):
     @asynccontextmanager
     async def _one_at_a_time(self, key: str) -> AsyncIterator[None]:
         """In-process lock per conversation (the database row lock covers other processes)."""
-        lock = self._locks.get(key)
-        if lock is None:  # (not `setdefault`: that would make a lock every time)
-            lock = self._locks[key] = asyncio.Lock()
+        # (`setdefault` alone would make a lock every time: one is made only when missing.)
+        lock = self._locks.get(key) or self._locks.setdefault(key, asyncio.Lock())
         self._waiting[key] = self._waiting.get(key, 0) + 1
         try:
             async with lock:

@@ -2,9 +2,32 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+
+import pytest
+
 from bench.opcodes import count, report
 
 
+@pytest.fixture
+def logging_put_back() -> Iterator[None]:
+    """The probe sets up logging as production does (its own root handler, the libraries that
+    log URLs at warnings): the tests after this one must find it as it was."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    levels = {name: logging.getLogger(name).level for name in root.manager.loggerDict}
+    yield
+    for handler in root.handlers:
+        if handler not in handlers:
+            handler.close()
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    for name in root.manager.loggerDict:
+        logging.getLogger(name).setLevel(levels.get(name, logging.NOTSET))
+
+
+@pytest.mark.usefixtures("logging_put_back")
 def test_the_count_follows_a_message_from_the_webhook_to_the_saved_conversation() -> None:
     counted, messages = count(reporters=2)
     own, inclusive, total = counted.by_function()
