@@ -16,6 +16,7 @@ every instruction is slow; the figures are a message's average).
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 import tempfile
 from collections import Counter
@@ -69,6 +70,7 @@ def _stack(frame: FrameType | None) -> tuple[CodeType, ...]:
     return tuple(codes)
 
 
+@functools.cache
 def name(code: CodeType) -> str:
     """`package/module.py:line(qualified name)`: the path from where it is imported."""
     path = code.co_filename

@@ -43,6 +43,11 @@ _ANY = DirectStatement(_ANY_FOR_REPORTER.limit(1))
 _ANY_OPEN = DirectStatement(_ANY_FOR_REPORTER.where(_TICKETS.c.status != "closed").limit(1))
 
 
+def _default(column: Any) -> Any:
+    """What a new row holds in `column` when not given: its constant default, else None."""
+    return scalar_default(column) if column.default is not None else None
+
+
 def _row_values(item: Any, table: Table) -> dict[str, Any]:
     """The row of a new object, its ID aside: what it was given, and each column's default
     for what it was not (set on the object too, so that all of it reads as loaded)."""
@@ -52,17 +57,14 @@ def _row_values(item: Any, table: Table) -> dict[str, Any]:
         if column.primary_key:
             continue
         if column.key not in given:
-            default = scalar_default(column) if column.default is not None else None
-            setattr(item, column.key, default)
+            setattr(item, column.key, _default(column))
         values[column.key] = given[column.key]
     return values
 
 
 # A new ticket's columns, the ID aside, and their values unless given (see `new_ticket`).
 _TICKET_DEFAULTS = {
-    column.key: scalar_default(column) if column.default is not None else None
-    for column in _TICKETS.columns
-    if not column.primary_key
+    column.key: _default(column) for column in _TICKETS.columns if not column.primary_key
 }
 
 
